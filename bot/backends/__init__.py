@@ -1,0 +1,1 @@
+"""Chat backends (console, Matrix, Rocket.Chat) behind one small interface: see base.py."""

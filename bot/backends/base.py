@@ -1,0 +1,92 @@
+"""The one interface every chat backend implements.
+
+A backend turns its chat's events into `Incoming` messages and hands them to the core,
+and sends `Outgoing` messages the core takes from the outbox. Nothing above this module
+knows which chat it is in.
+
+Contract, so that nothing is lost and nothing happens twice:
+- `run(deliver)` connects, catches up on what was said while the bot was away, then
+  delivers live messages until `stop()`. It awaits `deliver(msg)` for each new message
+  and only then moves its own cursor (sync token, high-water mark) forward. The core
+  deduplicates on `(backend, event_id)` in the same transaction as the command's effect,
+  so delivering the same event twice is harmless; never delivering it is not.
+- `send(out)` posts one message and returns once the chat server accepted it. It must be
+  idempotent on `out.send_key` (Matrix transaction id, Rocket.Chat client `_id`): the
+  outbox resends after a crash with the same key. Raise `RetryLater` for a transient
+  failure (rate limit, server away); the outbox keeps the message and tries again.
+- Backend-private state (tokens, cursors, DM rooms) goes through `BackendState`, which
+  lives in the bot's database.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Awaitable, Callable, Protocol
+
+from bot.richtext import Doc
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message a person typed in a room, normalised."""
+
+    backend: str  # "console", "matrix", "rocketchat"
+    room: str  # the backend's own room id
+    sender: str  # the chat's user id: "@alice:example.org", a Rocket.Chat username, the console user
+    text: str
+    event_id: str  # unique within the backend
+    sent_at: datetime  # aware
+    thread: str | None = None  # thread root to answer in (Rocket.Chat tmid, Matrix thread root)
+    # Elevation the chat itself grants (Matrix power level, Rocket.Chat room owner/moderator);
+    # configured organisers are added by the core.
+    sender_is_organiser: bool = False
+    is_direct: bool = False
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to post. Exactly one of `room` and `dm_user` is set."""
+
+    send_key: str  # idempotency key derived from what caused the message
+    body: Doc
+    room: str | None = None
+    dm_user: str | None = None  # a direct message to this user (the backend finds or creates the room)
+    reply_to: str | None = None  # the event id of the command this answers
+    thread: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+Deliver = Callable[[Incoming], Awaitable[None]]
+
+
+class RetryLater(Exception):
+    """A transient send failure: keep the message, try again after `delay` seconds."""
+
+    def __init__(self, reason: str, delay: float = 1.0) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class BackendState(Protocol):
+    """Small key/value store in the bot's database, namespaced per backend."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+
+class Backend(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    async def run(self, deliver: Deliver) -> None:
+        """Connect, catch up, deliver messages until stop() is called."""
+
+    @abc.abstractmethod
+    async def send(self, out: Outgoing) -> None:
+        """Post `out`, idempotent on out.send_key; raise RetryLater on a transient failure."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Stop delivering and release connections."""

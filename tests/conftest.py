@@ -1,0 +1,1 @@
+"""Shared test configuration. Feature-specific fixtures live beside their tests."""

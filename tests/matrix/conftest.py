@@ -1,0 +1,243 @@
+"""Fixtures for the Matrix tests: one real Synapse for the whole run, fresh accounts per
+test, people who type commands through matrix-nio, and a running MatrixBackend."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, AsyncIterator, Callable
+
+import pytest
+from nio import AsyncClient, AsyncClientConfig, RoomCreateError, RoomPreset
+
+from bot.backends.base import Incoming
+from bot.backends.matrix import MatrixBackend
+from bot.clock import Clock
+from tests.matrix.synapse import Account, Synapse
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    server = Synapse(tmp_path_factory.mktemp("synapse"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def running_synapse(synapse: Synapse) -> Synapse:
+    """The shared Synapse, started again if an earlier test stopped it."""
+    if synapse.proc is None:
+        synapse.start()
+    return synapse
+
+
+class MemoryState:
+    """BackendState in a dict: what the core keeps in its database."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.data.get(key)
+
+    async def set(self, key: str, value: str) -> None:
+        self.data[key] = value
+
+
+@dataclass
+class BotConfig:
+    """The attributes of bot.config.MatrixConfig, for tests that do not load a file."""
+
+    homeserver: str
+    user_id: str
+    password: str | None = None
+    access_token: str | None = None
+    device_name: str = "chambre-bot"
+    rooms: list[str] = field(default_factory=list)
+    invites_from: list[str] = field(default_factory=list)
+    organiser_power_level: int | None = 50
+    max_command_age: timedelta = timedelta(hours=1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+class Person:
+    """A member of the Chambre in a Matrix client: creates rooms, types, reads replies."""
+
+    def __init__(self, synapse: Synapse, account: Account) -> None:
+        self.account = account
+        self.user_id = account.user_id
+        self.client = AsyncClient(
+            synapse.url, account.user_id, device_id=account.device_id,
+            config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False),
+        )
+        self.client.access_token = account.access_token
+        self.client.user_id = account.user_id
+
+    async def create_room(self, invite: list[str] = (), alias: str | None = None,
+                          power: dict[str, int] | None = None, direct: bool = False) -> str:
+        override = None
+        if power:
+            override = {"users": dict(power)}  # room v12: the creator is not listed
+        r = await self.client.room_create(
+            alias=alias, invite=list(invite), is_direct=direct,
+            preset=RoomPreset.trusted_private_chat if direct else RoomPreset.private_chat,
+            power_level_override=override,
+        )
+        assert not isinstance(r, RoomCreateError), r
+        return r.room_id
+
+    async def invite(self, room_id: str, user_id: str) -> None:
+        r = await self.client.room_invite(room_id, user_id)
+        assert getattr(r, "status_code", None) is None, r
+
+    async def join(self, room_id: str) -> None:
+        r = await self.client.join(room_id)
+        assert hasattr(r, "room_id"), r
+
+    async def say(self, room_id: str, text: str, **extra: Any) -> str:
+        content = {"msgtype": "m.text", "body": text, **extra}
+        r = await self.client.room_send(room_id, "m.room.message", content)
+        assert hasattr(r, "event_id"), r
+        return r.event_id
+
+    async def events(self, room_id: str) -> list[dict]:
+        """Every message event of the room, oldest first (raw JSON)."""
+        out: list[dict] = []
+        start = None
+        while True:
+            r = await self.client.room_messages(
+                room_id, start=start, limit=1000, message_filter={"types": ["m.room.message"]}
+            )
+            assert hasattr(r, "chunk"), r
+            out.extend(e.source for e in r.chunk)
+            if not r.chunk or not r.end or r.end == start:
+                break
+            start = r.end
+        out.reverse()
+        return out
+
+    async def replies(self, room_id: str, bot_id: str) -> dict[str, list[dict]]:
+        """The bot's replies in the room, by the event id of the command they answer."""
+        by_command: dict[str, list[dict]] = {}
+        for ev in await self.events(room_id):
+            if ev.get("sender") != bot_id:
+                continue
+            target = ((ev["content"].get("m.relates_to") or {}).get("m.in_reply_to") or {}).get("event_id")
+            by_command.setdefault(target, []).append(ev)
+        return by_command
+
+    async def wait_replies(self, room_id: str, bot_id: str, commands: list[str],
+                           timeout: float = 20.0, settle: float = 0.0) -> dict[str, list[dict]]:
+        """Wait until every command in `commands` has a reply; then `settle` seconds more,
+        so that a duplicate would have time to show."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = await self.replies(room_id, bot_id)
+            if all(c in got for c in commands):
+                break
+            if time.monotonic() > deadline:
+                missing = [c for c in commands if c not in got]
+                raise AssertionError(f"{len(missing)} of {len(commands)} commands unanswered: {missing[:5]}")
+            await asyncio.sleep(0.1)
+        if settle:
+            await asyncio.sleep(settle)
+            got = await self.replies(room_id, bot_id)
+        return got
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+@pytest.fixture
+async def people(running_synapse: Synapse) -> AsyncIterator[Callable[[str], Any]]:
+    made: list[Person] = []
+
+    async def make(name: str) -> Person:
+        account = running_synapse.register(unique(name))
+        person = Person(running_synapse, account)
+        made.append(person)
+        return person
+
+    yield make
+    for p in made:
+        await p.close()
+
+
+class Recorder:
+    """A `deliver` that records what the core would get."""
+
+    def __init__(self) -> None:
+        self.messages: list[Incoming] = []
+        self.arrived = asyncio.Event()
+
+    async def __call__(self, msg: Incoming) -> None:
+        self.messages.append(msg)
+        self.arrived.set()
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.messages]
+
+    async def wait_for(self, predicate: Callable[[list[Incoming]], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self.messages):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out; got {self.texts()}")
+            self.arrived.clear()
+            try:
+                await asyncio.wait_for(self.arrived.wait(), timeout=remaining)
+            except asyncio.TimeoutError:
+                pass
+
+
+class RunningBot:
+    def __init__(self, backend: MatrixBackend, recorder: Recorder, task: asyncio.Task) -> None:
+        self.backend = backend
+        self.recorder = recorder
+        self.task = task
+
+    async def stop(self) -> None:
+        await self.backend.stop()
+        await asyncio.wait_for(self.task, timeout=15)
+
+
+@pytest.fixture
+def bot_account(running_synapse: Synapse) -> Account:
+    return running_synapse.register(unique("bot"))
+
+
+@pytest.fixture
+async def start_bot(running_synapse: Synapse) -> AsyncIterator[Callable[..., Any]]:
+    """start_bot(account, state=None, clock=None, deliver=None, **config) -> RunningBot, ready."""
+    running: list[RunningBot] = []
+
+    async def start(account: Account, state: MemoryState | None = None, clock: Clock | None = None,
+                    deliver: Any = None, wait_ready: bool = True, **config: Any) -> RunningBot:
+        config.setdefault("password", account.password)
+        cfg = BotConfig(homeserver=running_synapse.url, user_id=account.user_id, **config)
+        backend = MatrixBackend(cfg, state if state is not None else MemoryState(), clock or Clock())
+        recorder = Recorder()
+        task = asyncio.create_task(backend.run(deliver or recorder))
+        bot = RunningBot(backend, recorder, task)
+        running.append(bot)
+        if wait_ready:
+            deadline = time.monotonic() + 20
+            while backend.sync_count == 0:
+                if task.done():
+                    task.result()
+                assert time.monotonic() < deadline, "bot never synced"
+                await asyncio.sleep(0.02)
+        return bot
+
+    yield start
+    for bot in running:
+        if not bot.task.done():
+            await bot.stop()
+        elif not bot.task.cancelled() and bot.task.exception() is not None:
+            pass  # a test that expected a failure already looked at it

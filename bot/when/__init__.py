@@ -1,0 +1,69 @@
+"""The time-expression layer: reads French and English dates, ranges and recurrences the way
+members write them ("jeudi 18h", "un jeudi sur deux de 18h à 20h"), or refuses with an
+explanation. A refusal is always better than a wrong date. See docs/when.md."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .cli import run_when_cli
+from .errors import WhenError
+from .event import Event, read_day, read_event
+from .names import format_day, format_instant, format_span
+from .recurrence import Recurrence, describe_recurrence, read_recurrence
+from .grammar import Reader
+from .scan import detect_language, looks_recurring
+from .tokens import tokenize
+
+__all__ = ["read_event", "read_recurrence", "read_duration", "read_day", "Event", "Recurrence",
+           "WhenError", "format_event", "format_instant", "format_day", "describe_recurrence",
+           "warm_up", "run_when_cli", "looks_recurring"]
+
+
+def read_duration(text: str, lang: str | None = None) -> timedelta:
+    """A configured length: "2 jours", "24 heures", "1 heure", "30 minutes", "2 days"."""
+    tokens = tokenize(text)
+    lang_ = lang if lang in ("fr", "en") else detect_language(tokens)
+    reader = Reader(tokens, text, "duration", lang_)
+    got = reader.read_span(0) if tokens else None
+    if got is None or got[1] != len(tokens) or got[0].months:
+        raise WhenError(f"« {text} » n'est pas une durée.", f'"{text}" is not a length of time.',
+                        kind="duration", lang=lang_, code="duration")
+    span = got[0]
+    length = span.exact + timedelta(days=span.days)
+    if length <= timedelta():
+        raise WhenError("Une durée doit être positive.", "A length of time must be positive.",
+                        kind="duration", lang=lang_, code="duration")
+    return length
+
+
+def format_event(ev: Event, lang: str) -> str:
+    """"vendredi 26 mars 2027, 19:00–21:00"; an end on another day is written in full."""
+    if ev.all_day:
+        return format_day(ev.start, lang)
+    text = format_instant(ev.start, lang)
+    if ev.end is None:
+        return text
+    end = ev.end.astimezone(ev.start.tzinfo)
+    if end.date() == ev.start.date():
+        return f"{text}–{end.hour:02d}:{end.minute:02d}"
+    return f"{text} – {format_instant(end, lang)}"
+
+
+def warm_up() -> None:
+    """Load the zone data and run each reader once, so the first real request is fast."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    now = datetime(2027, 3, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    for text in ("jeudi 18h", "le 27 avril de 14h à 16h", "dans quinze jours à 9h",
+                 "tomorrow at 9am", "12/06/2027 10:00"):
+        read_event(text, now)
+    for text in ("un jeudi sur deux de 18h à 20h à partir du 1er avril",
+                 "le premier lundi du mois à 19h jusqu'au 30 juin", "every tuesday 5pm-7pm"):
+        rec = read_recurrence(text, now)
+        rec.to_json()
+        describe_recurrence(rec, "fr")
+    read_duration("2 jours")
+    try:
+        read_event("plus tard", now)
+    except WhenError as err:
+        err.explain("en")

@@ -1,0 +1,311 @@
+"""One event: read a request into a start (a moment, or a day alone) and an optional end."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from .errors import WhenError
+from .grammar import (Clock, DateSpec, DayRel, Duration, Offset, Period, Reader, Reading,
+                      Span, TimeSpec, WeekdaySpec)
+from .names import day_fr_en, instant_fr_en
+from .scan import looks_recurring, scan, understood_text
+
+
+@dataclass(frozen=True)
+class Event:
+    start: datetime | date
+    end: datetime | None = None
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    def to_json(self) -> dict:
+        return {"start": self.start.isoformat(),
+                "end": self.end.isoformat() if self.end is not None else None}
+
+
+def zone(tz: ZoneInfo | str) -> ZoneInfo:
+    if isinstance(tz, ZoneInfo):
+        return tz
+    try:
+        return ZoneInfo(str(tz))
+    except Exception as exc:  # ZoneInfoNotFoundError, ValueError on odd names
+        raise WhenError(f"Fuseau horaire inconnu : « {tz} ».", f'Unknown time zone: "{tz}".',
+                        code="zone") from exc
+
+
+def local_now(now: datetime, tz: ZoneInfo) -> datetime:
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=tz)
+    return now.astimezone(tz)
+
+
+def localise(naive: datetime, tz: ZoneInfo) -> datetime | None:
+    """The aware local time for a wall-clock time, or None if the clock skips it (the
+    spring change). An hour that happens twice (autumn) is the first one (fold=0)."""
+    aware = naive.replace(tzinfo=tz)
+    back = aware.astimezone(timezone.utc).astimezone(tz)
+    if back.replace(tzinfo=None) != naive:
+        return None
+    return aware
+
+
+def add_months(d: date, months: int) -> date | None:
+    m = d.month - 1 + months
+    y, m = d.year + m // 12, m % 12 + 1
+    if d.day > calendar.monthrange(y, m)[1]:
+        return None
+    return date(y, m, d.day)
+
+
+class _Resolver:
+    """Turns the pieces of a reading into dates, with errors in both languages."""
+
+    def __init__(self, reader: Reader, reading: Reading, now: datetime, tz: ZoneInfo,
+                 kind: str) -> None:
+        self.reader = reader
+        self.reading = reading
+        self.now = now
+        self.tz = tz
+        self.kind = kind
+        self.lang = reader.lang
+
+    def error(self, fr: str, en: str, code: str) -> WhenError:
+        return WhenError(fr, en, kind=self.kind, lang=self.lang, code=code,
+                         understood=understood_text(self.reader, self.reading))
+
+    def one(self, cls: type, fr: str, en: str):
+        found = self.reading.of(cls)
+        if len(found) > 1:
+            raise self.error(f"Il y a deux {fr} dans la demande.", f"The request has two {en}.",
+                             "twice")
+        return found[0] if found else None
+
+    def check_weekday(self, d: date, weekday: int | None) -> None:
+        if weekday is not None and d.weekday() != weekday:
+            fr_day, en_day = day_fr_en(d)
+            from .names import WEEKDAYS_EN, WEEKDAYS_FR
+            raise self.error(f"Le {fr_day.split(' ', 1)[1]} est un {WEEKDAYS_FR[d.weekday()]}, "
+                             f"pas un {WEEKDAYS_FR[weekday]}.",
+                             f"{en_day.split(' ', 1)[1]} is a {WEEKDAYS_EN[d.weekday()]}, "
+                             f"not a {WEEKDAYS_EN[weekday]}.", "weekday")
+
+    def nonexistent(self, d: DateSpec, year: int | None = None) -> WhenError:
+        text = f"{d.day}/{d.month}" + (f"/{year}" if year else "")
+        return self.error(f"Le {text} n'existe pas.", f"{text} (day/month) does not exist.",
+                          "nodate")
+
+    def date_of(self, spec: DateSpec, clock: Clock | None, today: date,
+                explicit_past_ok: bool = False) -> date:
+        """The day a DateSpec names: with a year, that day; without, the next time it comes
+        (a day still ahead, with its time if any)."""
+        def ahead(d: date) -> bool:
+            if clock is None:
+                return d >= today
+            return datetime.combine(d, time(clock.hour, clock.minute)) > self.now.replace(tzinfo=None)
+
+        if spec.month is None:
+            y, m = today.year, today.month
+            for _ in range(14):
+                if spec.day <= calendar.monthrange(y, m)[1]:
+                    d = date(y, m, spec.day)
+                    if ahead(d):
+                        self.check_weekday(d, spec.weekday)
+                        return d
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            raise self.nonexistent(spec)
+        if spec.year is not None:
+            try:
+                d = date(spec.year, spec.month, spec.day)
+            except ValueError:
+                raise self.nonexistent(spec, spec.year) from None
+            self.check_weekday(d, spec.weekday)
+            return d
+        if spec.day > calendar.monthrange(2028, spec.month)[1]:  # 2028: a leap year
+            raise self.nonexistent(spec)
+        for y in range(today.year, today.year + 9):
+            try:
+                d = date(y, spec.month, spec.day)
+            except ValueError:
+                continue
+            if ahead(d):
+                self.check_weekday(d, spec.weekday)
+                return d
+        raise self.nonexistent(spec)
+
+    def weekday_date(self, spec: WeekdaySpec, clock: Clock | None, today: date) -> date:
+        ahead = (spec.weekday - today.weekday()) % 7
+        d = today + timedelta(days=ahead)
+        if ahead == 0 and clock is not None and \
+                datetime.combine(d, time(clock.hour, clock.minute)) <= self.now.replace(tzinfo=None):
+            d += timedelta(days=7)
+        return d + timedelta(days=7 * spec.extra_weeks)
+
+    def day(self, clock: Clock | None) -> date | None:
+        """The day the request names, from its date, weekday, relative day or offset; None
+        when it names none. All that name a day must agree."""
+        today = self.now.date()
+        dates: list[date] = []
+        spec = self.one(DateSpec, "dates", "dates")
+        rel = self.one(DayRel, "jours", "days")
+        offset = self.one(Offset, "délais", "delays")
+        weekday = self.one(WeekdaySpec, "jours de la semaine", "weekdays")
+        if spec is not None:
+            dates.append(self.date_of(spec, clock, today))
+        if rel is not None:
+            dates.append(today + timedelta(days=rel.offset))
+        if offset is not None and not offset.span.is_exact:
+            d = add_months(today, offset.span.months) if offset.span.months else today
+            if d is None:
+                raise self.error("Ce jour n'existe pas dans ce mois-là.",
+                                 "That day does not exist in that month.", "nodate")
+            if offset.span.exact:
+                raise self.error("Je ne sais pas ajouter des jours et des heures à la fois.",
+                                 "I cannot add days and hours at once.", "mixed")
+            dates.append(d + timedelta(days=offset.span.days))
+        if weekday is not None:
+            if dates:
+                if weekday.extra_weeks:
+                    raise self.error("« en huit » ne va pas avec une date.",
+                                     '"en huit" does not go with a date.', "conflict")
+                self.check_weekday(dates[0], weekday.weekday)
+            else:
+                dates.append(self.weekday_date(weekday, clock, today))
+        if len(set(dates)) > 1:
+            raise self.error("La demande nomme deux jours différents.",
+                             "The request names two different days.", "conflict")
+        return dates[0] if dates else None
+
+
+def _check_period(res: _Resolver, clock: Clock | None) -> None:
+    period = res.one(Period, "moments de la journée", "parts of the day")
+    if period is None:
+        return
+    if clock is None:
+        raise res.error("« matin », « soir » : trop vague, donnez une heure (18h, 9h30).",
+                        '"morning", "evening": too vague, give a time (6pm, 9:30am).', "vague")
+    ok = {"matin": range(4, 12), "apresmidi": range(12, 19), "soir": range(17, 24)}[period.name]
+    if clock.hour not in ok and not (period.name == "soir" and clock.midnight):
+        raise res.error("L'heure ne va pas avec le moment de la journée (« 8h du soir » ? "
+                        "écrivez 20h).",
+                        'The time does not match the part of the day ("8 in the evening"? '
+                        "write 8pm).", "period")
+
+
+def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
+               lang: str | None = None) -> Event:
+    """Read one event: a moment (with an optional end) or a day alone."""
+    zone_ = zone(tz)
+    now_l = local_now(now, zone_)
+    reader, reading = scan(text, "event", lang)
+    res = _Resolver(reader, reading, now_l, zone_, "event")
+    if looks_recurring(text):
+        raise res.error("C'est une récurrence, pas un événement.",
+                        "This is a recurrence, not one event.", "recurring")
+    timespec = res.one(TimeSpec, "heures", "times")
+    duration = res.one(Duration, "durées", "durations")
+    offset = res.one(Offset, "délais", "delays")
+    clock = timespec.start if timespec else None
+    _check_period(res, clock)
+    if timespec is not None and timespec.end is not None and duration is not None:
+        raise res.error("Il y a une heure de fin et une durée : gardez l'une des deux.",
+                        "There is an end time and a duration: keep one of them.", "twice")
+
+    if offset is not None and offset.span.is_exact:
+        others = [p for p in reading.pieces if not isinstance(p.value, (Offset, Duration))]
+        if others:
+            raise res.error("« dans … heures/minutes » ne va pas avec un jour ou une heure.",
+                            '"in … hours/minutes" does not go with a day or a time.', "conflict")
+        if offset.span.exact <= timedelta():
+            raise res.error("Un délai nul ne désigne pas un moment à venir.",
+                            "A zero delay is not a moment ahead.", "past")
+        base = now_l.replace(second=0, microsecond=0).astimezone(timezone.utc)
+        start = (base + offset.span.exact).astimezone(zone_)
+        return Event(start, _end_by_duration(res, start, duration))
+
+    day = res.day(clock)
+    if clock is None:
+        if day is None:
+            raise res.error("Je ne trouve ni jour ni heure.", "I find neither a day nor a time.",
+                            "nothing")
+        if duration is not None:
+            raise res.error("Une durée demande une heure de début.",
+                            "A duration needs a start time.", "duration")
+        if day < now_l.date():
+            raise res.error(f"Le {day_fr_en(day)[0]} est passé.",
+                            f"{day_fr_en(day)[1]} is in the past.", "past")
+        return Event(day)
+
+    explicit_day = day is not None
+    if clock.midnight and explicit_day and not (timespec and timespec.end):
+        raise res.error("« minuit » avec un jour est ambigu (le début ou la fin du jour ?) : "
+                        "écrivez 23h59 ou 0h le jour suivant.",
+                        '"midnight" with a day is ambiguous (start or end of the day?): '
+                        "write 11:59pm or 0:00 on the next day.", "midnight")
+    if day is None:
+        today = now_l.date()
+        day = today
+        if datetime.combine(today, time(clock.hour, clock.minute)) <= now_l.replace(tzinfo=None):
+            day = today + timedelta(days=1)
+    naive = datetime.combine(day, time(clock.hour, clock.minute))
+    start = localise(naive, zone_)
+    if start is None:
+        raise res.error(f"{clock.hour:02d}:{clock.minute:02d} n'existe pas le "
+                        f"{day_fr_en(day)[0]} (passage à l'heure d'été).",
+                        f"{clock.hour:02d}:{clock.minute:02d} does not exist on "
+                        f"{day_fr_en(day)[1]} (clocks go forward).", "dst")
+    if start < now_l:
+        raise res.error(f"Le {instant_fr_en(start)[0]} est passé.",
+                        f"{instant_fr_en(start)[1]} is in the past.", "past")
+    end = None
+    if timespec.end is not None:
+        e = timespec.end
+        end_day = day + timedelta(days=1) if e.midnight else day
+        end = localise(datetime.combine(end_day, time(e.hour, e.minute)), zone_)
+        if end is None:
+            raise res.error("L'heure de fin n'existe pas ce jour-là (passage à l'heure d'été).",
+                            "The end time does not exist that day (clocks go forward).", "dst")
+        if end <= start:
+            raise res.error("La fin est avant le début.", "The end is before the start.",
+                            "order")
+    elif duration is not None:
+        end = _end_by_duration(res, start, duration)
+    return Event(start, end)
+
+
+def _end_by_duration(res: _Resolver, start: datetime, duration: Duration | None) -> datetime | None:
+    if duration is None:
+        return None
+    span: Span = duration.span
+    if span.months:
+        raise res.error("Une durée en mois n'est pas assez précise.",
+                        "A duration in months is not precise enough.", "duration")
+    length = span.exact + timedelta(days=span.days)
+    if length <= timedelta():
+        raise res.error("Une durée doit être positive.", "A duration must be positive.",
+                        "duration")
+    # elapsed time, so the end is right across a change of summer time
+    return (start.astimezone(timezone.utc) + length).astimezone(start.tzinfo)
+
+
+def read_day(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
+             lang: str | None = None) -> date:
+    """A day, no time: "17/12", "jeudi 17 décembre", "jeudi" (the next one, today included)."""
+    zone_ = zone(tz)
+    now_l = local_now(now, zone_)
+    reader, reading = scan(text, "event", lang)
+    res = _Resolver(reader, reading, now_l, zone_, "day")
+    allowed = (DateSpec, WeekdaySpec, DayRel)
+    if any(not isinstance(p.value, allowed) for p in reading.pieces):
+        raise res.error("Il faut un jour seul, sans heure.", "I need a day alone, with no time.",
+                        "day")
+    day = res.day(None)
+    if day is None:
+        raise res.error("Je ne trouve pas de jour.", "I find no day.", "nothing")
+    if day < now_l.date():
+        raise res.error(f"Le {day_fr_en(day)[0]} est passé.",
+                        f"{day_fr_en(day)[1]} is in the past.", "past")
+    return day

@@ -1,0 +1,88 @@
+"""Read a whole request into pieces with the grammar's readers. Every token must belong to a
+piece: a word left over is never ignored, it makes the request unreadable."""
+from __future__ import annotations
+
+from .errors import WhenError
+from .grammar import Piece, Reader, Reading
+from .lexicon import ENGLISH_WORDS, FRENCH_WORDS, VAGUE
+from .tokens import Token, normalise, tokenize
+
+RECURRENCE_MARKERS = ("tous les", "toutes les", "chaque", "sur deux", "sur trois", "sur quatre",
+                      "every", "each", "daily", "weekly", "monthly", "du mois", "of the month",
+                      "quotidiennement")
+
+
+def detect_language(tokens: list[Token]) -> str:
+    fr = sum(1 for t in tokens if t.text in FRENCH_WORDS)
+    en = sum(1 for t in tokens if t.text in ENGLISH_WORDS)
+    return "en" if en > fr else "fr"
+
+
+def looks_recurring(text: str) -> bool:
+    folded = " " + " ".join(normalise(text).split()) + " "
+    return any(f" {marker} " in folded for marker in RECURRENCE_MARKERS)
+
+
+def scan(text: str, kind: str, lang: str | None) -> tuple[Reader, Reading]:
+    """Cut `text` into pieces. kind: "event" or "recurrence" (which readers are allowed)."""
+    tokens = tokenize(text)
+    lang = lang if lang in ("fr", "en") else detect_language(tokens)
+    reader = Reader(tokens, text, kind, lang)
+    if not tokens:
+        raise WhenError("Il n'y a rien à lire.", "There is nothing to read.", kind=kind, lang=lang,
+                        code="empty")
+    if kind == "recurrence":
+        readers = (reader.read_freq, reader.read_ordinal_weekdays, reader.read_daylist,
+                   reader.read_monthday, reader.read_timespec, reader.read_duration,
+                   reader.read_anchor)
+    else:
+        readers = (reader.read_timespec, reader.read_duration, reader.read_offset,
+                   reader.read_date, reader.read_weekday, reader.read_dayrel,
+                   reader.read_period)
+    reading = Reading()
+    i = 0
+    while i < len(tokens):
+        if reader.sym(i) in (",", ".", ";") or reader.w(i) in ("et", "and") and reading.pieces:
+            i += 1
+            continue
+        for read in readers:
+            got = read(i)
+            if got is not None:
+                value, j = got
+                values = value if isinstance(value, list) else [value]
+                for v in values:
+                    reading.pieces.append(Piece(v, i, j))
+                i = j
+                break
+        else:
+            raise _leftover(reader, reading, i, kind, lang)
+    return reader, reading
+
+
+def understood_text(reader: Reader, reading: Reading) -> str | None:
+    if not reading.pieces:
+        return None
+    parts: list[str] = []
+    last = -1
+    for p in reading.pieces:
+        if p.start >= last:
+            parts.append(reader.quote(p.start, p.end))
+            last = p.end
+    return " … ".join(dict.fromkeys(parts))
+
+
+def _leftover(reader: Reader, reading: Reading, i: int, kind: str, lang: str) -> WhenError:
+    # quote the unread words up to the next piece we would recognise, or the end
+    j = i + 1
+    while j < len(reader.t) and reader.t[j].kind != "num" and reader.w(j) not in (
+            "a", "at", "le", "de", "pendant", "duree", "dans", "in"):
+        j += 1
+    words = reader.quote(i, j)
+    rest = {t.text for t in reader.t[i:]}
+    understood = understood_text(reader, reading)
+    if rest & VAGUE:
+        return WhenError(f"« {words} » est trop vague : il faut un jour et une heure précis.",
+                         f'"{words}" is too vague: I need a precise day and time.',
+                         kind=kind, lang=lang, understood=understood, code="vague")
+    return WhenError(f"Je ne comprends pas « {words} ».", f'I do not understand "{words}".',
+                     kind=kind, lang=lang, understood=understood, code="unknown")

@@ -1,0 +1,111 @@
+"""The console: a real backend with one local room, for a terminal or a pipe.
+
+Interactive in a terminal (a prompt, a banner); line by line on a pipe. Each line is
+answered, and the posts that fall due meanwhile are shown, before the next line is read, so
+a piped session reads like a conversation. `/avance 3 jours` (`/advance 3 days`) moves the
+console's clock forward and shows the posts due in between, in order.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+import uuid
+from datetime import timedelta
+from typing import Awaitable, Callable, TextIO
+
+from bot.backends.base import Backend, Deliver, Incoming, Outgoing
+from bot.clock import Clock, ManualClock
+
+ROOM = "console"
+ADVANCE_WORDS = ("/avance", "/advance")
+
+
+class ConsoleBackend(Backend):
+    name = "console"
+
+    def __init__(self, user: str, clock: Clock, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                 is_organiser: bool = True, lang: str = "fr",
+                 settle: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.user = user
+        self.clock = clock
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.is_organiser = is_organiser
+        self.lang = lang
+        # Set by the App: wait until the outbox is sent and due posts are out.
+        self.settle = settle
+        self._stopped = asyncio.Event()
+        self._session = uuid.uuid4().hex[:8]
+        self._counter = itertools.count(1)
+
+    @property
+    def interactive(self) -> bool:
+        return hasattr(self.stdin, "isatty") and self.stdin.isatty()
+
+    def _say(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    async def _read_line(self) -> str | None:
+        if self.interactive:
+            self.stdout.write("> ")
+            self.stdout.flush()
+        line = await asyncio.to_thread(self.stdin.readline)
+        return None if line == "" else line.rstrip("\n")
+
+    async def run(self, deliver: Deliver) -> None:
+        if self.interactive:
+            self._say(self._t("Chambre des Communs — console. Tapez !aide pour les commandes, Ctrl-D pour sortir.",
+                              "Chambre des Communs — console. Type !help for the commands, Ctrl-D to leave."))
+        if self.settle:
+            await self.settle()
+        while not self._stopped.is_set():
+            line = await self._read_line()
+            if line is None:
+                break
+            text = line.strip()
+            if not text:
+                continue
+            if text.split()[0].lower() in ADVANCE_WORDS:
+                self._advance(text)
+            else:
+                await deliver(Incoming(
+                    backend=self.name, room=ROOM, sender=self.user, text=line,
+                    event_id=f"console-{self._session}-{next(self._counter)}", sent_at=self.clock.now(),
+                    sender_is_organiser=self.is_organiser,
+                ))
+            if self.settle:
+                await self.settle()
+
+    def _advance(self, text: str) -> None:
+        from bot.when import WhenError, read_duration
+
+        rest = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+        if not isinstance(self.clock, ManualClock):
+            self._say(self._t("L'horloge ne se déplace qu'avec --now : chambre-bot console --now 2026-12-01T09:00",
+                              "The clock only moves with --now: chambre-bot console --now 2026-12-01T09:00"))
+            return
+        try:
+            delta = read_duration(rest)
+        except WhenError as err:
+            self._say(self._t("Usage : /avance 3 jours (ou 2 heures, 30 minutes). ", "Usage: /advance 3 days (or 2 hours, 30 minutes). ")
+                      + err.explain(self.lang).splitlines()[0])
+            return
+        if delta <= timedelta(0) or delta > timedelta(days=366):
+            self._say(self._t("Avancez d'une durée entre une minute et un an.", "Advance by a duration between a minute and a year."))
+            return
+        self.clock.advance(delta)
+
+    def _t(self, fr: str, en: str) -> str:
+        return en if self.lang == "en" else fr
+
+    async def send(self, out: Outgoing) -> None:
+        text = out.body.plain()
+        if out.dm_user is not None:
+            text = self._t(f"[message privé pour {out.dm_user}]\n", f"[direct message to {out.dm_user}]\n") + text
+        self._say(text)
+        self._say("")
+
+    async def stop(self) -> None:
+        self._stopped.set()

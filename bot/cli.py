@@ -1,0 +1,227 @@
+"""`chambre-bot`: run, console, when, export, check-config, digest."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import json
+import logging
+import os
+import signal
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+
+DEFAULT_CONFIG = "config.toml"
+
+
+def _parse_now(text: str | None, tz) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"--now: expected an ISO 8601 instant such as 2026-12-01T09:00 (got {text!r})") from None
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
+def _config(path: str | None, required: bool = False) -> Config:
+    """The given file; else config.toml in the current folder if there is one; else the
+    embedded default (console, local database)."""
+    chosen = path or os.environ.get("CHAMBRE_CONFIG")
+    if chosen is None and Path(DEFAULT_CONFIG).exists():
+        chosen = DEFAULT_CONFIG
+    try:
+        return load_config(chosen)
+    except ConfigError as err:
+        print("Configuration :\n" + "\n".join(f"  - {p}" for p in err.problems), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO if os.environ.get("CHAMBRE_LOG") else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+async def _run_console(config: Config, db: str | None, user: str, member: bool, now: datetime | None) -> None:
+    from bot.app import App
+    from bot.backends.console import ConsoleBackend
+    from bot.clock import Clock, ManualClock
+
+    clock = ManualClock(now) if now else Clock()
+    console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language)
+    app = App(config, clock=clock, backends=[console], db_path=db)
+
+    async def settle() -> None:
+        if app.scheduler is not None:
+            await app.scheduler.catch_up()
+        await app.drained("console")
+
+    console.settle = settle
+    await app.start()
+    try:
+        await app.wait_backend("console")
+    finally:
+        await app.stop()
+
+
+async def _run_chat(config: Config) -> None:
+    from bot.app import App
+
+    app = App(config)
+    await app.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    backends = [asyncio.create_task(app.wait_backend(name)) for name in app.backends]
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopper, *backends], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    await app.stop()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    _logging(args.verbose)
+    if not config.has_chat:
+        asyncio.run(_run_console(config, None, _default_user(), False, None))
+    else:
+        asyncio.run(_run_chat(config))
+    return 0
+
+
+def _default_user() -> str:
+    with contextlib.suppress(Exception):
+        return getpass.getuser()
+    return "moi"
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    _logging(args.verbose)
+    now = _parse_now(args.now, config.chambre.tz)
+    asyncio.run(_run_console(config, args.db, args.user or _default_user(), args.member, now))
+    return 0
+
+
+def cmd_when(args: argparse.Namespace) -> int:
+    from bot.when import run_when_cli
+
+    return run_when_cli(args.rest)
+
+
+def _open_store(config: Config, db: str | None):
+    from storage.db import Database
+
+    return Database(db or config.database_path())
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import export_ics, export_json
+    from storage.store import Store
+
+    config = _config(args.config)
+    database = _open_store(config, args.db)
+    try:
+        if args.format == "ics":
+            data = database.run_sync(lambda db: export_ics(Store(db), config))
+            sys.stdout.buffer.write(data)
+        else:
+            data = database.run_sync(lambda db: export_json(Store(db), config))
+            json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    path = args.config or os.environ.get("CHAMBRE_CONFIG") or DEFAULT_CONFIG
+    if not Path(path).exists() and args.config is None:
+        print(f"{path}: no such file; the bot would run on its embedded default (console, {Path('chambre.db').resolve()}).")
+        return 0
+    try:
+        config = load_config(path)
+    except ConfigError as err:
+        print(f"{path}: {len(err.problems)} problem(s)")
+        for problem in err.problems:
+            print(f"  - {problem}")
+        return 1
+    backends = [name for name in ("matrix", "rocketchat") if getattr(config, name) is not None] or ["console"]
+    print(f"{path}: OK (backends: {', '.join(backends)}; database: {config.database_path()})")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.posts import build_digest
+    from storage.store import Store
+
+    config = _config(args.config)
+    now = _parse_now(args.now, config.chambre.tz) or datetime.now(timezone.utc)
+    database = _open_store(config, args.db)
+
+    def build(db):
+        with db.atomic():
+            return build_digest(Store(db), config, now.astimezone(timezone.utc), config.chambre.language)
+
+    try:
+        doc = database.run_sync(build)
+    finally:
+        database.close()
+    print(doc.plain())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chambre-bot", description="The chat bot of the Chambre des Communs de Lille.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot: every configured backend, or the console with none")
+    run.add_argument("-c", "--config")
+    run.add_argument("-v", "--verbose", action="store_true")
+    run.set_defaults(fn=cmd_run)
+
+    console = sub.add_parser("console", help="the commands in a terminal, on a local SQLite file")
+    console.add_argument("-c", "--config")
+    console.add_argument("--db", help="database file (default: the configured one, chambre.db)")
+    console.add_argument("--user", help="who you are in the console (default: your login name)")
+    console.add_argument("--member", action="store_true", help="be a plain member, not an organiser")
+    console.add_argument("--now", help="start the console's clock at this instant (ISO 8601)")
+    console.add_argument("-v", "--verbose", action="store_true")
+    console.set_defaults(fn=cmd_console)
+
+    when = sub.add_parser("when", help="print how a date or recurrence is read, as JSON", add_help=False)
+    when.add_argument("rest", nargs=argparse.REMAINDER)
+    when.set_defaults(fn=cmd_when)
+
+    export = sub.add_parser("export", help="everything as JSON (version 1) or an iCalendar file")
+    export.add_argument("-c", "--config")
+    export.add_argument("--db")
+    export.add_argument("--format", choices=("json", "ics"), default="json")
+    export.set_defaults(fn=cmd_export)
+
+    check = sub.add_parser("check-config", help="say what is wrong in a configuration, key by key")
+    check.add_argument("-c", "--config")
+    check.set_defaults(fn=cmd_check_config)
+
+    digest = sub.add_parser("digest", help="print the weekly digest as it would be posted then")
+    digest.add_argument("-c", "--config")
+    digest.add_argument("--db")
+    digest.add_argument("--now")
+    digest.set_defaults(fn=cmd_digest)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

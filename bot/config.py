@@ -1,0 +1,293 @@
+"""Configuration: one TOML file, every key checked, every mistake named with what was expected.
+
+`load_config` returns a `Config` or raises `ConfigError` listing every problem at once, so a
+user fixes a file in one pass. Secrets may come from the environment instead of the file.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DATABASE = "chambre.db"
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ChambreConfig:
+    timezone: str = "Europe/Paris"
+    language: str = "fr"
+    database: str = DEFAULT_DATABASE
+    prefix: str = "!"
+    organisers: list[str] = field(default_factory=list)
+    admins: list[str] = field(default_factory=list)
+    room_languages: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass
+class MatrixConfig:
+    homeserver: str = ""
+    user_id: str = ""
+    password: str | None = None
+    access_token: str | None = None
+    device_name: str = "chambre-bot"
+    rooms: list[str] = field(default_factory=list)
+    invites_from: list[str] = field(default_factory=list)
+    organiser_power_level: int | None = 50
+    max_command_age: timedelta = timedelta(hours=1)
+
+
+@dataclass
+class RocketChatConfig:
+    url: str = ""
+    user_id: str | None = None
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    channels: list[str] = field(default_factory=list)
+    organiser_roles: list[str] = field(default_factory=lambda: ["owner", "moderator"])
+    max_command_age: timedelta = timedelta(hours=1)
+
+
+@dataclass
+class RhythmConfig:
+    rule: str | None = None
+    place: str | None = None
+    agenda_before: timedelta = timedelta(days=2)
+    announce_rooms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RemindersConfig:
+    organisers_before: timedelta = timedelta(hours=24)
+
+
+@dataclass
+class DigestConfig:
+    rule: str = "tous les lundis à 9h"
+    rooms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    chambre: ChambreConfig = field(default_factory=ChambreConfig)
+    matrix: MatrixConfig | None = None
+    rocketchat: RocketChatConfig | None = None
+    rhythm: RhythmConfig = field(default_factory=RhythmConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    path: Path | None = None
+
+    @property
+    def has_chat(self) -> bool:
+        return self.matrix is not None or self.rocketchat is not None
+
+    def database_path(self) -> Path:
+        path = Path(self.chambre.database).expanduser()
+        if not path.is_absolute() and self.path is not None:
+            path = self.path.parent / path
+        return path
+
+
+# ---- checking ------------------------------------------------------------------------------
+
+Check = Callable[[Any], Any]  # returns the converted value or raises ValueError(expected)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a text in quotes")
+    return value
+
+
+def _nonempty(value: Any) -> str:
+    value = _string(value)
+    if not value.strip():
+        raise ValueError("a non-empty text")
+    return value
+
+
+def _optional_string(value: Any) -> str | None:
+    return None if value is None else _string(value)
+
+
+def _string_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError('a list of texts, such as ["a", "b"]')
+    return list(value)
+
+
+def _url(value: Any) -> str:
+    value = _string(value)
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("an http:// or https:// address")
+    return value.rstrip("/")
+
+
+def _language(value: Any) -> str:
+    if value not in ("fr", "en"):
+        raise ValueError('"fr" or "en"')
+    return value
+
+
+def _room_languages(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(v in ("fr", "en") for v in value.values()):
+        raise ValueError('a table of room = "fr" or "en"')
+    return dict(value)
+
+
+def _timezone(value: Any) -> str:
+    value = _string(value)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError('a time zone name such as "Europe/Paris"') from None
+    return value
+
+
+def _prefix(value: Any) -> str:
+    value = _string(value)
+    if not value or len(value) > 3 or any(c.isspace() or c.isalnum() for c in value):
+        raise ValueError('one to three punctuation characters, such as "!"')
+    return value
+
+
+def _power_level(value: Any) -> int | None:
+    if value is False or value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValueError("a whole number from 0 to 100, or false")
+    return value
+
+
+def _duration(value: Any) -> timedelta:
+    from bot.when import WhenError, read_duration
+
+    value = _string(value)
+    try:
+        return read_duration(value)
+    except WhenError:
+        raise ValueError('a duration such as "2 jours", "24 heures" or "30 minutes"') from None
+
+
+def _recurrence_text(value: Any) -> str:
+    from datetime import datetime, timezone
+
+    from bot.when import WhenError, read_recurrence
+
+    value = _nonempty(value)
+    try:
+        # Read against a fixed instant: only whether the text is a recurrence matters here.
+        read_recurrence(value, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    except WhenError as err:
+        raise ValueError(f'a recurrence such as "un jeudi sur deux à 18h" ({err.explain("en")})') from None
+    return value
+
+
+SCHEMA: dict[str, dict[str, Check]] = {
+    "chambre": {
+        "timezone": _timezone, "language": _language, "database": _nonempty, "prefix": _prefix,
+        "organisers": _string_list, "admins": _string_list, "room_languages": _room_languages,
+    },
+    "matrix": {
+        "homeserver": _url, "user_id": _nonempty, "password": _optional_string,
+        "access_token": _optional_string, "device_name": _nonempty, "rooms": _string_list,
+        "invites_from": _string_list, "organiser_power_level": _power_level,
+        "max_command_age": _duration,
+    },
+    "rocketchat": {
+        "url": _url, "user_id": _optional_string, "token": _optional_string,
+        "username": _optional_string, "password": _optional_string, "channels": _string_list,
+        "organiser_roles": _string_list, "max_command_age": _duration,
+    },
+    "rhythm": {
+        "rule": _recurrence_text, "place": _optional_string, "agenda_before": _duration,
+        "announce_rooms": _string_list,
+    },
+    "reminders": {"organisers_before": _duration},
+    "digest": {"rule": _recurrence_text, "rooms": _string_list},
+}
+
+SECTION_TYPES = {
+    "chambre": ChambreConfig, "matrix": MatrixConfig, "rocketchat": RocketChatConfig,
+    "rhythm": RhythmConfig, "reminders": RemindersConfig, "digest": DigestConfig,
+}
+
+
+def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: Path | None = None) -> Config:
+    env = dict(os.environ) if env is None else env
+    problems: list[str] = []
+    config = Config(path=path)
+    for section, values in data.items():
+        if section not in SCHEMA:
+            problems.append(f"[{section}]: unknown section (expected one of: {', '.join(SCHEMA)})")
+            continue
+        if not isinstance(values, dict):
+            problems.append(f"[{section}]: expected a table of keys")
+            continue
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            check = SCHEMA[section].get(key)
+            if check is None:
+                problems.append(f"[{section}] {key}: unknown key (expected one of: {', '.join(SCHEMA[section])})")
+                continue
+            try:
+                kwargs[key] = check(value)
+            except ValueError as err:
+                problems.append(f"[{section}] {key} = {value!r}: expected {err}")
+        setattr(config, section, SECTION_TYPES[section](**kwargs))
+
+    if config.matrix is not None:
+        m = config.matrix
+        m.password = m.password or env.get("CHAMBRE_MATRIX_PASSWORD") or None
+        m.access_token = m.access_token or env.get("CHAMBRE_MATRIX_ACCESS_TOKEN") or None
+        if not m.homeserver:
+            problems.append("[matrix] homeserver: missing (expected an address such as https://matrix.example.org)")
+        if not m.user_id:
+            problems.append('[matrix] user_id: missing (expected the bot\'s user id, such as "@chambre:example.org")')
+        elif not (m.user_id.startswith("@") and ":" in m.user_id):
+            problems.append(f'[matrix] user_id = {m.user_id!r}: expected a user id such as "@chambre:example.org"')
+        if not (m.password or m.access_token):
+            problems.append("[matrix] password or access_token: missing (or set CHAMBRE_MATRIX_PASSWORD / CHAMBRE_MATRIX_ACCESS_TOKEN)")
+    if config.rocketchat is not None:
+        r = config.rocketchat
+        r.token = r.token or env.get("CHAMBRE_ROCKETCHAT_TOKEN") or None
+        r.password = r.password or env.get("CHAMBRE_ROCKETCHAT_PASSWORD") or None
+        if not r.url:
+            problems.append("[rocketchat] url: missing (expected an address such as https://chat.example.org)")
+        if not ((r.user_id and r.token) or (r.username and r.password)):
+            problems.append("[rocketchat] expected user_id and token (or CHAMBRE_ROCKETCHAT_TOKEN), or username and password")
+    known_rooms_ok = all(isinstance(room, str) and room for room in config.rhythm.announce_rooms + config.digest.rooms)
+    if not known_rooms_ok:
+        problems.append("[rhythm] announce_rooms / [digest] rooms: expected room ids, aliases or rocketchat:<channel>")
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> Config:
+    """Load and check a configuration file; None gives the embedded default."""
+    if path is None:
+        return parse_config({}, env)
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError([f"{path}: not valid TOML ({err})"]) from None
+    return parse_config(data, env, path=path.resolve())

@@ -1,0 +1,104 @@
+"""The group's records, as the services see them: no SQL, no chat."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+MEETING_STATUSES = ("proposed", "confirmed", "cancelled")
+BRICK_STATUSES = ("idea", "described", "recipe", "building", "exists", "paused", "dropped")
+BRICK_PATH = ("idea", "described", "recipe", "building", "exists")  # the path, for progress bars
+BRICK_CATEGORIES = ("brick", "infrastructure", "topic")
+RSVP_ANSWERS = ("yes", "no", "maybe")
+
+
+@dataclass
+class Meeting:
+    id: int
+    title: str
+    start: datetime | date | None  # None: still to organise ("à organiser")
+    end: datetime | None
+    place: str | None
+    status: str
+    proposed_by: str
+    room: str
+    cancel_reason: str | None
+    created_at: datetime
+    rsvp: dict[str, list[str]] = field(default_factory=lambda: {"yes": [], "no": [], "maybe": []})
+
+    @property
+    def to_organise(self) -> bool:
+        return self.start is None
+
+
+@dataclass
+class Permanence:
+    id: int
+    title: str
+    place: str | None
+    rrule: str
+    dtstart: datetime  # aware, local: the first occurrence
+    tz: str
+    duration_minutes: int | None
+    active: bool
+    created_by: str
+    room: str
+    cancelled: list[datetime] = field(default_factory=list)  # occurrence starts, aware
+    hosts: dict[datetime, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Link:
+    url: str
+    label: str | None
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    by: str
+    change: str
+    status: str | None
+    note: str | None
+
+
+@dataclass
+class Brick:
+    id: int
+    name: str
+    category: str
+    status: str
+    description: str
+    lead: str | None
+    links: list[Link] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+
+
+@dataclass
+class Topic:
+    id: int
+    text: str
+    added_by: str
+    room: str
+    created_at: datetime
+    done: bool
+
+
+@dataclass
+class Rhythm:
+    rrule: str
+    dtstart: datetime
+    tz: str
+    duration_minutes: int | None
+    place: str | None
+    text: str
+    set_by: str
+
+
+@dataclass
+class JournalEntry:
+    id: int
+    at: datetime
+    kind: str  # meeting.proposed, meeting.confirmed, brick.status, topic.added, ...
+    record_id: int | None
+    by: str
+    data: dict

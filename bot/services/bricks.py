@@ -1,0 +1,79 @@
+"""Bricks: the building blocks of a commons economy, moved along their path with a dated
+history of who changed what and why."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.errors import NotFound, UserError
+from bot.records import BRICK_PATH, Brick
+from bot.services import Actor
+from storage.store import Store
+
+
+def get(store: Store, n: int) -> Brick:
+    brick = store.brick(n)
+    if brick is None:
+        raise NotFound("Pas de brique n°{n}.", "No brick #{n}.", n=n)
+    return brick
+
+
+def progress(status: str) -> float | None:
+    """How far along the path idea → exists (None for paused / dropped)."""
+    if status not in BRICK_PATH:
+        return None
+    return BRICK_PATH.index(status) / (len(BRICK_PATH) - 1)
+
+
+def add(store: Store, actor: Actor, now: datetime, name: str, description: str | None) -> Brick:
+    if any(existing.casefold() == name.casefold() for _, existing in store.brick_names()):
+        raise UserError("Une brique s'appelle déjà « {name} ».", "A brick is already called \"{name}\".", name=name)
+    brick = store.add_brick(name, "brick", description or "", actor.user, now)
+    store.log("brick.added", brick.id, actor.user, now, name=name)
+    return brick
+
+
+def set_status(store: Store, actor: Actor, now: datetime, n: int, status: str, note: str | None) -> tuple[Brick, str]:
+    brick = get(store, n)
+    if brick.status == status:
+        raise UserError("La brique « {name} » est déjà à ce statut.", "Brick \"{name}\" already has that status.", name=brick.name)
+    before = brick.status
+    store.update_brick(n, now, status=status)
+    store.add_history(n, actor.user, "status", status, note, now)
+    store.log("brick.status", n, actor.user, now, name=brick.name, before=before, status=status, note=note)
+    return get(store, n), before
+
+
+def describe(store: Store, actor: Actor, now: datetime, n: int, description: str) -> Brick:
+    brick = get(store, n)
+    # The old description stays in the history.
+    store.add_history(n, actor.user, "description", brick.status, "ancienne description : " + (brick.description or "(vide)"), now)
+    store.update_brick(n, now, description=description)
+    store.log("brick.described", n, actor.user, now, name=brick.name)
+    return get(store, n)
+
+
+def note(store: Store, actor: Actor, now: datetime, n: int, text: str) -> Brick:
+    brick = get(store, n)
+    store.add_history(n, actor.user, "note", brick.status, text, now)
+    store.update_brick(n, now)
+    store.log("brick.note", n, actor.user, now, name=brick.name, note=text)
+    return get(store, n)
+
+
+def link(store: Store, actor: Actor, now: datetime, n: int, url: str, label: str | None) -> Brick:
+    brick = get(store, n)
+    if any(existing.url == url for existing in brick.links):
+        raise UserError("Ce lien est déjà sur la brique « {name} ».", "That link is already on brick \"{name}\".", name=brick.name)
+    store.add_link(n, url, label, actor.user, now)
+    store.add_history(n, actor.user, "link", brick.status, url if not label else f"{label} : {url}", now)
+    store.update_brick(n, now)
+    store.log("brick.link", n, actor.user, now, name=brick.name, url=url)
+    return get(store, n)
+
+
+def set_lead(store: Store, actor: Actor, now: datetime, n: int, person: str) -> Brick:
+    brick = get(store, n)
+    store.update_brick(n, now, lead=person)
+    store.add_history(n, actor.user, "lead", brick.status, person, now)
+    store.log("brick.lead", n, actor.user, now, name=brick.name, lead=person)
+    return get(store, n)

@@ -1,0 +1,39 @@
+"""What a handler knows about the command it answers: who, where, when, in which language."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from storage.store import Store
+
+
+@dataclass
+class Context:
+    store: Store
+    config: Config
+    now: datetime  # aware, UTC: the reference instant for dates the member typed
+    lang: str
+    sender: str
+    room: str
+    backend: str
+    is_organiser: bool
+    event_id: str = ""
+    # Side effects the core acts on after the transaction: e.g. the scheduler must look again.
+    changed: set[str] = field(default_factory=set)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.config.chambre.tz
+
+    @property
+    def prefix(self) -> str:
+        return self.config.chambre.prefix
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz)
+
+    def t(self, fr: str, en: str, **values: object) -> str:
+        return (en if self.lang == "en" else fr).format(**values)

@@ -1,0 +1,105 @@
+"""Turning an argument's text into what the handler needs, or a clear refusal."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from bot.errors import NotFound, UserError
+from bot.richtext import safe_url
+from commands import registry as reg
+from commands.context import Context
+
+
+def _when_error(err: Exception, ctx: Context) -> UserError:
+    return UserError("{why}", "{why}", why=err.explain(ctx.lang))  # type: ignore[attr-defined]
+
+
+def text(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> str:
+    return " ".join(value.split()) if "\n" not in value else value.strip()
+
+
+def number(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
+    from commands.dispatcher import usage_error
+
+    digits = value.lstrip("#nN°º")
+    if not digits.isdigit() or int(digits) <= 0 or len(digits) > 9:
+        raise usage_error(ctx, cmd, "« {v} » n'est pas un numéro.", "\"{v}\" is not a number.", v=value)
+    return int(digits)
+
+
+def when(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
+    from bot.when import WhenError, read_event
+
+    if value.strip() == "?":
+        return None  # a meeting still to organise
+    try:
+        return read_event(value, ctx.now, ctx.tz, ctx.lang)
+    except WhenError as err:
+        raise _when_error(err, ctx) from None
+
+
+def recurrence(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
+    from bot.when import WhenError, read_recurrence
+
+    try:
+        return read_recurrence(value, ctx.now, ctx.tz, ctx.lang)
+    except WhenError as err:
+        raise _when_error(err, ctx) from None
+
+
+def day(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
+    from bot.when import WhenError, read_day
+
+    try:
+        return read_day(value, ctx.now, ctx.tz, ctx.lang)
+    except WhenError as err:
+        raise _when_error(err, ctx) from None
+
+
+def brick(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
+    """A brick by number, by exact name, or by a part of its name that names only one."""
+    names = ctx.store.brick_names()
+    candidate = value.lstrip("#")
+    if candidate.isdigit():
+        if any(i == int(candidate) for i, _ in names):
+            return int(candidate)
+        raise NotFound("Pas de brique n°{n}. {liste} montre les numéros.", "No brick #{n}. {liste} shows the numbers.",
+                       n=candidate, liste=ctx.prefix + ("brick list" if ctx.lang == "en" else "brique liste"))
+    wanted = reg.fold(value)
+    exact = [i for i, name in names if reg.fold(name) == wanted]
+    if exact:
+        return exact[0]
+    matches = [(i, name) for i, name in names if wanted in reg.fold(name)]
+    if len(matches) == 1:
+        return matches[0][0]
+    if not matches:
+        raise NotFound("Aucune brique ne s'appelle « {v} ». {liste} montre les briques.",
+                       "No brick is called \"{v}\". {liste} shows the bricks.",
+                       v=value, liste=ctx.prefix + ("brick list" if ctx.lang == "en" else "brique liste"))
+    shown = "; ".join(f"{i} {name}" for i, name in matches[:6])
+    raise UserError("« {v} » désigne plusieurs briques : {m}. Donnez le numéro.",
+                    "\"{v}\" names several bricks: {m}. Give the number.", v=value, m=shown)
+
+
+def choice(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> str:
+    from commands.dispatcher import usage_error
+
+    wanted = reg.fold(value).replace(" ", "-")
+    for code, fr, en in arg.choices:
+        if wanted in (reg.fold(fr), reg.fold(en), code):
+            return code
+    raise usage_error(ctx, cmd, "« {v} » n'est pas une valeur possible ({c}).", "\"{v}\" is not one of: {c}.",
+                      v=value, c=", ".join(c[2] if ctx.lang == "en" else c[1] for c in arg.choices))
+
+
+def url(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> str:
+    value = value.strip()
+    if not safe_url(value):
+        raise UserError("« {v} » n'est pas une adresse http(s) : seuls les liens http:// et https:// sont acceptés.",
+                        "\"{v}\" is not an http(s) address: only http:// and https:// links are accepted.", v=value)
+    return value
+
+
+CONVERTERS: dict[str, Callable[..., Any]] = {
+    "text": text, "number": number, "when": when, "recurrence": recurrence, "day": day,
+    "brick": brick, "choice": choice, "url": url,
+}

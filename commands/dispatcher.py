@@ -1,0 +1,162 @@
+"""From a line of chat to a reply: find the command, check who may, parse the arguments,
+run the handler in a savepoint, and always answer something."""
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from bot.errors import UserError
+from bot.richtext import Doc, b, code
+from commands import registry as reg
+from commands.context import Context
+
+log = logging.getLogger(__name__)
+
+MAX_LINE = 4000
+# Characters that could hide, reorder or break what the bot shows back: C0/C1 controls
+# (newlines and tabs are allowed in the line, not in a single argument), bidi overrides.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def has_control(text: str, allow_newline: bool = False) -> bool:
+    for ch in text:
+        if ch in _BIDI:
+            return True
+        if unicodedata.category(ch) == "Cc" and not (allow_newline and ch in "\n\t"):
+            return True
+    return False
+
+
+def is_command(text: str, prefix: str) -> bool:
+    """A line addressed to the bot: the prefix followed by a letter (not "!!!" or "! ")."""
+    text = text.lstrip()
+    return text.startswith(prefix) and len(text) > len(prefix) and text[len(prefix)].isalpha()
+
+
+class Usage(UserError):
+    pass
+
+
+def usage_error(ctx: Context, cmd: reg.Command, fr: str, en: str, **values: object) -> UserError:
+    p = ctx.prefix
+    return Usage(fr + "\nUsage : {usage}\nExemple : {example}", en + "\nUsage: {usage}\nExample: {example}",
+                 usage=cmd.usage(ctx.lang, p), example=cmd.example(ctx.lang, p), **values)
+
+
+def split_args(cmd: reg.Command, raw: str) -> list[str]:
+    raw = raw.strip()
+    pieces = [p.strip() for p in raw.split(";")] if raw else []
+    if cmd.spaced_choice and len(pieces) == 1 and " " in pieces[0]:
+        first, rest = pieces[0].split(None, 1)
+        pieces = [first, rest.strip()]
+    if len(pieces) > len(cmd.args) and cmd.args and cmd.args[-1].kind == "text":
+        # A member's text may itself hold " ; ": keep it whole in the last text argument.
+        keep = len(cmd.args) - 1
+        pieces = pieces[:keep] + [" ; ".join(pieces[keep:])]
+    return pieces
+
+
+def convert(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
+    from commands import convert as conv
+
+    name = arg.en if ctx.lang == "en" else arg.fr
+    if not value:
+        raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=f"<{name}>")
+    if has_control(value):
+        raise UserError("Le texte de {arg} contient des caractères de contrôle ; retapez-le sans eux.",
+                        "The text of {arg} holds control characters; please type it again without them.",
+                        arg=f"<{name}>")
+    if len(value) > arg.max_len:
+        raise UserError("{arg} est trop long : {n} caractères, {max} au plus.",
+                        "{arg} is too long: {n} characters, {max} at most.",
+                        arg=f"<{name}>", n=len(value), max=arg.max_len)
+    return conv.CONVERTERS[arg.kind](ctx, cmd, arg, value)
+
+
+def unknown_command(ctx: Context, words: list[str]) -> Doc:
+    registry = reg.REGISTRY
+    typed = reg.fold(" ".join(words[:2]))
+    first = reg.fold(words[0]) if words else ""
+    p = ctx.prefix
+    group = registry.groups().get(first)
+    doc = Doc()
+    if group:
+        doc.para(ctx.t("Je ne connais pas « {t} ». Les commandes {g} :", "I don't know \"{t}\". The {g} commands:",
+                       t=" ".join(words[:2]), g=p + words[0]))
+        doc.bullets([[code(c.usage(ctx.lang, p))] for c in group if c.words(ctx.lang)[0] == group[0].words(ctx.lang)[0]] or
+                    [[code(c.usage(ctx.lang, p))] for c in group])
+        return doc
+    names = {reg.fold(c.name(ctx.lang)): c for c in registry.commands}
+    names.update({reg.fold(c.words(ctx.lang)[0]): c for c in registry.commands})
+    close = difflib.get_close_matches(typed, list(names), n=3, cutoff=0.5) or difflib.get_close_matches(first, list(names), n=3, cutoff=0.5)
+    shown: list[str] = []
+    for name in close:
+        usage = names[name].usage(ctx.lang, p) if " " in name else p + names[name].words(ctx.lang)[0]
+        if usage not in shown:
+            shown.append(usage)
+    if shown:
+        doc.para(ctx.t("Commande inconnue : {t}. Vouliez-vous dire :", "Unknown command: {t}. Did you mean:",
+                       t=p + " ".join(words[:2])))
+        doc.bullets([[code(s)] for s in shown])
+    else:
+        doc.para(ctx.t("Commande inconnue : {t}.", "Unknown command: {t}.", t=p + " ".join(words[:2])))
+    doc.para(ctx.t("{aide} donne la liste des commandes.", "{aide} lists the commands.",
+                   aide=p + ("help" if ctx.lang == "en" else "aide")))
+    return doc
+
+
+def who_may(ctx: Context, cmd: reg.Command) -> str:
+    if cmd.who == reg.ORGANISERS:
+        return ctx.t("les organisateurs", "organisers")
+    return ctx.t("les organisateurs et l'auteur", "organisers and its author")
+
+
+def dispatch(ctx: Context, text: str) -> Doc | None:
+    """The reply to `text`, or None when the line is not addressed to the bot."""
+    if not is_command(text, ctx.prefix):
+        return None
+    try:
+        return _dispatch(ctx, text)
+    except UserError as err:
+        return Doc.text(err.message(ctx.lang))
+    except Exception:
+        log.exception("command failed: %r", text[:200])
+        return Doc.text(ctx.t("Désolé, quelque chose s'est mal passé de mon côté ; rien n'a été modifié.",
+                              "Sorry, something went wrong on my side; nothing was changed."))
+
+
+def _dispatch(ctx: Context, text: str) -> Doc:
+    if len(text) > MAX_LINE:
+        raise UserError("Message trop long ({n} caractères, {max} au plus) : rien n'a été fait.",
+                        "Message too long ({n} characters, {max} at most): nothing was done.",
+                        n=len(text), max=MAX_LINE)
+    body = text.strip()[len(ctx.prefix):]
+    first_line, _, more = body.partition("\n")
+    words = first_line.split()
+    cmd, used = reg.REGISTRY.lookup(words)
+    if cmd is None:
+        return unknown_command(ctx, words)
+    # The arguments: what follows the command words on the line (and the lines after it).
+    rest = first_line.split(None, used)[used] if len(first_line.split(None, used)) > used else ""
+    if more.strip():
+        rest = (rest + "\n" + more).strip()
+    if cmd.who == reg.ORGANISERS and not ctx.is_organiser:
+        raise UserError("Refusé : seuls {who} peuvent utiliser {cmd}.", "Refused: only {who} may use {cmd}.",
+                        who=who_may(ctx, cmd), cmd=ctx.prefix + cmd.name(ctx.lang))
+    pieces = split_args(cmd, rest)
+    if len(pieces) > len(cmd.args):
+        raise usage_error(ctx, cmd, "Trop d'arguments.", "Too many arguments.")
+    values: dict[str, Any] = {}
+    for i, arg in enumerate(cmd.args):
+        if i >= len(pieces) or not pieces[i]:
+            if arg.optional:
+                continue
+            name = arg.en if ctx.lang == "en" else arg.fr
+            raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=f"<{name}>")
+        values[arg.kwarg] = convert(ctx, cmd, arg, pieces[i])
+    savepoint = ctx.store.db
+    with savepoint.atomic():
+        return cmd.handler(ctx, **values)

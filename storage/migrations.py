@@ -1,0 +1,212 @@
+"""Named schema migrations. Each runs in one transaction together with its record
+(sqlite-utils' Migrations), so a crash mid-upgrade leaves the old schema intact.
+Never edit a migration that has shipped: add a new one.
+
+Instants are stored as ISO 8601 text in UTC; the zone a record was read in is kept beside it
+where local time matters (permanences and the rhythm are expanded in local time).
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("chambre")
+
+
+@MIGRATIONS(name="0001_records")
+def records(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            start TEXT,            -- UTC ISO instant, or a date YYYY-MM-DD (all_day), or NULL: to organise
+            "end" TEXT,
+            all_day INTEGER NOT NULL DEFAULT 0,
+            place TEXT,
+            status TEXT NOT NULL CHECK (status IN ('proposed', 'confirmed', 'cancelled')),
+            proposed_by TEXT NOT NULL,
+            room TEXT NOT NULL,
+            cancel_reason TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX meetings_start ON meetings(start);
+        CREATE TABLE rsvps (
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            person TEXT NOT NULL,
+            answer TEXT NOT NULL CHECK (answer IN ('yes', 'no', 'maybe')),
+            at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, person)
+        );
+        CREATE TABLE permanences (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            place TEXT,
+            rrule TEXT NOT NULL,
+            dtstart TEXT NOT NULL,  -- local ISO with offset: the first occurrence
+            tz TEXT NOT NULL,
+            duration_minutes INTEGER,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL,
+            room TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE TABLE permanence_hosts (
+            permanence_id INTEGER NOT NULL REFERENCES permanences(id),
+            occurrence TEXT NOT NULL,  -- local ISO start of the occurrence
+            person TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (permanence_id, occurrence, person)
+        );
+        CREATE TABLE permanence_cancellations (
+            permanence_id INTEGER NOT NULL REFERENCES permanences(id),
+            occurrence TEXT NOT NULL,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (permanence_id, occurrence)
+        );
+        CREATE TABLE bricks (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            category TEXT NOT NULL CHECK (category IN ('brick', 'infrastructure', 'topic')),
+            status TEXT NOT NULL CHECK (status IN ('idea', 'described', 'recipe', 'building', 'exists', 'paused', 'dropped')),
+            description TEXT NOT NULL DEFAULT '',
+            lead TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE brick_links (
+            id INTEGER PRIMARY KEY,
+            brick_id INTEGER NOT NULL REFERENCES bricks(id),
+            url TEXT NOT NULL,
+            label TEXT,
+            added_by TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE brick_history (
+            id INTEGER PRIMARY KEY,
+            brick_id INTEGER NOT NULL REFERENCES bricks(id),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            change TEXT NOT NULL,   -- created, status, description, note, link, lead
+            status TEXT,            -- the status after the change
+            note TEXT
+        );
+        CREATE INDEX brick_history_brick ON brick_history(brick_id, id);
+        CREATE TABLE topics (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            room TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            done INTEGER NOT NULL DEFAULT 0,
+            done_by TEXT,
+            done_at TEXT
+        );
+        CREATE TABLE rhythm (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            rrule TEXT NOT NULL,
+            dtstart TEXT NOT NULL,
+            tz TEXT NOT NULL,
+            duration_minutes INTEGER,
+            place TEXT,
+            text TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL
+        );
+        -- What happened, for the digest and the agenda ("bricks that moved since...").
+        CREATE TABLE journal (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            record_id INTEGER,
+            by TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX journal_at ON journal(at);
+        """
+    )
+
+
+@MIGRATIONS(name="0002_delivery")
+def delivery(db: Database) -> None:
+    db.executescript(
+        """
+        -- Incoming events already handled: a redelivered command is not applied twice.
+        CREATE TABLE handled_events (
+            backend TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            handled_at TEXT NOT NULL,
+            PRIMARY KEY (backend, event_id)
+        );
+        -- Messages to send, written in the same transaction as the change they report.
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            send_key TEXT NOT NULL UNIQUE,
+            backend TEXT NOT NULL,
+            room TEXT,
+            dm_user TEXT,
+            reply_to TEXT,
+            thread TEXT,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox(backend, id) WHERE sent_at IS NULL;
+        CREATE TABLE backend_state (
+            backend TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (backend, key)
+        );
+        """
+    )
+
+
+@MIGRATIONS(name="0003_posts")
+def posts(db: Database) -> None:
+    db.executescript(
+        """
+        -- Scheduled posts by name (kind, occurrence, room): each is posted or skipped once.
+        CREATE TABLE posts (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            done_at TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('posted', 'late', 'skipped'))
+        );
+        """
+    )
+
+
+SEED_AUTHOR = "chambre-bot"
+SEED_AT = "2026-11-28T00:00:00+00:00"
+
+
+@MIGRATIONS(name="0004_seed_bricks")
+def seed_bricks(db: Database) -> None:
+    """The bricks of the group's own page, loaded once on a fresh install."""
+    import json
+    from importlib.resources import files
+
+    seed = json.loads(files("storage").joinpath("seed/bricks.json").read_text(encoding="utf-8"))
+    for brick in seed["bricks"]:
+        cur = db.execute(
+            "INSERT INTO bricks (name, category, status, description, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [brick["name"], brick["category"], brick["status"], brick["description"], SEED_AT, SEED_AT],
+        )
+        brick_id = cur.lastrowid
+        for link in brick["links"]:
+            db.execute(
+                "INSERT INTO brick_links (brick_id, url, label, added_by, at) VALUES (?, ?, ?, ?, ?)",
+                [brick_id, link["url"], link["label"], SEED_AUTHOR, SEED_AT],
+            )
+        db.execute(
+            "INSERT INTO brick_history (brick_id, at, by, change, status, note) VALUES (?, ?, ?, 'created', ?, ?)",
+            [brick_id, SEED_AT, SEED_AUTHOR, brick["status"], "d'après la page de la Chambre (" + seed["source"] + ")"],
+        )

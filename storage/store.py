@@ -1,0 +1,318 @@
+"""All SQL for the records lives here. The store is synchronous and runs on the database
+thread, inside the transaction its caller opened (see storage/db.py)."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from bot.records import Brick, HistoryEntry, JournalEntry, Link, Meeting, Permanence, Rhythm, Topic
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+class Store:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict | None:
+        rows = list(self.db.query(sql, list(params)))
+        return rows[0] if rows else None
+
+    # ---- meetings -------------------------------------------------------------------------
+
+    def _meeting(self, row: dict, with_rsvp: bool = True) -> Meeting:
+        start: datetime | date | None
+        if row["start"] is None:
+            start = None
+        elif row["all_day"]:
+            start = date.fromisoformat(row["start"])
+        else:
+            start = parse_instant(row["start"])
+        meeting = Meeting(
+            id=row["id"], title=row["title"], start=start,
+            end=parse_instant(row["end"]) if row["end"] else None, place=row["place"],
+            status=row["status"], proposed_by=row["proposed_by"], room=row["room"],
+            cancel_reason=row["cancel_reason"], created_at=parse_instant(row["created_at"]),
+        )
+        if with_rsvp:
+            for r in self.db.query("SELECT person, answer FROM rsvps WHERE meeting_id = ? ORDER BY at, person", [row["id"]]):
+                meeting.rsvp[r["answer"]].append(r["person"])
+        return meeting
+
+    @staticmethod
+    def _when_columns(start: datetime | date | None, end: datetime | None) -> dict:
+        if start is None:
+            return {"start": None, "end": None, "all_day": 0}
+        if isinstance(start, datetime):
+            return {"start": iso(start), "end": iso(end) if end else None, "all_day": 0}
+        return {"start": start.isoformat(), "end": None, "all_day": 1}
+
+    def add_meeting(self, title: str, start, end, place: str | None, proposed_by: str, room: str, now: datetime) -> Meeting:
+        cols = self._when_columns(start, end)
+        cur = self.db.execute(
+            'INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at, updated_at)'
+            " VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)",
+            [title, cols["start"], cols["end"], cols["all_day"], place, proposed_by, room, iso(now), iso(now)],
+        )
+        return self.meeting(cur.lastrowid)
+
+    def meeting(self, meeting_id: int) -> Meeting | None:
+        row = self._one("SELECT * FROM meetings WHERE id = ?", [meeting_id])
+        return self._meeting(row) if row else None
+
+    def update_meeting(self, meeting_id: int, now: datetime, **changes: Any) -> Meeting:
+        if "start" in changes:
+            changes.update(self._when_columns(changes.pop("start"), changes.pop("end", None)))
+        sets = ", ".join(f'"{k}" = ?' for k in changes)
+        self.db.execute(f"UPDATE meetings SET {sets}, updated_at = ? WHERE id = ?", [*changes.values(), iso(now), meeting_id])
+        return self.meeting(meeting_id)
+
+    def meetings(self, where: str = "1", params: Iterable[Any] = (), order: str = "start IS NULL, start, id", limit: int | None = None) -> list[Meeting]:
+        sql = f"SELECT * FROM meetings WHERE {where} ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
+        rows = list(self.db.query(sql, list(params)))
+        return self._with_rsvps(rows)
+
+    def _with_rsvps(self, rows: list[dict]) -> list[Meeting]:
+        meetings = [self._meeting(r, with_rsvp=False) for r in rows]
+        if meetings:
+            by_id = {m.id: m for m in meetings}
+            marks = ",".join("?" * len(by_id))
+            for r in self.db.query(f"SELECT meeting_id, person, answer FROM rsvps WHERE meeting_id IN ({marks}) ORDER BY at, person", list(by_id)):
+                by_id[r["meeting_id"]].rsvp[r["answer"]].append(r["person"])
+        return meetings
+
+    def meetings_between(self, start: datetime, end: datetime, statuses: tuple[str, ...] = ("proposed", "confirmed")) -> list[Meeting]:
+        """Meetings starting in [start, end): instants compared in UTC, all-day ones by date."""
+        marks = ",".join("?" * len(statuses))
+        return self.meetings(
+            f"status IN ({marks}) AND start IS NOT NULL AND ((all_day = 0 AND start >= ? AND start < ?)"
+            " OR (all_day = 1 AND start >= ? AND start <= ?))",
+            [*statuses, iso(start), iso(end), start.date().isoformat(), end.date().isoformat()],
+        )
+
+    def set_rsvp(self, meeting_id: int, person: str, answer: str, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO rsvps (meeting_id, person, answer, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (meeting_id, person) DO UPDATE SET answer = excluded.answer, at = excluded.at",
+            [meeting_id, person, answer, iso(now)],
+        )
+
+    def count(self, table: str) -> int:
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    # ---- permanences ----------------------------------------------------------------------
+
+    def _permanence(self, row: dict) -> Permanence:
+        perm = Permanence(
+            id=row["id"], title=row["title"], place=row["place"], rrule=row["rrule"],
+            dtstart=datetime.fromisoformat(row["dtstart"]), tz=row["tz"],
+            duration_minutes=row["duration_minutes"], active=bool(row["active"]),
+            created_by=row["created_by"], room=row["room"],
+        )
+        for r in self.db.query("SELECT occurrence FROM permanence_cancellations WHERE permanence_id = ? ORDER BY occurrence", [perm.id]):
+            perm.cancelled.append(parse_instant(r["occurrence"]))
+        for r in self.db.query("SELECT occurrence, person FROM permanence_hosts WHERE permanence_id = ? ORDER BY occurrence, at", [perm.id]):
+            perm.hosts.setdefault(parse_instant(r["occurrence"]), []).append(r["person"])
+        return perm
+
+    def add_permanence(self, title: str, place: str | None, rrule: str, dtstart: datetime, tz: str,
+                       duration_minutes: int | None, created_by: str, room: str, now: datetime) -> Permanence:
+        cur = self.db.execute(
+            "INSERT INTO permanences (title, place, rrule, dtstart, tz, duration_minutes, created_by, room, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, created_by, room, iso(now)],
+        )
+        return self.permanence(cur.lastrowid)
+
+    def permanence(self, permanence_id: int) -> Permanence | None:
+        row = self._one("SELECT * FROM permanences WHERE id = ?", [permanence_id])
+        return self._permanence(row) if row else None
+
+    def permanences(self, active_only: bool = False) -> list[Permanence]:
+        where = "active = 1" if active_only else "1"
+        return [self._permanence(r) for r in self.db.query(f"SELECT * FROM permanences WHERE {where} ORDER BY id")]
+
+    def add_host(self, permanence_id: int, occurrence: datetime, person: str, now: datetime) -> bool:
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO permanence_hosts (permanence_id, occurrence, person, at) VALUES (?, ?, ?, ?)",
+            [permanence_id, iso(occurrence), person, iso(now)],
+        )
+        return cur.rowcount > 0
+
+    def cancel_occurrence(self, permanence_id: int, occurrence: datetime, by: str, now: datetime) -> bool:
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO permanence_cancellations (permanence_id, occurrence, by, at) VALUES (?, ?, ?, ?)",
+            [permanence_id, iso(occurrence), by, iso(now)],
+        )
+        return cur.rowcount > 0
+
+    def end_permanence(self, permanence_id: int, now: datetime) -> None:
+        self.db.execute("UPDATE permanences SET active = 0, ended_at = ? WHERE id = ?", [iso(now), permanence_id])
+
+    # ---- bricks ---------------------------------------------------------------------------
+
+    def _brick(self, row: dict, full: bool = True) -> Brick:
+        brick = Brick(id=row["id"], name=row["name"], category=row["category"], status=row["status"],
+                      description=row["description"], lead=row["lead"])
+        if full:
+            brick.links = [Link(r["url"], r["label"]) for r in self.db.query(
+                "SELECT url, label FROM brick_links WHERE brick_id = ? ORDER BY id", [brick.id])]
+            brick.history = [self._history(r) for r in self.db.query(
+                "SELECT * FROM brick_history WHERE brick_id = ? ORDER BY id", [brick.id])]
+        return brick
+
+    @staticmethod
+    def _history(r: dict) -> HistoryEntry:
+        return HistoryEntry(at=parse_instant(r["at"]), by=r["by"], change=r["change"], status=r["status"], note=r["note"])
+
+    def brick(self, brick_id: int) -> Brick | None:
+        row = self._one("SELECT * FROM bricks WHERE id = ?", [brick_id])
+        return self._brick(row) if row else None
+
+    def bricks(self, where: str = "1", params: Iterable[Any] = (), full: bool = False) -> list[Brick]:
+        rows = list(self.db.query(f"SELECT * FROM bricks WHERE {where} ORDER BY id", list(params)))
+        if not full:
+            return [self._brick(r, full=False) for r in rows]
+        bricks = {r["id"]: self._brick(r, full=False) for r in rows}
+        for r in self.db.query("SELECT * FROM brick_links ORDER BY id"):
+            if r["brick_id"] in bricks:
+                bricks[r["brick_id"]].links.append(Link(r["url"], r["label"]))
+        for r in self.db.query("SELECT * FROM brick_history ORDER BY id"):
+            if r["brick_id"] in bricks:
+                bricks[r["brick_id"]].history.append(self._history(r))
+        return list(bricks.values())
+
+    def brick_names(self) -> list[tuple[int, str]]:
+        return [(r["id"], r["name"]) for r in self.db.query("SELECT id, name FROM bricks ORDER BY id")]
+
+    def add_brick(self, name: str, category: str, description: str, by: str, now: datetime) -> Brick:
+        cur = self.db.execute(
+            "INSERT INTO bricks (name, category, status, description, created_at, updated_at) VALUES (?, ?, 'idea', ?, ?, ?)",
+            [name, category, description, iso(now), iso(now)],
+        )
+        self.add_history(cur.lastrowid, by, "created", "idea", None, now)
+        return self.brick(cur.lastrowid)
+
+    def update_brick(self, brick_id: int, now: datetime, **changes: Any) -> None:
+        sets = ", ".join(f'"{k}" = ?' for k in changes)
+        self.db.execute(f"UPDATE bricks SET {sets}, updated_at = ? WHERE id = ?", [*changes.values(), iso(now), brick_id])
+
+    def add_history(self, brick_id: int, by: str, change: str, status: str | None, note: str | None, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO brick_history (brick_id, at, by, change, status, note) VALUES (?, ?, ?, ?, ?, ?)",
+            [brick_id, iso(now), by, change, status, note],
+        )
+
+    def add_link(self, brick_id: int, url: str, label: str | None, by: str, now: datetime) -> None:
+        self.db.execute("INSERT INTO brick_links (brick_id, url, label, added_by, at) VALUES (?, ?, ?, ?, ?)",
+                        [brick_id, url, label, by, iso(now)])
+
+    # ---- topics ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _topic(r: dict) -> Topic:
+        return Topic(id=r["id"], text=r["text"], added_by=r["added_by"], room=r["room"],
+                     created_at=parse_instant(r["created_at"]), done=bool(r["done"]))
+
+    def add_topic(self, text: str, by: str, room: str, now: datetime) -> Topic:
+        cur = self.db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES (?, ?, ?, ?)",
+                              [text, by, room, iso(now)])
+        return self.topic(cur.lastrowid)
+
+    def topic(self, topic_id: int) -> Topic | None:
+        row = self._one("SELECT * FROM topics WHERE id = ?", [topic_id])
+        return self._topic(row) if row else None
+
+    def topics(self, include_done: bool = False) -> list[Topic]:
+        where = "1" if include_done else "done = 0"
+        return [self._topic(r) for r in self.db.query(f"SELECT * FROM topics WHERE {where} ORDER BY id")]
+
+    def mark_topic_done(self, topic_id: int, by: str, now: datetime) -> None:
+        self.db.execute("UPDATE topics SET done = 1, done_by = ?, done_at = ? WHERE id = ?", [by, iso(now), topic_id])
+
+    # ---- rhythm ---------------------------------------------------------------------------
+
+    def rhythm(self) -> Rhythm | None:
+        r = self._one("SELECT * FROM rhythm WHERE id = 1")
+        if r is None:
+            return None
+        return Rhythm(rrule=r["rrule"], dtstart=datetime.fromisoformat(r["dtstart"]), tz=r["tz"],
+                      duration_minutes=r["duration_minutes"], place=r["place"], text=r["text"], set_by=r["set_by"])
+
+    def set_rhythm(self, rhythm: Rhythm, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO rhythm (id, rrule, dtstart, tz, duration_minutes, place, text, set_by, set_at)"
+            " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET rrule = excluded.rrule,"
+            " dtstart = excluded.dtstart, tz = excluded.tz, duration_minutes = excluded.duration_minutes,"
+            " place = excluded.place, text = excluded.text, set_by = excluded.set_by, set_at = excluded.set_at",
+            [rhythm.rrule, rhythm.dtstart.isoformat(), rhythm.tz, rhythm.duration_minutes, rhythm.place,
+             rhythm.text, rhythm.set_by, iso(now)],
+        )
+
+    # ---- journal --------------------------------------------------------------------------
+
+    def log(self, kind: str, record_id: int | None, by: str, now: datetime, **data: Any) -> None:
+        self.db.execute("INSERT INTO journal (at, kind, record_id, by, data) VALUES (?, ?, ?, ?, ?)",
+                        [iso(now), kind, record_id, by, json.dumps(data, ensure_ascii=False, default=str)])
+
+    def journal(self, since: datetime, until: datetime) -> list[JournalEntry]:
+        return [
+            JournalEntry(id=r["id"], at=parse_instant(r["at"]), kind=r["kind"], record_id=r["record_id"],
+                         by=r["by"], data=json.loads(r["data"]))
+            for r in self.db.query("SELECT * FROM journal WHERE at >= ? AND at < ? ORDER BY id", [iso(since), iso(until)])
+        ]
+
+    # ---- delivery: handled events, outbox, backend state, posts --------------------------------
+
+    def was_handled(self, backend: str, event_id: str) -> bool:
+        return self._one("SELECT 1 AS x FROM handled_events WHERE backend = ? AND event_id = ?", [backend, event_id]) is not None
+
+    def mark_handled(self, backend: str, event_id: str, now: datetime) -> None:
+        self.db.execute("INSERT OR IGNORE INTO handled_events (backend, event_id, handled_at) VALUES (?, ?, ?)",
+                        [backend, event_id, iso(now)])
+
+    def enqueue(self, send_key: str, backend: str, body_json: str, now: datetime, room: str | None = None,
+                dm_user: str | None = None, reply_to: str | None = None, thread: str | None = None) -> bool:
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO outbox (send_key, backend, room, dm_user, reply_to, thread, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [send_key, backend, room, dm_user, reply_to, thread, body_json, iso(now)],
+        )
+        return cur.rowcount > 0
+
+    def pending(self, backend: str, limit: int = 50) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM outbox WHERE backend = ? AND sent_at IS NULL ORDER BY id LIMIT ?", [backend, limit]))
+
+    def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        self.db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [iso(now), outbox_id])
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", [error[:500], outbox_id])
+
+    def state_get(self, backend: str, key: str) -> str | None:
+        row = self._one("SELECT value FROM backend_state WHERE backend = ? AND key = ?", [backend, key])
+        return row["value"] if row else None
+
+    def state_set(self, backend: str, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO backend_state (backend, key, value) VALUES (?, ?, ?)"
+            " ON CONFLICT (backend, key) DO UPDATE SET value = excluded.value",
+            [backend, key, value],
+        )
+
+    def post_done(self, name: str) -> bool:
+        return self._one("SELECT 1 AS x FROM posts WHERE name = ?", [name]) is not None
+
+    def record_post(self, name: str, kind: str, due_at: datetime, now: datetime, outcome: str) -> None:
+        self.db.execute("INSERT INTO posts (name, kind, due_at, done_at, outcome) VALUES (?, ?, ?, ?, ?)",
+                        [name, kind, iso(due_at), iso(now), outcome])

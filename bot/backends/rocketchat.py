@@ -1,0 +1,552 @@
+"""The Rocket.Chat backend: REST for every action, the DDP socket only to hear messages.
+
+How a message reaches the core exactly once (ROCKETCHAT.md §2.6 and §3):
+- One subscription, `stream-room-messages` / `__my_messages__`, hears every room the bot
+  can read. Events from public channels the bot has not joined (`roomParticipant` false),
+  the bot's own messages (`u._id`), system messages (`t`) and rooms the bot does not listen
+  in are dropped.
+- The server re-sends the whole document on every change (edit, reaction, thread counter,
+  URL preview, read flag). A `seen` store tells a new message from an update; an unseen
+  message older than the room's floor (its high-water mark, minus some slack) is an update
+  of something handled before a restart, not a command.
+- The server never replays what was said while the socket was down. After each (re)connect
+  the bot logs in, subscribes, and only then catches up per room with
+  `chat.syncMessages?lastUpdate=<high-water - overlap>`, through the same classifier.
+- The per-room high-water mark (max `_updatedAt` handled) moves only after
+  `await deliver(msg)` returned, and lives in BackendState with the auth token.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import OrderedDict
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bot.backends.base import Backend, BackendState, Deliver, Incoming, Outgoing, RetryLater
+from bot.backends.rocketchat_ddp import DdpClosed, DdpConnection, DdpMethodError, ws_url
+from bot.backends.rocketchat_rest import (
+    RestClient,
+    RocketChatApiError,
+    RocketChatAuthError,
+    RocketChatError,
+    RocketChatTransient,
+    iso,
+    parse_date,
+)
+from bot.clock import Clock
+
+__all__ = ["RocketChatBackend", "RocketChatAuthError", "RocketChatError"]
+
+log = logging.getLogger(__name__)
+
+STREAM = "stream-room-messages"
+MY_MESSAGES = "__my_messages__"
+ROLE_CHANGES = {"subscription-role-added", "subscription-role-removed"}
+SEEN_MAX = 20_000
+
+
+def _cfg(config: Any, name: str, default: Any = None) -> Any:
+    value = getattr(config, name, default)
+    return default if value is None else value
+
+
+class RocketChatBackend(Backend):
+    name = "rocketchat"
+
+    def __init__(
+        self,
+        config: Any,
+        state: BackendState,
+        clock: Clock | None = None,
+        *,
+        ping_interval: float = 25.0,
+        pong_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        stable_after: float = 10.0,
+        catchup_overlap: timedelta = timedelta(seconds=5),
+        roles_ttl: float = 600.0,
+        http_timeout: float = 30.0,
+        rate_limit_min_wait: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.clock = clock or Clock()
+        self.url: str = config.url
+        self.username: str | None = _cfg(config, "username")
+        self.password: str | None = _cfg(config, "password")
+        self.pat_user_id: str | None = _cfg(config, "user_id")
+        self.pat_token: str | None = _cfg(config, "token")  # the config loader reads CHAMBRE_ROCKETCHAT_TOKEN
+        self.channels: set[str] = {c.lstrip("#") for c in _cfg(config, "channels", [])}
+        self.organiser_roles: set[str] = set(_cfg(config, "organiser_roles", ["owner", "moderator"]))
+        self.max_command_age: timedelta = _cfg(config, "max_command_age", timedelta(hours=1))
+        self.ping_interval = ping_interval
+        self.pong_timeout = pong_timeout
+        self.connect_timeout = connect_timeout
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.stable_after = stable_after
+        self.overlap = catchup_overlap
+        self.roles_ttl = roles_ttl
+
+        self.rest = RestClient(self.url, timeout=http_timeout, rate_limit_min_wait=rate_limit_min_wait)
+        self.rest.reauth = self._reauth
+        self.self_id: str | None = None
+        self.self_username: str | None = None
+        self._auth_lock = asyncio.Lock()
+        self._authenticated = False
+        self._stopping = asyncio.Event()
+        self._conn: DdpConnection | None = None
+        self._seen: OrderedDict[str, datetime | None] = OrderedDict()
+        self._high_water: dict[str, datetime] = {}
+        self._epoch: datetime | None = None  # when the bot first listened: the floor of rooms never handled
+        self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name, fname)
+        self._room_ids: dict[str, str] = {}  # channel name -> rid
+        self._roles: dict[str, tuple[float, dict[str, set[str]]]] = {}
+        self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
+        self._deliver: Deliver | None = None
+        self.connects = 0  # sessions that reached the live state, for tests and logs
+
+    # ---- auth -------------------------------------------------------------------------
+
+    async def _authenticate(self) -> None:
+        """Find working REST credentials: the stored token, the configured PAT, or a password login."""
+        async with self._auth_lock:
+            if self._authenticated:
+                return
+            candidates: list[tuple[str, str]] = []
+            if self.pat_user_id and self.pat_token:
+                candidates.append((self.pat_user_id, self.pat_token))
+            stored_uid, stored_token = await self.state.get("user_id"), await self.state.get("auth_token")
+            if self.password and stored_uid and stored_token:
+                candidates.append((stored_uid, stored_token))
+            for uid, token in candidates:
+                self.rest.set_credentials(uid, token)
+                try:
+                    await self._load_me()
+                    self._authenticated = True
+                    return
+                except RocketChatAuthError:
+                    log.warning("rocketchat: a saved token was refused")
+                except RocketChatApiError as exc:
+                    if exc.status not in (401, 403):
+                        raise
+            if not self.password:
+                raise RocketChatAuthError(
+                    "Rocket.Chat refused the configured token and no password is configured: "
+                    "create a new personal access token (rocketchat.token / CHAMBRE_ROCKETCHAT_TOKEN)"
+                )
+            await self._password_login()
+            await self._load_me()
+            self._authenticated = True
+
+    async def _load_me(self) -> None:
+        # Call without the reauth hook: a 401 here must surface, not recurse.
+        hook, self.rest.reauth = self.rest.reauth, None
+        try:
+            me = await self.rest.call("GET", "me")
+        finally:
+            self.rest.reauth = hook
+        self.self_id = me["_id"]
+        self.self_username = me.get("username")
+
+    async def _password_login(self) -> None:
+        if not (self.username and self.password):
+            raise RocketChatAuthError("Rocket.Chat: no username/password configured to log in again")
+        try:
+            body = await self.rest.call(
+                "POST", "login", json={"user": self.username, "password": self.password}, auth=False
+            )
+        except RocketChatApiError as exc:
+            if exc.error_type == "totp-required" or "totp" in exc.error:
+                raise RocketChatAuthError(
+                    "Rocket.Chat asks for a two-factor code: use a personal access token created "
+                    "with 'Ignore Two Factor Authentication' instead of a password"
+                ) from exc
+            if exc.status in (401, 403):
+                raise RocketChatAuthError(f"Rocket.Chat refused the password of {self.username}") from exc
+            raise
+        data = body.get("data") or {}
+        uid, token = data.get("userId"), data.get("authToken")
+        if not (uid and token):
+            raise RocketChatError(f"unexpected login answer: {sorted(body)}")
+        self.rest.set_credentials(uid, token)
+        await self.state.set("user_id", uid)
+        await self.state.set("auth_token", token)
+        log.info("rocketchat: logged in as %s with the password", self.username)
+
+    async def _reauth(self, refused_token: str | None) -> None:
+        """REST said 401: the token was revoked or expired. Log in again once, or stop."""
+        async with self._auth_lock:
+            if refused_token is not None and self.rest.token != refused_token:
+                return  # someone else already logged in again
+            self._authenticated = False
+            if not self.password:
+                raise RocketChatAuthError(
+                    "Rocket.Chat revoked the bot's token (HTTP 401) and no password is configured"
+                )
+            log.warning("rocketchat: token refused, logging in again with the password")
+            await self._password_login()
+            self._authenticated = True
+
+    # ---- the connection loop ----------------------------------------------------------
+
+    async def run(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        self._stopping.clear()
+        attempt = 0
+        try:
+            while not self._stopping.is_set():
+                started = time.monotonic()
+                try:
+                    await self._authenticate()
+                    await self._session(deliver)
+                except RocketChatAuthError as exc:
+                    log.error("rocketchat: %s; the Rocket.Chat backend stops", exc)
+                    raise
+                except (DdpClosed, DdpMethodError, RocketChatError, OSError, asyncio.TimeoutError) as exc:
+                    if not self._stopping.is_set():
+                        log.warning("rocketchat: connection lost (%s)", exc)
+                except Exception as exc:  # aiohttp's own errors, a refused upgrade, ...
+                    if self._stopping.is_set():
+                        break
+                    log.warning("rocketchat: connection failed (%s: %s)", exc.__class__.__name__, exc)
+                if self._stopping.is_set():
+                    break
+                # Reset the backoff only after a stable session, or a flapping server is hammered.
+                if time.monotonic() - started >= self.stable_after:
+                    attempt = 0
+                delay = min(self.backoff_max, self.backoff_base * 2**attempt)
+                delay *= random.uniform(0.5, 1.0)
+                attempt += 1
+                log.info("rocketchat: reconnecting in %.2fs", delay)
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            await self._close_conn()
+            await self.rest.close()
+
+    async def _session(self, deliver: Deliver) -> None:
+        conn = DdpConnection(
+            self.rest.session,
+            ws_url(self.url),
+            ping_interval=self.ping_interval,
+            pong_timeout=self.pong_timeout,
+            connect_timeout=self.connect_timeout,
+        )
+        self._conn = conn
+        try:
+            await conn.open()
+            await self._ddp_login(conn)
+            await conn.subscribe(STREAM, [MY_MESSAGES, False], timeout=self.connect_timeout)
+            await self._load_rooms()
+            if self._epoch is None:
+                stored = await self.state.get("epoch")
+                self._epoch = parse_date(stored) if stored else None
+            if self._epoch is None:
+                # First start ever: what was said before the bot existed is not for it.
+                self._epoch = self.clock.now()
+                await self.state.set("epoch", iso(self._epoch))
+            # Subscribed first, then caught up: live events wait in the queue meanwhile,
+            # and the seen store absorbs the overlap.
+            await self._catch_up(deliver)
+            self.connects += 1
+            log.info("rocketchat: live as %s", self.self_username)
+            while True:
+                frame = await conn.events.get()
+                if frame is None:
+                    raise DdpClosed(conn.close_reason or "socket closed")
+                await self._on_frame(frame, deliver)
+        finally:
+            self._conn = None
+            await conn.close()
+
+    async def _ddp_login(self, conn: DdpConnection) -> None:
+        for _ in range(2):
+            token = self.rest.token
+            try:
+                result = await conn.call("login", [{"resume": token}], timeout=self.connect_timeout)
+            except DdpMethodError as exc:
+                if exc.code not in (403, "403"):
+                    raise
+                # Never retry a refused resume token in a loop (§2.3): get a new one or stop.
+                log.warning("rocketchat: DDP login refused (%s)", exc.reason)
+                await self._reauth(token)
+                continue
+            if isinstance(result, dict) and result.get("id"):
+                self.self_id = result["id"]
+            return
+        raise RocketChatAuthError("Rocket.Chat refused the bot's token on the realtime socket")
+
+    async def _close_conn(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        conn = self._conn
+        if conn is not None:
+            await conn.close()
+
+    # ---- rooms --------------------------------------------------------------------------
+
+    async def _load_rooms(self) -> None:
+        body = await self.rest.call("GET", "subscriptions.get")
+        rooms: dict[str, dict] = {}
+        for sub in body.get("update") or []:
+            rid = sub.get("rid")
+            if rid:
+                rooms[rid] = {"t": sub.get("t"), "name": sub.get("name"), "fname": sub.get("fname")}
+        self._rooms = rooms
+        self._room_ids = {r["name"]: rid for rid, r in rooms.items() if r.get("name") and r.get("t") != "d"}
+        missing = self.channels - set(self._room_ids)
+        if missing:
+            log.warning("rocketchat: the bot is not a member of %s; invite it there", ", ".join(sorted(missing)))
+
+    def _listens_in(self, room_type: str | None, room_name: str | None) -> bool:
+        if room_type == "d":
+            return True  # a direct message to the bot
+        if not self.channels:
+            return True  # no list configured: every room the bot was invited to
+        return room_name in self.channels
+
+    # ---- catch-up -----------------------------------------------------------------------
+
+    async def _catch_up(self, deliver: Deliver) -> None:
+        for rid, room in list(self._rooms.items()):
+            if not self._listens_in(room.get("t"), room.get("name")):
+                continue
+            # One floor for the whole batch: the mark moves while we deliver, and an older
+            # message updated later (a reaction) comes after newer ones in _updatedAt order.
+            floor = await self._floor(rid)
+            body = await self.rest.call(
+                "GET", "chat.syncMessages", params={"roomId": rid, "lastUpdate": iso(floor - self.overlap)}
+            )
+            result = body.get("result") or {}
+            updated = sorted(
+                result.get("updated") or [],
+                key=lambda m: parse_date(m.get("_updatedAt")) or datetime.min.replace(tzinfo=timezone.utc),
+            )
+            if updated:
+                log.info("rocketchat: catching up %d updates in %s", len(updated), room.get("name") or rid)
+            for msg in updated:
+                await self._process(msg, room.get("t"), deliver, floor=floor)
+
+    async def _floor(self, rid: str) -> datetime:
+        """The instant up to which this room was handled: its high-water mark, or the epoch."""
+        if rid not in self._high_water:
+            stored = await self.state.get(f"hw:{rid}")
+            parsed = parse_date(stored) if stored else None
+            if parsed is not None:
+                self._high_water[rid] = parsed
+        mark = self._high_water.get(rid) or self._epoch
+        assert mark is not None
+        return mark
+
+    async def _advance(self, rid: str, updated_at: datetime | None) -> None:
+        if updated_at is None:
+            return
+        current = self._high_water.get(rid)
+        if current is not None and updated_at <= current:
+            return
+        self._high_water[rid] = updated_at
+        await self.state.set(f"hw:{rid}", iso(updated_at))
+
+    # ---- live events --------------------------------------------------------------------
+
+    async def _on_frame(self, frame: dict, deliver: Deliver) -> None:
+        if frame.get("collection") != STREAM:
+            return
+        fields = frame.get("fields") or {}
+        if fields.get("eventName") != MY_MESSAGES:
+            return
+        args = fields.get("args") or []
+        if not args or not isinstance(args[0], dict):
+            return
+        msg = args[0]
+        allowed = args[1] if len(args) > 1 else None
+        if not isinstance(allowed, dict) or not allowed.get("roomParticipant"):
+            return  # a public channel the bot has not joined, or not meant for us
+        room_type, room_name = allowed.get("roomType"), allowed.get("roomName")
+        rid = msg.get("rid")
+        if rid and rid not in self._rooms:
+            self._rooms[rid] = {"t": room_type, "name": room_name, "fname": None}
+            if room_name and room_type != "d":
+                self._room_ids[room_name] = rid
+        if not self._listens_in(room_type, room_name):
+            return
+        await self._process(msg, room_type, deliver)
+
+    def _remember(self, mid: str, edited_at: datetime | None) -> None:
+        self._seen[mid] = edited_at
+        self._seen.move_to_end(mid)
+        while len(self._seen) > SEEN_MAX:
+            self._seen.popitem(last=False)
+
+    async def _process(
+        self, msg: dict, room_type: str | None, deliver: Deliver, *, floor: datetime | None = None
+    ) -> None:
+        mid, rid = msg.get("_id"), msg.get("rid")
+        if not mid or not rid:
+            return
+        updated_at = parse_date(msg.get("_updatedAt"))
+        edited_at = parse_date(msg.get("editedAt"))
+        sent_at = parse_date(msg.get("ts")) or updated_at or self.clock.now()
+        user = msg.get("u") or {}
+
+        if msg.get("t"):
+            if msg["t"] in ROLE_CHANGES:
+                self._roles.pop(rid, None)
+            self._remember(mid, edited_at)
+            await self._advance(rid, updated_at)
+            return
+        if user.get("_id") == self.self_id:
+            self._remember(mid, edited_at)
+            await self._advance(rid, updated_at)
+            return
+        if mid in self._seen:
+            if self._seen[mid] != edited_at:
+                log.info("rocketchat: message %s was edited; edits are not commands", mid)
+                self._seen[mid] = edited_at
+            await self._advance(rid, updated_at)
+            return
+        self._remember(mid, edited_at)
+        if floor is None:
+            floor = await self._floor(rid)
+        if sent_at < floor - self.overlap:
+            # An update (reaction, edit, thread counter) of a message from before our mark.
+            await self._advance(rid, updated_at)
+            return
+        if self.clock.now() - sent_at > self.max_command_age:
+            log.info("rocketchat: skipping %s from %s in %s: older than %s", mid, user.get("username"), rid, self.max_command_age)
+            await self._advance(rid, updated_at)
+            return
+        sender = user.get("username") or user.get("_id") or ""
+        incoming = Incoming(
+            backend=self.name,
+            room=rid,
+            sender=sender,
+            text=msg.get("msg") or "",
+            event_id=mid,
+            sent_at=sent_at,
+            thread=msg.get("tmid"),
+            sender_is_organiser=await self._is_organiser(rid, sender, room_type),
+            is_direct=room_type == "d",
+        )
+        try:
+            await deliver(incoming)
+        except asyncio.CancelledError:
+            self._seen.pop(mid, None)
+            raise
+        except Exception:
+            # The mark does not move: the session restarts and the catch-up delivers it again.
+            self._seen.pop(mid, None)
+            log.exception("rocketchat: delivering %s failed", mid)
+            raise DdpClosed("deliver failed")
+        await self._advance(rid, updated_at)
+
+    # ---- organisers ---------------------------------------------------------------------
+
+    async def _is_organiser(self, rid: str, username: str, room_type: str | None) -> bool:
+        if room_type == "d" or not self.organiser_roles:
+            return False  # DMs have no room roles
+        try:
+            roles = await self._room_roles(rid, room_type)
+        except (RocketChatError, OSError) as exc:
+            log.warning("rocketchat: could not read the roles of %s: %s", rid, exc)
+            return False
+        return bool(roles.get(username, set()) & self.organiser_roles)
+
+    async def _room_roles(self, rid: str, room_type: str | None) -> dict[str, set[str]]:
+        cached = self._roles.get(rid)
+        if cached is not None and time.monotonic() - cached[0] < self.roles_ttl:
+            return cached[1]
+        body: dict | None = None
+        if not self._rooms_roles_missing:
+            try:
+                body = await self.rest.call("GET", "rooms.roles", params={"rid": rid})
+            except RocketChatApiError as exc:
+                if exc.status != 404:
+                    raise
+                self._rooms_roles_missing = True  # before 7.10
+        if body is None:
+            endpoint = "groups.roles" if room_type == "p" else "channels.roles"
+            body = await self.rest.call("GET", endpoint, params={"roomId": rid})
+        roles: dict[str, set[str]] = {}
+        for entry in body.get("roles") or []:
+            name = (entry.get("u") or {}).get("username")
+            if name:
+                roles.setdefault(name, set()).update(entry.get("roles") or [])
+        self._roles[rid] = (time.monotonic(), roles)
+        return roles
+
+    # ---- sending ------------------------------------------------------------------------
+
+    async def send(self, out: Outgoing) -> None:
+        try:
+            await self._authenticate()
+            rid = await self._target_room(out)
+            message: dict[str, Any] = {"_id": out.send_key, "rid": rid, "msg": out.body.rocketchat()}
+            if out.thread:
+                message["tmid"] = out.thread
+            try:
+                await self.rest.call(
+                    "POST", "chat.sendMessage", json={"message": message, "previewUrls": []}, no_wait=True
+                )
+            except RocketChatApiError as exc:
+                if exc.status == 400 and await self._already_posted(out.send_key, rid):
+                    log.info("rocketchat: %s was already posted", out.send_key)
+                    return
+                raise
+        except RocketChatTransient as exc:
+            raise RetryLater(str(exc), exc.delay) from exc
+
+    async def _already_posted(self, send_key: str, rid: str) -> bool:
+        """A resend after a crash: the first attempt may have landed. Ask for the message
+        itself rather than trusting the wording of the duplicate-key error."""
+        try:
+            body = await self.rest.call("GET", "chat.getMessage", params={"msgId": send_key})
+        except RocketChatApiError:
+            return False
+        msg = body.get("message") or {}
+        return (msg.get("u") or {}).get("_id") == self.self_id and msg.get("rid") == rid
+
+    async def _target_room(self, out: Outgoing) -> str:
+        if out.dm_user:
+            return await self._dm_room(out.dm_user)
+        if not out.room:
+            raise RocketChatError("an outgoing message needs a room or a dm_user")
+        room = out.room.lstrip("#")
+        if room in self._rooms:
+            return room
+        if room not in self._room_ids:
+            await self._load_rooms()
+        return self._room_ids.get(room, room)  # not a known name: it is a room id
+
+    async def _dm_room(self, username: str) -> str:
+        key = f"dm:{username}"
+        rid = await self.state.get(key)
+        if rid:
+            return rid
+        body = await self.rest.call("POST", "im.create", json={"username": username})
+        room = body.get("room") or {}
+        rid = room.get("rid") or room.get("_id")
+        if not rid:
+            raise RocketChatError(f"im.create gave no room for {username}")
+        await self.state.set(key, rid)
+        return rid
+
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Add a reaction (an emoji name such as `white_check_mark`); never toggles it off."""
+        try:
+            await self.rest.call(
+                "POST", "chat.react", json={"messageId": message_id, "emoji": emoji, "shouldReact": True}, no_wait=True
+            )
+        except RocketChatTransient as exc:
+            raise RetryLater(str(exc), exc.delay) from exc

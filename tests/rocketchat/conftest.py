@@ -1,0 +1,153 @@
+"""Fixtures for the Rocket.Chat backend: a fake server with a small Chambre in it, and a
+harness that runs the backend with a recording `deliver`."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any, Awaitable, Callable
+
+import pytest
+
+from bot.backends.base import Incoming
+from bot.backends.rocketchat import RocketChatBackend
+from bot.config import RocketChatConfig
+from tests.rocketchat.fake_server import FakeRocketChat
+from tests.rocketchat.fake_server_alt import AltFake
+
+BOT, BOT_PASSWORD = "chambot", "s3cret-bot"
+CHANNELS = ["chambre", "bureau"]
+
+# Timers shrunk so a dead link, a backoff or a rate-limit wait costs tens of milliseconds.
+FAST = dict(
+    ping_interval=0.2,
+    pong_timeout=0.3,
+    connect_timeout=2.0,
+    backoff_base=0.05,
+    backoff_max=0.3,
+    stable_after=1.0,
+    rate_limit_min_wait=0.05,
+)
+
+
+class MemoryState:
+    """BackendState in a dict; the real one lives in the bot's database."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.data.get(key)
+
+    async def set(self, key: str, value: str) -> None:
+        self.data[key] = value
+
+
+async def populate(fake: Any) -> dict[str, str]:
+    """The same small world in either fake; returns room name -> room id."""
+    fake.add_user(BOT, password=BOT_PASSWORD, roles=("bot",))
+    for name in ("alice", "bob", "carol", "dave"):
+        fake.add_user(name, password=f"pw-{name}")
+    rooms = {
+        "chambre": fake.create_room("chambre", members=[BOT, "alice", "bob", "carol"], owner="alice"),
+        "bureau": fake.create_room("bureau", t="p", members=[BOT, "alice", "bob"]),
+        "ailleurs": fake.create_room("ailleurs", members=["alice", "bob"]),  # the bot is not in it
+        "bavardage": fake.create_room("bavardage", members=[BOT, "alice"]),  # not in the config
+    }
+    await fake.set_role(rooms["chambre"], "carol", "moderator")
+    return rooms
+
+
+def make_config(url: str, **overrides: Any) -> RocketChatConfig:
+    values: dict[str, Any] = dict(url=url, username=BOT, password=BOT_PASSWORD, channels=list(CHANNELS))
+    values.update(overrides)
+    return RocketChatConfig(**values)
+
+
+class Harness:
+    """Runs one backend against a fake and records what it delivers."""
+
+    def __init__(self, fake: Any, config: RocketChatConfig | None = None, state: MemoryState | None = None, **timers: Any) -> None:
+        self.fake = fake
+        self.config = config or make_config(fake.url)
+        self.state = state or MemoryState()
+        self.backend = RocketChatBackend(self.config, self.state, **{**FAST, **timers})
+        self.delivered: list[Incoming] = []
+        self.on_deliver: Callable[[Incoming], Awaitable[None]] | None = None
+        self.task: asyncio.Task | None = None
+
+    async def deliver(self, msg: Incoming) -> None:
+        if self.on_deliver is not None:
+            await self.on_deliver(msg)
+        self.delivered.append(msg)
+
+    async def start(self, wait_live: bool = True) -> "Harness":
+        self.task = asyncio.create_task(self.backend.run(self.deliver))
+        if wait_live:
+            await self.wait(lambda: self.backend.connects >= 1 or self.task.done())
+            if self.task.done():
+                self.task.result()
+        return self
+
+    async def stop(self) -> None:
+        await self.backend.stop()
+        if self.task is not None:
+            try:
+                await asyncio.wait_for(self.task, 5)
+            finally:
+                self.task = None
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.delivered]
+
+    async def wait(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; delivered so far: {self.texts()}")
+            await asyncio.sleep(0.01)
+
+    async def wait_texts(self, *texts: str, timeout: float = 5.0) -> None:
+        await self.wait(lambda: all(t in self.texts() for t in texts), timeout)
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Give stray duplicates time to arrive before asserting they did not."""
+        await asyncio.sleep(seconds)
+
+
+async def start_fake(kind: str, **options: Any) -> Any:
+    if kind == "faithful":
+        return await FakeRocketChat(seed=7, **options).start()
+    return await AltFake(**options).start()
+
+
+@pytest.fixture
+async def fake() -> Any:
+    server = await start_fake("faithful")
+    try:
+        server.rooms_by_name = await populate(server)
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture(params=["faithful", "alt"])
+async def any_fake(request: pytest.FixtureRequest) -> Any:
+    server = await start_fake(request.param)
+    try:
+        server.rooms_by_name = await populate(server)
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def harness(fake: Any) -> Any:
+    h = Harness(fake)
+    try:
+        yield h
+    finally:
+        await h.stop()

@@ -1,0 +1,236 @@
+"""The backend's contract, run against both fakes: what the faithful fake and the
+independently written one agree on is the protocol, not one fake's quirks."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from bot.backends.base import Outgoing, RetryLater
+from bot.backends.rocketchat import RocketChatAuthError
+from bot.richtext import Doc
+from tests.rocketchat.conftest import BOT, Harness, make_config
+
+
+def counts(h: Harness) -> Counter:
+    return Counter(m.event_id for m in h.delivered)
+
+
+async def send_until_done(h: Harness, out: Outgoing, delays: list[float] | None = None) -> None:
+    """What the outbox does: retry after RetryLater's delay."""
+    for _ in range(50):
+        try:
+            await h.backend.send(out)
+            return
+        except RetryLater as exc:
+            if delays is not None:
+                delays.append(exc.delay)
+            await asyncio.sleep(exc.delay)
+    raise AssertionError("never sent")
+
+
+async def test_a_command_becomes_one_incoming_with_its_fields(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre, bureau = any_fake.rooms_by_name["chambre"], any_fake.rooms_by_name["bureau"]
+        dm = any_fake.open_dm("dave", BOT)
+        a = await any_fake.post_as("alice", chambre, "!agenda")
+        b = await any_fake.post_as("bob", bureau, "!aide")
+        c = await any_fake.post_as("dave", dm, "!aide réunion")
+        await h.wait_texts("!agenda", "!aide", "!aide réunion")
+        await h.settle()
+        by_id = {m.event_id: m for m in h.delivered}
+        assert counts(h) == Counter({a["_id"]: 1, b["_id"]: 1, c["_id"]: 1})
+        first = by_id[a["_id"]]
+        assert (first.backend, first.room, first.sender, first.thread, first.is_direct) == ("rocketchat", chambre, "alice", None, False)
+        assert first.sent_at.tzinfo is not None
+        assert by_id[b["_id"]].room == bureau and by_id[b["_id"]].sender == "bob"
+        assert by_id[c["_id"]].is_direct and by_id[c["_id"]].sender == "dave"
+    finally:
+        await h.stop()
+
+
+async def test_own_system_unjoined_and_unlisted_rooms_are_ignored(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        rooms = any_fake.rooms_by_name
+        await any_fake.post_as("alice", rooms["ailleurs"], "!agenda ailleurs")  # bot not a member
+        await any_fake.post_as("alice", rooms["bavardage"], "!agenda bavardage")  # not configured
+        await h.backend.send(Outgoing(send_key="own-1", body=Doc.text("!agenda"), room=rooms["chambre"]))
+        await any_fake.set_role(rooms["chambre"], "bob", "moderator")  # a system message
+        await any_fake.add_member(rooms["chambre"], "dave")  # another one
+        marker = await any_fake.post_as("bob", rooms["chambre"], "!aide")
+        await h.wait_texts("!aide")
+        await h.settle()
+        assert [m.event_id for m in h.delivered] == [marker["_id"]]
+    finally:
+        await h.stop()
+
+
+async def test_edits_reactions_and_thread_counters_are_not_new_commands(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre = any_fake.rooms_by_name["chambre"]
+        root = await any_fake.post_as("alice", chambre, "!réunion voir 1")
+        await any_fake.react(root["_id"], "thumbsup", "bob")
+        await any_fake.edit(root["_id"], "!réunion voir 2")
+        reply = await any_fake.post_as("bob", chambre, "!réunion participe 1", tmid=root["_id"])  # root re-emitted
+        await h.wait(lambda: len(h.delivered) >= 2)
+        await h.settle()
+        assert counts(h) == Counter({root["_id"]: 1, reply["_id"]: 1})
+        assert h.delivered[0].text == "!réunion voir 1"
+        assert h.delivered[1].thread == root["_id"]
+    finally:
+        await h.stop()
+
+
+async def test_a_reply_goes_to_the_commands_thread(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre = any_fake.rooms_by_name["chambre"]
+        root = await any_fake.post_as("alice", chambre, "sujet")
+        cmd = await any_fake.post_as("bob", chambre, "!odj liste", tmid=root["_id"])
+        await h.wait_texts("!odj liste")
+        incoming = h.delivered[-1]
+        await h.backend.send(Outgoing(send_key=f"reply-{cmd['_id']}", body=Doc.text("Ordre du jour vide"), room=incoming.room, thread=incoming.thread))
+        replies = any_fake.replies(root["_id"])
+        assert [r["msg"] for r in replies] == ["!odj liste", "Ordre du jour vide"]
+        assert replies[-1]["_id"] == f"reply-{cmd['_id']}"
+    finally:
+        await h.stop()
+
+
+async def test_a_drop_in_the_middle_of_a_burst_loses_nothing_and_repeats_nothing(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre = any_fake.rooms_by_name["chambre"]
+        posted = []
+        for n in range(12):
+            posted.append((await any_fake.post_as("alice", chambre, f"!odj ajouter point {n}"))["_id"])
+            if n == 5:
+                await any_fake.drop_sockets("abrupt")
+        await h.wait(lambda: len(set(counts(h))) >= 12)
+        await h.settle()
+        assert counts(h) == Counter({mid: 1 for mid in posted})
+        assert h.backend.connects >= 2
+    finally:
+        await h.stop()
+
+
+async def test_messages_said_during_a_server_restart_are_caught_up_exactly_once(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre, bureau = any_fake.rooms_by_name["chambre"], any_fake.rooms_by_name["bureau"]
+        before = await any_fake.post_as("alice", chambre, "!agenda")
+        await h.wait_texts("!agenda")
+        await any_fake.restart(downtime=0.4)
+        during = [
+            await any_fake.post_as("bob", chambre, "!brique liste"),
+            await any_fake.post_as("alice", bureau, "!rythme"),
+            await any_fake.post_as("carol", chambre, "!digest"),
+        ]
+        await h.wait(lambda: len(counts(h)) >= 4, timeout=8)
+        after = await any_fake.post_as("alice", chambre, "!aide")
+        await h.wait_texts("!aide")
+        await h.settle()
+        assert counts(h) == Counter({m["_id"]: 1 for m in [before, *during, after]})
+        # caught up room by room, each room in the order it was said
+        assert [m.text for m in h.delivered if m.room == chambre][1:3] == ["!brique liste", "!digest"]
+    finally:
+        await h.stop()
+
+
+async def test_a_revoked_token_is_replaced_by_logging_in_again(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre = any_fake.rooms_by_name["chambre"]
+        old = h.state.data["auth_token"]
+        await any_fake.revoke_token(BOT)
+        msg = await any_fake.post_as("alice", chambre, "!agenda")
+        await h.wait_texts("!agenda", timeout=8)
+        assert h.state.data["auth_token"] != old
+        await h.backend.send(Outgoing(send_key="after-revoke", body=Doc.text("ok"), room=chambre))
+        assert any(m["_id"] == "after-revoke" for m in any_fake.room_messages(chambre))
+        assert counts(h) == Counter({msg["_id"]: 1})
+    finally:
+        await h.stop()
+
+
+async def test_a_revoked_personal_token_without_password_stops_the_backend(any_fake):
+    pat = any_fake.create_pat(BOT)
+    uid = any_fake.user_id(BOT)
+    h = Harness(any_fake, config=make_config(any_fake.url, username=None, password=None, user_id=uid, token=pat))
+    await h.start()
+    await any_fake.revoke_token(BOT)
+    with pytest.raises(RocketChatAuthError, match="no password"):
+        await asyncio.wait_for(h.task, 5)
+    h.task = None
+    # it stopped instead of hammering the server with logins
+    assert sum(1 for kind, ok in any_fake.ddp_logins if not ok) <= 1
+
+
+async def test_a_resent_message_is_posted_once(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre = any_fake.rooms_by_name["chambre"]
+        out = Outgoing(send_key="cmd-abc123_x", body=Doc.text("Réunion ", ["b", ["Atelier"]], " proposée"), room=chambre)
+        await h.backend.send(out)
+        await h.backend.send(out)  # the outbox resends after a crash
+        mine = any_fake.messages_by(BOT, chambre)
+        assert [m["_id"] for m in mine] == ["cmd-abc123_x"]
+        assert mine[0]["msg"] == "Réunion *Atelier* proposée"
+    finally:
+        await h.stop()
+
+
+async def test_a_direct_message_opens_the_dm_once(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        await h.backend.send(Outgoing(send_key="rappel-1", body=Doc.text("Rappel : réunion demain"), dm_user="carol"))
+        await h.backend.send(Outgoing(send_key="rappel-2", body=Doc.text("Rappel : permanence"), dm_user="carol"))
+        rid = any_fake.open_dm(BOT, "carol")
+        assert [m["_id"] for m in any_fake.room_messages(rid)] == ["rappel-1", "rappel-2"]
+        assert h.state.data["dm:carol"] == rid
+    finally:
+        await h.stop()
+
+
+async def test_a_channel_name_is_resolved_to_its_room(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        await h.backend.send(Outgoing(send_key="annonce-1", body=Doc.text("Agenda"), room="chambre"))
+        assert [m["_id"] for m in any_fake.room_messages(any_fake.rooms_by_name["chambre"])] == ["annonce-1"]
+    finally:
+        await h.stop()
+
+
+async def test_rate_limited_sends_wait_until_the_reset(any_fake):
+    any_fake.rate_limit_bypass_for_bot = False  # a bot whose role lacks api-bypass-rate-limit
+    any_fake.set_rate_limit(2, window=0.5, routes={"chat.sendMessage"})
+    h = await Harness(any_fake).start()
+    try:
+        chambre = any_fake.rooms_by_name["chambre"]
+        delays: list[float] = []
+        for n in range(5):
+            await send_until_done(h, Outgoing(send_key=f"rl-{n}", body=Doc.text(f"n {n}"), room=chambre), delays)
+        assert [m["_id"] for m in any_fake.messages_by(BOT, chambre)] == [f"rl-{n}" for n in range(5)]
+        assert delays and all(0 < d <= 1.5 for d in delays)
+    finally:
+        await h.stop()
+
+
+async def test_room_owners_and_moderators_are_organisers(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        chambre = any_fake.rooms_by_name["chambre"]
+        for who in ("alice", "carol", "bob"):
+            await any_fake.post_as(who, chambre, f"!rythme ({who})")
+        await h.wait(lambda: len(h.delivered) >= 3)
+        assert {m.sender: m.sender_is_organiser for m in h.delivered} == {"alice": True, "carol": True, "bob": False}
+        await any_fake.set_role(chambre, "bob", "moderator")  # the system message refreshes the cache
+        await any_fake.post_as("bob", chambre, "!réunion confirmer 1")
+        await h.wait(lambda: len(h.delivered) >= 4)
+        assert h.delivered[-1].sender_is_organiser is True
+    finally:
+        await h.stop()

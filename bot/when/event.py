@@ -283,12 +283,17 @@ def _end_by_duration(res: _Resolver, start: datetime, duration: Duration | None)
     if span.months:
         raise res.error("Une durée en mois n'est pas assez précise.",
                         "A duration in months is not precise enough.", "duration")
-    length = span.exact + timedelta(days=span.days)
-    if length <= timedelta():
+    if span.exact + timedelta(days=span.days) <= timedelta():
         raise res.error("Une durée doit être positive.", "A duration must be positive.",
                         "duration")
-    # elapsed time, so the end is right across a change of summer time
-    return (start.astimezone(timezone.utc) + length).astimezone(start.tzinfo)
+    # days on the wall clock (same time N days later), hours and minutes as elapsed time,
+    # so the end is right across a change of summer time
+    zone_ = start.tzinfo
+    base = start
+    if span.days:
+        base = start.replace(tzinfo=None) + timedelta(days=span.days)
+        base = base.replace(tzinfo=zone_).astimezone(timezone.utc).astimezone(zone_)
+    return (base.astimezone(timezone.utc) + span.exact).astimezone(zone_)
 
 
 def read_day(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",

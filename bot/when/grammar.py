@@ -231,9 +231,15 @@ class Reader:
                 j += 2
             return Clock(hour, minute, midnight=(hour == 0 and minute == 0)), j
         n = self.n(i)
-        if n is None or self.digits(i) > 2:
-            return None
         j = i + 1
+        if n is None and w in NUMBER_WORDS and NUMBER_WORDS[w] <= 23 \
+                and self.w(j) in ("heure", "heures"):
+            n = NUMBER_WORDS[w]  # "dix-huit heures", "huit heures du soir"
+        elif n is None and w in ("dix", "vingt") and self.qty(i) and self.qty(i)[0] <= 23 \
+                and self.w(self.qty(i)[1]) in ("heure", "heures"):
+            n, j = self.qty(i)
+        elif n is None or self.digits(i) > 2:
+            return None
         w = self.w(j)
         if w in ("h", "heure", "heures"):
             j += 1
@@ -551,6 +557,8 @@ class Reader:
         j += 1
         if self.w(j) in ("prochain", "prochaine"):
             j += 1
+        elif self.phrase(j, "qui vient") is not None:
+            j += 2
         extra = 0
         if self.w(j) == "en":
             what = self.w(j + 1) or self.n(j + 1)
@@ -615,6 +623,8 @@ class Reader:
             unit = self.w(j)
             if unit == "jours":
                 return Freq("DAILY"), j + 1
+            if unit in ("matins", "soirs"):
+                return [Freq("DAILY"), Period(unit[:-1])], j + 1
             if unit == "semaines":
                 return Freq("WEEKLY"), j + 1
             if unit == "mois":

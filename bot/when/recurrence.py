@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule as RRule, rrulestr
 
 from .errors import WhenError
-from .event import _Resolver, local_now, localise, zone
+from .event import _Resolver, _check_period, local_now, localise, zone
 from .grammar import (Anchor, DateSpec, DayList, DayRel, Duration, Freq, MonthDay,
                       OrdinalWeekdays, TimeSpec, WeekdaySpec)
 from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, format_clock, format_day, format_span
@@ -159,6 +159,12 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
     daylist = res.one(DayList, "listes de jours", "lists of days")
     timespec = res.one(TimeSpec, "heures", "times")
     duration = res.one(Duration, "durées", "durations")
+    if reading.of(DayRel) or reading.of(DateSpec) or reading.of(WeekdaySpec):
+        raise err("Une date seule n'a pas sa place dans une récurrence : écrivez "
+                  "« à partir du … » ou « jusqu'au … ».",
+                  'A date alone has no place in a recurrence: write "starting …" or "until …".',
+                  "conflict")
+    _check_period(res, timespec.start if timespec else None)
     anchors = reading.of(Anchor)
     starts = [a for a in anchors if a.role == "start"]
     untils = [a for a in anchors if a.role == "until"]
@@ -301,15 +307,17 @@ def _first_occurrence(res: _Resolver, parts: list[str], kind: str, hour: int, mi
     origin = datetime.combine(start_day or now_l.date(), time(hour, minute))
     probe = rrulestr(";".join(probe_parts), dtstart=origin)
     now_naive = now_l.replace(tzinfo=None)
+    # a first day given with its year may lie in the past: it then only sets the phase
+    must_be_ahead = start_day is None or start_day >= now_l.date()
     for count, naive in enumerate(probe):
         if until_day is not None and naive.date() > until_day or count > 800:
             break
-        if start_day is None and naive <= now_naive:
+        if must_be_ahead and naive <= now_naive:
             continue
         aware = localise(naive, zone_)
         if aware is None:  # the first one falls in the spring gap: start with the next
             continue
-        if start_day is None and aware <= now_l:
+        if must_be_ahead and aware <= now_l:
             continue
         return aware
     raise res.error("Cette récurrence n'a aucune occurrence.", "This recurrence never happens.",
@@ -347,7 +355,7 @@ def describe_recurrence(rec: Recurrence, lang: str) -> str:
         if interval == 1 and len(days) == 1:
             rule = f"tous les {days[0]}s" if fr else f"every {days[0]}"
         elif interval == 1:
-            rule = (f"chaque semaine le {_and(days, lang).replace(' et ', ' et le ')}" if fr
+            rule = (f"chaque semaine {_and(['le ' + d for d in days], lang)}" if fr
                     else f"every week on {_and(days, lang)}")
         elif len(days) == 1:
             rule = (f"un {days[0]} sur {_NUM_FR.get(interval, interval)}" if fr and interval <= 4
@@ -355,7 +363,7 @@ def describe_recurrence(rec: Recurrence, lang: str) -> str:
                     else f"every other {days[0]}" if interval == 2
                     else f"every {interval} weeks on {days[0]}")
         else:
-            rule = (f"toutes les {interval} semaines le {_and(days, lang)}" if fr
+            rule = (f"toutes les {interval} semaines {_and(['le ' + d for d in days], lang)}" if fr
                     else f"every {interval} weeks on {_and(days, lang)}")
     elif freq == "DAILY":
         rule = ("tous les jours" if interval == 1 else f"tous les {interval} jours") if fr else \
@@ -364,8 +372,10 @@ def describe_recurrence(rec: Recurrence, lang: str) -> str:
         ords = [(int(d[:-2]), DAY_CODES.index(d[-2:])) for d in byday]
         table = _ORD_FR if fr else _ORD_EN
         day = names[ords[0][1]]
-        words = _and([table.get(o, str(o)) for o, _ in ords], lang)
-        rule = f"le {words} {day} du mois" if fr else f"the {words} {day} of the month"
+        if fr:
+            rule = _and(["le " + table.get(o, str(o)) for o, _ in ords], lang) + f" {day} du mois"
+        else:
+            rule = "the " + _and([table.get(o, str(o)) for o, _ in ords], lang) + f" {day} of the month"
         if interval > 1:
             rule += f", un mois sur {interval}" if fr else f", every {interval} months"
     elif freq == "MONTHLY" and "BYMONTHDAY" in p:

@@ -34,7 +34,7 @@ def scan(text: str, kind: str, lang: str | None) -> tuple[Reader, Reading]:
     if kind == "recurrence":
         readers = (reader.read_freq, reader.read_ordinal_weekdays, reader.read_daylist,
                    reader.read_monthday, reader.read_timespec, reader.read_duration,
-                   reader.read_anchor)
+                   reader.read_anchor, reader.read_period)
     else:
         readers = (reader.read_timespec, reader.read_duration, reader.read_offset,
                    reader.read_date, reader.read_weekday, reader.read_dayrel,

@@ -28,6 +28,7 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 CONSOLE = "console"
+MAX_ATTEMPTS = 6  # refusals (not rate limits or outages, which are waited out) before giving up
 
 
 def send_key(*parts: str) -> str:
@@ -249,9 +250,17 @@ class App:
                     log.info("%s: send of %s postponed %.1fs: %s", name, out.send_key, err.delay, err)
                     await asyncio.sleep(max(err.delay, 0.05))
                     break
-                except Exception as err:  # a bug or a refusal: keep the message, back off
+                except Exception as err:  # a refusal or a bug: keep the message, back off
                     log.exception("%s: send of %s failed", name, out.send_key)
-                    await self.db.run(lambda db, i=row["id"], e=repr(err): _atomic(db, lambda: Store(db).mark_failed(i, e)))
+                    attempts = await self.db.run(
+                        lambda db, i=row["id"], e=repr(err): _atomic(db, lambda: Store(db).mark_failed(i, e)))
+                    if attempts >= MAX_ATTEMPTS:
+                        # One message the chat always refuses (a room the bot left) must not
+                        # hold back every reply queued behind it.
+                        log.error("%s: giving up on %s after %d attempts", name, out.send_key, attempts)
+                        now = self.clock.now()
+                        await self.db.run(lambda db, i=row["id"]: _atomic(db, lambda: Store(db).give_up(i, now)))
+                        continue
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 60.0)
                     break

@@ -203,8 +203,9 @@ class Store:
         return self.brick(cur.lastrowid)
 
     def update_brick(self, brick_id: int, now: datetime, **changes: Any) -> None:
-        sets = ", ".join(f'"{k}" = ?' for k in changes)
-        self.db.execute(f"UPDATE bricks SET {sets}, updated_at = ? WHERE id = ?", [*changes.values(), iso(now), brick_id])
+        # No change but the time: a note or a link only touches updated_at.
+        sets = "".join(f'"{k}" = ?, ' for k in changes)
+        self.db.execute(f"UPDATE bricks SET {sets}updated_at = ? WHERE id = ?", [*changes.values(), iso(now), brick_id])
 
     def add_history(self, brick_id: int, by: str, change: str, status: str | None, note: str | None, now: datetime) -> None:
         self.db.execute(
@@ -296,8 +297,15 @@ class Store:
     def mark_sent(self, outbox_id: int, now: datetime) -> None:
         self.db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [iso(now), outbox_id])
 
-    def mark_failed(self, outbox_id: int, error: str) -> None:
+    def mark_failed(self, outbox_id: int, error: str) -> int:
+        """Count a failed attempt; returns how many there have been."""
         self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", [error[:500], outbox_id])
+        return self.db.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+
+    def give_up(self, outbox_id: int, now: datetime) -> None:
+        """Stop trying a message the chat keeps refusing, keeping it (and why) in the table."""
+        self.db.execute("UPDATE outbox SET sent_at = ?, last_error = 'gave up: ' || coalesce(last_error, '') WHERE id = ?",
+                        [iso(now), outbox_id])
 
     def state_get(self, backend: str, key: str) -> str | None:
         row = self._one("SELECT value FROM backend_state WHERE backend = ? AND key = ?", [backend, key])

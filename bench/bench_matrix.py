@@ -1,0 +1,361 @@
+"""Matrix benchmark: the bot's command-to-reply time beside a plain client's, on one Synapse.
+
+    .venv/bin/python bench/bench_matrix.py [--rounds 200] [--commands 1000] [--burst 500]
+
+Starts its own Synapse (tests/matrix/synapse.py) in a temporary directory, then measures:
+- round trips, interleaved: A sends "ping", B (a plain nio client with its own sync loop)
+  answers at once; A sends "!agenda", the bot answers. Median, p99 and the ratios.
+- the first command after start-up: the bot process is launched and a command is typed at
+  once; the time until its reply.
+- the RSS of the bot process after `--commands` commands.
+- a burst of `--burst` commands from 5 users at once: all answered, none twice, drain time
+  and p99 latency.
+
+The bot is `chambre-bot run -c config.toml` in a subprocess, as in production. With
+`--echo`, or while the core's App is not there, it is the Matrix backend alone behind a
+core that answers every message at once (`--echo-bot`): the backend's own overhead.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nio import AsyncClient, AsyncClientConfig, RoomPreset  # noqa: E402
+
+from tests.matrix.synapse import Account, Synapse  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
+    return s[k]
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.1f} ms"
+
+
+class Client:
+    """A nio client with its own long-poll sync loop that timestamps every reply it sees."""
+
+    def __init__(self, synapse: Synapse, account: Account) -> None:
+        self.user_id = account.user_id
+        self.nio = AsyncClient(synapse.url, account.user_id, device_id=account.device_id,
+                               config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False))
+        self.nio.access_token = account.access_token
+        self.nio.user_id = account.user_id
+        self.seen: dict[str, float] = {}  # in_reply_to -> first time seen
+        self.count: dict[str, int] = {}  # in_reply_to -> number of replies
+        self.changed = asyncio.Event()
+        self.on_message: Any = None  # async callback(room_id, event) for echo clients
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        r = await self.nio.sync(timeout=0, sync_filter={"room": {"timeline": {"limit": 1}}})
+        self._since = r.next_batch
+        self._task = asyncio.create_task(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            r = await self.nio.sync(timeout=30000, since=self._since,
+                                    sync_filter={"presence": {"types": []},
+                                                 "room": {"timeline": {"types": ["m.room.message"], "limit": 1000},
+                                                          "state": {"types": []}, "ephemeral": {"types": []}}})
+            if not hasattr(r, "next_batch"):
+                await asyncio.sleep(0.1)
+                continue
+            now = time.perf_counter()
+            self._since = r.next_batch
+            for room_id, room in r.rooms.join.items():
+                for ev in room.timeline.events:
+                    src = ev.source
+                    if src.get("sender") == self.user_id:
+                        continue
+                    rel = (src.get("content", {}).get("m.relates_to") or {}).get("m.in_reply_to") or {}
+                    target = rel.get("event_id")
+                    if target:
+                        self.seen.setdefault(target, now)
+                        self.count[target] = self.count.get(target, 0) + 1
+                    elif self.on_message is not None:
+                        await self.on_message(room_id, src)
+            self.changed.set()
+
+    async def send(self, room_id: str, body: str) -> tuple[str, float]:
+        t = time.perf_counter()
+        r = await self.nio.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+        assert hasattr(r, "event_id"), r
+        return r.event_id, t
+
+    async def wait_reply(self, event_id: str, timeout: float = 30.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while event_id not in self.seen:
+            self.changed.clear()
+            if event_id in self.seen:
+                break
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError(f"no reply to {event_id}")
+            try:
+                await asyncio.wait_for(self.changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+        return self.seen[event_id]
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self.nio.close()
+
+
+async def echo(client: Client, room_id: str, src: dict) -> None:
+    """B answers every "ping" at once, as a reply."""
+    if src.get("content", {}).get("body", "").startswith("ping"):
+        await client.nio.room_send(room_id, "m.room.message", {
+            "msgtype": "m.notice", "body": "pong",
+            "m.relates_to": {"m.in_reply_to": {"event_id": src["event_id"]}}})
+
+
+# -- the bot process ----------------------------------------------------------------------------
+
+def have_app() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("bot.app", "bot.cli"))
+
+
+def write_bot_config(workdir: Path, synapse: Synapse, bot: Account, rooms: list[str]) -> Path:
+    cfg = workdir / "config.toml"
+    cfg.write_text(
+        "[chambre]\n"
+        f'database = "{workdir / "chambre.db"}"\n'
+        'language = "fr"\n'
+        "[matrix]\n"
+        f'homeserver = "{synapse.url}"\n'
+        f'user_id = "{bot.user_id}"\n'
+        f'password = "{bot.password}"\n'
+        f"rooms = {json.dumps(rooms)}\n"
+    )
+    return cfg
+
+
+def start_bot(cfg: Path, echo_mode: bool) -> subprocess.Popen:
+    if echo_mode:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--echo-bot", str(cfg)]
+    else:
+        cmd = [sys.executable, "-m", "bot.cli", "run", "-c", str(cfg)]
+    log = open(cfg.parent / "bot.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
+    return proc
+
+
+def stop_bot(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def echo_bot(cfg_path: str) -> None:
+    """The Matrix backend behind a core that answers at once (used with --echo)."""
+    import logging
+    import signal
+    import tomllib
+    from datetime import timedelta
+
+    from bot.backends.base import Outgoing
+    from bot.backends.matrix import MatrixBackend
+    from bot.richtext import Doc
+
+    logging.basicConfig(level=logging.WARNING)
+    data = tomllib.loads(Path(cfg_path).read_text())["matrix"]
+    cfg = argparse.Namespace(device_name="chambre-bot", access_token=None, invites_from=[],
+                             organiser_power_level=50, max_command_age=timedelta(hours=1), **data)
+
+    class State(dict):
+        async def get(self, k):  # noqa: ANN001
+            return dict.get(self, k)
+
+        async def set(self, k, v):  # noqa: ANN001
+            self[k] = v
+
+    backend = MatrixBackend(cfg, State())
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def deliver(msg):  # noqa: ANN001
+        await queue.put(Outgoing(send_key="reply:" + msg.event_id, room=msg.room,
+                                 body=Doc.text("Agenda : rien de prévu."), reply_to=msg.event_id))
+
+    async def pump() -> None:
+        while True:
+            out = await queue.get()
+            await backend.send(out)
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    runner = asyncio.create_task(backend.run(deliver))
+    pumper = asyncio.create_task(pump())
+    await stop.wait()
+    pumper.cancel()
+    await backend.stop()
+    await runner
+
+
+# -- the measurements ----------------------------------------------------------------------------
+
+async def bench(args: argparse.Namespace) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-matrix-"))
+    synapse = Synapse(workdir / "synapse")
+    synapse.start()
+    clients: list[Client] = []
+    proc = None
+    results: dict[str, Any] = {"bot": "echo backend (no core)" if args.echo else "chambre-bot run"}
+    try:
+        bot = synapse.register("chambre")
+        a = Client(synapse, synapse.register("alice"))
+        b = Client(synapse, synapse.register("bob"))
+        users = [Client(synapse, synapse.register(f"user{i}")) for i in range(5)]
+        clients += [a, b, *users]
+        # Three rooms, so that no measurement pays for another's listeners: the plain pair,
+        # A with the bot, and the burst room where only A reads (the 5 typists do not sync).
+        plain_room = (await a.nio.room_create(invite=[b.user_id], preset=RoomPreset.private_chat)).room_id
+        await b.nio.join(plain_room)
+        bot_room = (await a.nio.room_create(invite=[bot.user_id], preset=RoomPreset.private_chat)).room_id
+        burst_room = (await a.nio.room_create(invite=[bot.user_id, *[u.user_id for u in users]],
+                                              preset=RoomPreset.private_chat)).room_id
+        for u in users:
+            await u.nio.join(burst_room)
+        b.on_message = lambda room_id, src: echo(b, room_id, src)
+        await a.start()
+        await b.start()
+
+        # 1. first command after start-up
+        cfg = write_bot_config(workdir, synapse, bot, [bot_room, burst_room])
+        t0 = time.perf_counter()
+        proc = start_bot(cfg, args.echo)
+        first, _ = await a.send(bot_room, args.command)
+        got = await a.wait_reply(first, timeout=60)
+        results["first_reply_after_start_s"] = round(got - t0, 3)
+
+        # 2. round trips, interleaved so that both see the same machine
+        plain: list[float] = []
+        botrt: list[float] = []
+        for i in range(args.rounds):
+            ev, t = await a.send(plain_room, f"ping {i}")
+            plain.append(await a.wait_reply(ev) - t)
+            ev, t = await a.send(bot_room, args.command)
+            botrt.append(await a.wait_reply(ev) - t)
+        results["plain_median_ms"] = round(statistics.median(plain) * 1000, 1)
+        results["plain_p99_ms"] = round(pct(plain, 99) * 1000, 1)
+        results["bot_median_ms"] = round(statistics.median(botrt) * 1000, 1)
+        results["bot_p99_ms"] = round(pct(botrt, 99) * 1000, 1)
+        results["ratio_median"] = round(statistics.median(botrt) / statistics.median(plain), 2)
+        results["ratio_p99"] = round(pct(botrt, 99) / pct(plain, 99), 2)
+
+        # 3. RSS after N commands (sent in windows of 20 so the room is not one huge burst)
+        done = args.rounds + 1
+        pending: list[str] = []
+        for i in range(args.commands - done):
+            ev, _ = await a.send(bot_room, args.command)
+            pending.append(ev)
+            if len(pending) >= 20:
+                for e in pending:
+                    await a.wait_reply(e)
+                pending.clear()
+        for e in pending:
+            await a.wait_reply(e)
+        results["rss_after_commands"] = args.commands
+        results["rss_mb"] = round(rss_mb(proc.pid), 1)
+
+        # 4. a burst from 5 users at once
+        per_user = args.burst // len(users)
+        sent: list[tuple[Client, str, float]] = []
+
+        async def type_all(u: Client) -> None:
+            for i in range(per_user):
+                ev, t = await u.send(burst_room, args.command)
+                sent.append((a, ev, t))  # A watches the burst room for everyone
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(type_all(u) for u in users))
+        results["burst_send_s"] = round(time.perf_counter() - t0, 2)
+        lat = []
+        for u, ev, t in sent:
+            lat.append(await u.wait_reply(ev, timeout=120) - t)
+        drained = max(u.seen[ev] for u, ev, _ in sent) - t0
+        await asyncio.sleep(1.0)  # a duplicate would show by now
+        counts = [u.count.get(ev, 0) for u, ev, _ in sent]
+        results["burst_commands"] = len(sent)
+        results["burst_answered"] = sum(1 for c in counts if c >= 1)
+        results["burst_answered_twice"] = sum(1 for c in counts if c > 1)
+        results["burst_drain_s"] = round(drained, 2)
+        results["burst_p99_ms"] = round(pct(lat, 99) * 1000, 1)
+        results["burst_median_ms"] = round(statistics.median(lat) * 1000, 1)
+        results["rss_mb_after_burst"] = round(rss_mb(proc.pid), 1)
+    finally:
+        if proc is not None:
+            stop_bot(proc)
+        for c in clients:
+            await c.close()
+        synapse.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print("kept", workdir, file=sys.stderr)
+    return results
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=200)
+    p.add_argument("--commands", type=int, default=1000)
+    p.add_argument("--burst", type=int, default=500)
+    p.add_argument("--command", default="!agenda")
+    p.add_argument("--echo", action="store_true", help="the backend alone behind an answering stub")
+    p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    p.add_argument("--echo-bot", metavar="CONFIG", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.echo_bot:
+        asyncio.run(echo_bot(args.echo_bot))
+        return
+    if not args.echo and not have_app():
+        print("bot.app / bot.cli not there yet: measuring the backend alone (--echo)", file=sys.stderr)
+        args.echo = True
+    results = asyncio.run(bench(args))
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    if results.get("ratio_median", 9) > 1.15 or results.get("ratio_p99", 9) > 1.5:
+        print("note: above target (median <= 1.15x, p99 <= 1.5x)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -176,7 +176,8 @@ def _power_level(value: Any) -> int | None:
 def _duration(value: Any) -> timedelta:
     from bot.when import WhenError, read_duration
 
-    value = _string(value)
+    if not isinstance(value, str):
+        raise ValueError('a duration in quotes, such as "2 jours", "24 heures" or "30 minutes"')
     try:
         return read_duration(value)
     except WhenError:
@@ -254,9 +255,10 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
         m = config.matrix
         m.password = m.password or env.get("CHAMBRE_MATRIX_PASSWORD") or None
         m.access_token = m.access_token or env.get("CHAMBRE_MATRIX_ACCESS_TOKEN") or None
-        if not m.homeserver:
+        given = data.get("matrix") if isinstance(data.get("matrix"), dict) else {}
+        if not m.homeserver and "homeserver" not in given:  # a wrong value was named above
             problems.append("[matrix] homeserver: missing (expected an address such as https://matrix.example.org)")
-        if not m.user_id:
+        if not m.user_id and "user_id" not in given:
             problems.append('[matrix] user_id: missing (expected the bot\'s user id, such as "@chambre:example.org")')
         elif not (m.user_id.startswith("@") and ":" in m.user_id):
             problems.append(f'[matrix] user_id = {m.user_id!r}: expected a user id such as "@chambre:example.org"')
@@ -266,7 +268,7 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
         r = config.rocketchat
         r.token = r.token or env.get("CHAMBRE_ROCKETCHAT_TOKEN") or None
         r.password = r.password or env.get("CHAMBRE_ROCKETCHAT_PASSWORD") or None
-        if not r.url:
+        if not r.url and "url" not in (data.get("rocketchat") if isinstance(data.get("rocketchat"), dict) else {}):
             problems.append("[rocketchat] url: missing (expected an address such as https://chat.example.org)")
         if not ((r.user_id and r.token) or (r.username and r.password)):
             problems.append("[rocketchat] expected user_id and token (or CHAMBRE_ROCKETCHAT_TOKEN), or username and password")

@@ -18,6 +18,7 @@ How a message reaches the core exactly once (ROCKETCHAT.md §2.6 and §3):
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -103,6 +104,7 @@ class RocketChatBackend(Backend):
         self._conn: DdpConnection | None = None
         self._seen: OrderedDict[str, datetime | None] = OrderedDict()
         self._high_water: dict[str, datetime] = {}
+        self._recent: dict[str, dict[str, datetime]] = {}  # rid -> ids handled within the overlap
         self._epoch: datetime | None = None  # when the bot first listened: the floor of rooms never handled
         self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name, fname)
         self._room_ids: dict[str, str] = {}  # channel name -> rid
@@ -342,21 +344,31 @@ class RocketChatBackend(Backend):
         """The instant up to which this room was handled: its high-water mark, or the epoch."""
         if rid not in self._high_water:
             stored = await self.state.get(f"hw:{rid}")
-            parsed = parse_date(stored) if stored else None
-            if parsed is not None:
-                self._high_water[rid] = parsed
+            if stored:
+                mark = json.loads(stored)
+                self._high_water[rid] = parse_date(mark["at"])  # type: ignore[assignment]
+                # The ids handled just below the mark: the catch-up overlap re-reads them.
+                self._recent[rid] = {mid: parse_date(at) for mid, at in mark.get("recent", {}).items()}  # type: ignore[misc]
+                for mid in self._recent[rid]:
+                    self._seen.setdefault(mid, None)
         mark = self._high_water.get(rid) or self._epoch
         assert mark is not None
         return mark
 
-    async def _advance(self, rid: str, updated_at: datetime | None) -> None:
+    async def _advance(self, rid: str, mid: str, updated_at: datetime | None) -> None:
+        """Record that `mid` was handled. Called only after deliver() returned."""
         if updated_at is None:
             return
+        await self._floor(rid)
         current = self._high_water.get(rid)
-        if current is not None and updated_at <= current:
-            return
-        self._high_water[rid] = updated_at
-        await self.state.set(f"hw:{rid}", iso(updated_at))
+        high = updated_at if current is None or updated_at > current else current
+        recent = self._recent.setdefault(rid, {})
+        recent[mid] = updated_at
+        for old in [m for m, at in recent.items() if at < high - self.overlap]:
+            del recent[old]
+        self._high_water[rid] = high
+        value = {"at": iso(high), "recent": {m: iso(at) for m, at in recent.items()}}
+        await self.state.set(f"hw:{rid}", json.dumps(value))
 
     # ---- live events --------------------------------------------------------------------
 
@@ -404,28 +416,28 @@ class RocketChatBackend(Backend):
             if msg["t"] in ROLE_CHANGES:
                 self._roles.pop(rid, None)
             self._remember(mid, edited_at)
-            await self._advance(rid, updated_at)
+            await self._advance(rid, mid, updated_at)
             return
         if user.get("_id") == self.self_id:
             self._remember(mid, edited_at)
-            await self._advance(rid, updated_at)
+            await self._advance(rid, mid, updated_at)
             return
         if mid in self._seen:
             if self._seen[mid] != edited_at:
                 log.info("rocketchat: message %s was edited; edits are not commands", mid)
                 self._seen[mid] = edited_at
-            await self._advance(rid, updated_at)
+            await self._advance(rid, mid, updated_at)
             return
         self._remember(mid, edited_at)
         if floor is None:
             floor = await self._floor(rid)
         if sent_at < floor - self.overlap:
             # An update (reaction, edit, thread counter) of a message from before our mark.
-            await self._advance(rid, updated_at)
+            await self._advance(rid, mid, updated_at)
             return
         if self.clock.now() - sent_at > self.max_command_age:
-            log.info("rocketchat: skipping %s from %s in %s: older than %s", mid, user.get("username"), rid, self.max_command_age)
-            await self._advance(rid, updated_at)
+            log.warning("rocketchat: skipping %s from %s in %s: older than %s", mid, user.get("username"), rid, self.max_command_age)
+            await self._advance(rid, mid, updated_at)
             return
         sender = user.get("username") or user.get("_id") or ""
         incoming = Incoming(
@@ -449,7 +461,7 @@ class RocketChatBackend(Backend):
             self._seen.pop(mid, None)
             log.exception("rocketchat: delivering %s failed", mid)
             raise DdpClosed("deliver failed")
-        await self._advance(rid, updated_at)
+        await self._advance(rid, mid, updated_at)
 
     # ---- organisers ---------------------------------------------------------------------
 

@@ -531,6 +531,12 @@ class FakeRocketChat:
         self.rate_limit_calls, self.rate_limit_window, self.rate_limit_routes = calls, window, routes
         self._buckets.clear()
 
+    def exhaust_rate_limit(self, endpoint: str, method: str = "GET", remote: str = "127.0.0.1") -> None:
+        """Another client behind the same address used up the bucket (the key is route + IP)."""
+        assert self.rate_limit_calls is not None
+        reset = time.time() * 1000 + self.rate_limit_window * 1000
+        self._buckets[(f"/api/v1/{endpoint}{method}", remote)] = [reset, self.rate_limit_calls]
+
     # ---- REST ------------------------------------------------------------------------------
 
     def _auth_body(self) -> dict:

@@ -468,6 +468,14 @@ class Reader:
             k = self.any_phrase(j, ("le", "the"))
             if k is not None:
                 j = k
+        if self.w(j) in ("premier", "first") and self.month_at(j + 1, True) is not None:
+            k = j + 2  # "le premier mai": the 1st
+            year = self._year_at(k)
+            return DateSpec(1, self.month_at(j + 1, True), year, weekday), k + (year is not None)
+        k = self.any_phrase(j, ("the first of", "first of"))
+        if k is not None and self.month_at(k, True) is not None:
+            year = self._year_at(k + 1)
+            return DateSpec(1, self.month_at(k, True), year, weekday), k + 1 + (year is not None)
         n = self.n(j)
         if n is not None:
             # 2027-06-12

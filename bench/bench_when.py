@@ -1,0 +1,76 @@
+"""How fast the bot reads a date: start-up (import, warm_up), the first reading after it, and
+p50/p99 over a few thousand readings of a mix of events, recurrences and refusals.
+
+    python -m bench.bench_when        or        python bench/bench_when.py
+"""
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+if __package__ in (None, ""):  # run as a file: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+T0 = time.perf_counter()
+from bot.when import (WhenError, read_event, read_recurrence, warm_up)  # noqa: E402
+from bot.when.scan import looks_recurring  # noqa: E402
+
+IMPORT_S = time.perf_counter() - T0
+
+MIX = [
+    "jeudi 18h", "le 27 avril à 14h", "dans quinze jours", "samedi 10h-12h",
+    "le 20 mai à 19h pendant 3h", "mar. 6 avr. 14h", "12/06/2027 10:00", "demain 9h",
+    "tomorrow at 9am", "april 6 at 2:30pm", "saturday 10am-12pm", "in three weeks at 10am",
+    "entre 9h et 11h vendredi", "le 28 mars à 3h15", "15 septembre", "midi et quart",
+    "un jeudi sur deux de 18h à 20h", "tous les mardis 17h-19h",
+    "le premier mardi du mois à 20h", "chaque semaine le mardi et le vendredi à 9h",
+    "tous les mercredis à 18h jusqu'au 14 avril", "every other friday at noon",
+    "last thursday of the month at 6pm",
+    "la semaine prochaine", "lundi 6 avril 14h", "jeudi 18h chez Paul", "tous les mardis",
+]
+
+
+def read(text: str, now: datetime) -> None:
+    try:
+        if looks_recurring(text):
+            read_recurrence(text, now).to_json()
+        else:
+            read_event(text, now).to_json()
+    except WhenError as err:
+        str(err)
+
+
+def main(n: int = 5000) -> dict[str, float]:
+    now = datetime(2027, 3, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    t = time.perf_counter()
+    warm_up()
+    warm_s = time.perf_counter() - t
+    # the first reading after warm_up, of an expression warm_up did not read
+    t = time.perf_counter()
+    read("vendredi 3 décembre de 18h30 à 20h", now)
+    first_ms = (time.perf_counter() - t) * 1000
+    rng = random.Random(7)
+    times = []
+    for _ in range(n):
+        text = rng.choice(MIX)
+        t = time.perf_counter()
+        read(text, now)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    result = {
+        "import_ms": IMPORT_S * 1000, "warm_up_ms": warm_s * 1000, "first_ms": first_ms,
+        "p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99) - 1],
+        "max_ms": times[-1], "readings": n,
+    }
+    for key, value in result.items():
+        print(f"{key:>11}: {value:.3f}" if isinstance(value, float) else f"{key:>11}: {value}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

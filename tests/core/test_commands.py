@@ -1,0 +1,226 @@
+"""The command layer: every command declared in French and English with help and an example,
+listed in the README; command words ignore case and accents; wrong use always gets a reply
+and changes nothing; permissions; limits; a member's text never becomes markup or a mention."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.backends.base import Incoming
+from bot.clock import ManualClock
+from bot.config import ChambreConfig, Config
+from bot.richtext import WORD_JOINER, Doc
+from commands.dispatcher import Usage, dispatch
+from commands.registry import REGISTRY, fold
+from storage.store import Store
+from tests.core.conftest import NOW, Chat, dumps
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = REGISTRY.commands
+IDS = [c.name("en") for c in COMMANDS]
+
+
+def records(chat: Chat) -> None:
+    """One of each record, so that every example has something to act on."""
+    for line in ("!réunion proposer vendredi 19h ; Atelier briques ; MESHS", "!réunion proposer ? ; Rencontre OVH",
+                 "!permanence ajouter tous les jeudis 17h-19h ; Permanence ; Tiers-lieu",
+                 "!odj ajouter Trouver une salle", "!odj ajouter Budget"):
+        assert "n°" in chat.say(line)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
+def test_declared_in_both_languages_with_help_and_example(cmd):
+    for lang in ("fr", "en"):
+        assert cmd.words(lang) and cmd.help(lang).strip(), (cmd, lang)
+        example = cmd.example(lang)
+        found, used = REGISTRY.lookup(example[1:].split())
+        assert found is cmd, f"the {lang} example {example!r} does not call {cmd.name(lang)}"
+        assert fold(example[1:]).startswith(fold(cmd.name(lang))), example
+    assert cmd.help("fr") != cmd.help("en")
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
+def test_listed_in_the_readme_command_reference(cmd):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "## Command reference" in readme
+    reference = readme.split("## Command reference", 1)[1].split("\n## ", 1)[0]
+    for lang in ("fr", "en"):
+        assert f"`!{cmd.name(lang)}" in reference, f"README's command reference lacks !{cmd.name(lang)}"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
+def test_every_example_works_as_written(chat, cmd, lang):
+    records(chat)
+    reply = chat.doc(cmd.example(lang), lang=lang)
+    text = reply.plain()
+    assert not isinstance(reply, Usage)
+    for refusal in ("Usage", "inconnue", "Unknown", "Désolé", "Sorry", "Je ne comprends pas", "I do not understand"):
+        assert refusal not in text, (cmd.example(lang), text)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
+def test_command_words_ignore_case_and_accents(cmd):
+    for lang in ("fr", "en"):
+        words = list(cmd.words(lang))
+        stripped = [fold(w) for w in words]
+        for variant in (words, [w.upper() for w in words], [w.title() for w in words], stripped, [w.upper() for w in stripped]):
+            assert REGISTRY.lookup(variant + ["1"]) == (cmd, len(words)), variant
+
+
+def test_upper_case_without_accents_does_the_same(chat, tmp_path):
+    other = Chat(tmp_path / "other.db", Config())
+    try:
+        a = chat.say("!réunion proposer vendredi 19h ; Atelier ; MESHS")
+        b = other.say("!REUNION PROPOSER vendredi 19h ; Atelier ; MESHS")
+        assert a == b and "vendredi 4 décembre 2026, 19:00" in a
+        assert dumps(chat.export()) == dumps(other.export())
+    finally:
+        other.close()
+
+
+def test_english_room_and_english_words(chat):
+    reply = chat.say("!meeting propose friday 7pm ; Bricks workshop", lang="en")
+    assert reply.startswith("Meeting #1 proposed: Bricks workshop") and "Friday 4 December 2026" in reply
+    # a French command in an English room answers in English, and the other way round
+    assert chat.say("!réunion participe 1 oui", lang="en").startswith("Noted: yes for meeting #1")
+    assert chat.say("!meeting rsvp 1 maybe", lang="fr").startswith("Noté : peut-être pour la réunion n°1")
+    assert "!meeting propose <when> ; <title> ; [place]" in chat.say("!help", lang="en")
+    assert "!réunion proposer <quand> ; <titre> ; [lieu]" in chat.say("!aide")
+
+
+WRONG = [
+    ("!réunoin liste", "!réunion liste"),
+    ("!brik list", "!brique liste"),
+    ("!réunion machin", "!réunion proposer"),
+    ("!zzzz", "!aide"),
+    ("!réunion confirmer 99", "Pas de réunion n°99"),
+    ("!réunion voir 0", "n'est pas un numéro"),
+    ("!permanence voir 5", "Pas de permanence n°5"),
+    ("!permanence tenir 5 ; 17/12", "Pas de permanence n°5"),
+    ("!brique voir 99", "Pas de brique n°99"),
+    ("!brique statut 99 ; recette", "Pas de brique n°99"),
+    ("!brique voir services", "plusieurs briques"),
+    ("!odj fait 7", "Pas de point n°7"),
+    ("!réunion proposer", "Exemple : !réunion proposer"),
+    ("!réunion proposer vendredi 19h", "Il manque <titre>"),
+    ("!réunion participe 1 bof", "n'est pas une valeur possible"),
+    ("!permanence ajouter n'importe quand ; Perm", "Je ne comprends pas"),
+    ("!brique lien 1 ; ftp://example.org", "http(s)"),
+    ("!brique lien 1 ; javascript:alert(1)", "http(s)"),
+    ("!brique ajouter 12", "numéro"),
+    ("!brique liste nimporte", "ni un statut ni une catégorie"),
+    ("!rythme régler n'importe quand", "Je ne comprends pas"),
+    ("!quand", "Il manque <expression>"),
+    ("!réunion voir 1 ; 2", "Trop d'arguments"),
+]
+
+
+@pytest.mark.parametrize("line, expected", WRONG)
+def test_wrong_use_gets_a_reply_and_changes_nothing(chat, line, expected):
+    before = dumps(chat.export())
+    reply = chat.say(line)
+    assert expected in reply, reply
+    assert "Désolé" not in reply
+    assert dumps(chat.export()) == before
+
+
+def test_refused_permissions_say_who_may_and_change_nothing(chat):
+    records(chat)
+    chat.say("!réunion proposer samedi 14h ; Atelier de Bob", sender="bob", organiser=False)
+    before = dumps(chat.export())
+    refusals = {
+        "!réunion confirmer 1": "seuls les organisateurs peuvent utiliser !réunion confirmer",
+        "!réunion annuler 1": "seuls les organisateurs et la personne qui l'a proposée (alice)",
+        "!réunion déplacer 1 ; samedi 10h": "(alice)",
+        "!réunion lieu 1 ; ailleurs": "(alice)",
+        "!permanence annuler 1 ; 3/12": "(alice)",
+        "!permanence supprimer 1": "(alice)",
+        "!odj fait 1": "(alice)",
+        "!rythme régler un jeudi sur deux à 18h": "seuls les organisateurs",
+        "!réunion confirmer 3": "seuls les organisateurs",  # even his own proposal
+    }
+    for line, expected in refusals.items():
+        reply = chat.say(line, sender="bob", organiser=False)
+        assert reply.startswith("Refusé") and expected in reply, (line, reply)
+    assert chat.say("!meeting confirm 1", sender="bob", organiser=False, lang="en").startswith("Refused: only organisers")
+    assert dumps(chat.export()) == before
+    # the proposer may change their own meeting
+    assert "annulée" in chat.say("!réunion annuler 3 ; finalement non", sender="bob", organiser=False)
+
+
+async def test_organisers_from_config_and_from_the_chat(tmp_path):
+    config = Config(chambre=ChambreConfig(organisers=["@org:x"], admins=["rocketchat:boss"]))
+    app = App(config, clock=ManualClock(NOW), db_path=str(tmp_path / "app.db"))
+    counter = iter(range(1, 100))
+
+    async def say(sender, text, backend="matrix", elevated=False):
+        msg = Incoming(backend=backend, room="!r:x", sender=sender, text=text, event_id=f"$e{next(counter)}",
+                       sent_at=NOW, sender_is_organiser=elevated)
+        await app.deliver(msg)
+        rows = await app.db.run(lambda d: Store(d).pending(backend))
+        return Doc.from_json(rows[-1]["body"]).plain()
+
+    try:
+        assert "n°1" in await say("@member:x", "!réunion proposer vendredi 19h ; A")
+        assert "n°2" in await say("@member:x", "!réunion proposer vendredi 20h ; B")
+        assert "n°3" in await say("@member:x", "!réunion proposer vendredi 21h ; C")
+        assert (await say("@member:x", "!réunion confirmer 1")).startswith("Refusé")
+        assert "confirmée" in await say("@org:x", "!réunion confirmer 1")  # listed organiser
+        assert "confirmée" in await say("@mod:x", "!réunion confirmer 2", elevated=True)  # power level in the room
+        assert "confirmée" in await say("boss", "!réunion confirmer 3", backend="rocketchat")  # admin, by backend
+        # a redelivered event is answered once and applied once
+        msg = Incoming(backend="matrix", room="!r:x", sender="@member:x", text="!odj ajouter Une fois",
+                       event_id="$dup", sent_at=NOW)
+        await app.deliver(msg)
+        await app.deliver(msg)
+        topics = await app.db.run(lambda d: Store(d).topics())
+        assert [t.text for t in topics] == ["Une fois"]
+        # not addressed to the bot: no reply
+        n = len(await app.db.run(lambda d: Store(d).pending("matrix")))
+        for text in ("bonjour", "!!!", "! aide", "!1 2"):
+            await app.deliver(Incoming(backend="matrix", room="!r:x", sender="@m:x", text=text, event_id=f"$n{text}", sent_at=NOW))
+        assert len(await app.db.run(lambda d: Store(d).pending("matrix"))) == n
+    finally:
+        await app.stop()
+
+
+def test_text_limits(chat):
+    before = dumps(chat.export())
+    reply = chat.say("!réunion proposer vendredi 19h ; " + "x" * 201)
+    assert "trop long" in reply and "201" in reply and "200" in reply
+    reply = chat.say("!odj ajouter " + "y" * 5000)
+    assert "Message trop long" in reply and len(reply) < 200
+    reply = chat.say("!brique note 1 ; " + "z" * 1001)
+    assert "trop long" in reply
+    assert dumps(chat.export()) == before
+    assert "ajouté" in chat.say("!odj ajouter " + "y" * 500)
+
+
+HOSTILE_TITLE = "<b>@room</b> [x](javascript:alert(1)) *gras* @all @here"
+
+
+def test_member_text_is_never_markup_nor_a_room_mention(chat):
+    doc = chat.doc(f"!réunion proposer vendredi 19h ; {HOSTILE_TITLE} ; <script>")
+    html, rc, plain = doc.html(), doc.rocketchat(), doc.plain()
+    assert "<b>" not in html and "&lt;b&gt;" in html and "<script>" not in html
+    assert "javascript:" not in re.findall(r'href="([^"]*)"', html)
+    for rendered in (html, rc, plain):
+        assert not re.search(r"@(room|all|here)\b", rendered), rendered
+        assert "@" + WORD_JOINER + "room" in rendered
+    assert "\\*gras\\*" in rc and "\\[x\\]" in rc
+    # the record keeps the text as typed
+    assert chat.export()["meetings"][0]["title"] == HOSTILE_TITLE
+    shown = chat.doc("!réunion voir 1")
+    assert "<b>" not in shown.html() and not re.search(r"@room\b", shown.plain())
+
+
+def test_control_characters_are_refused(chat):
+    before = dumps(chat.export())
+    for text in ("!odj ajouter bonjour\x00", "!odj ajouter a\x1b[31mrouge", "!odj ajouter \u202eevil"):
+        reply = chat.say(text)
+        assert "caractères de contrôle" in reply
+    assert dumps(chat.export()) == before

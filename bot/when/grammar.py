@@ -431,7 +431,7 @@ class Reader:
             return None
         if w in WEEKDAYS:
             return WEEKDAYS[w]
-        if w == "mar":
+        if w == "mar" and self.lang == "fr":  # in English, "mar" is March
             return 1
         if plural and w in WEEKDAYS_PLURAL:
             return WEEKDAYS_PLURAL[w]

@@ -42,7 +42,7 @@ def scan(text: str, kind: str, lang: str | None) -> tuple[Reader, Reading]:
     reading = Reading()
     i = 0
     while i < len(tokens):
-        if reader.sym(i) in (",", ".", ";") or reader.w(i) in ("et", "and") and reading.pieces:
+        if reader.sym(i) in (",", ".", ";", "!"):
             i += 1
             continue
         for read in readers:
@@ -56,6 +56,9 @@ def scan(text: str, kind: str, lang: str | None) -> tuple[Reader, Reading]:
                 break
         else:
             raise _leftover(reader, reading, i, kind, lang)
+    if not reading.pieces:
+        raise WhenError("Il n'y a rien à lire.", "There is nothing to read.", kind=kind, lang=lang,
+                        code="empty")
     return reader, reading
 
 

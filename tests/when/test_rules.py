@@ -9,6 +9,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from bot.when import WhenError, read_event, read_recurrence, run_when_cli
 
@@ -213,7 +214,9 @@ EVENTS = [
     X("jeudi 18h blabla"), X("jeudi 18h chez Paul"), X("réunion jeudi 18h"), X("mar 6"),
     X("12.04 10h"), X("jeudi minuit"), X("samedi 12am"), X("pendant 2h"), X("2027"), X("18"),
     X("jeudi 18h jeudi"), X(""), X("   "), X("tous les jeudis à 18h"), X("friday 5-7pm"),
-    X("jeudi 18h ?"),
+    X("jeudi 18h ?"), X("demain 18h et"), X("next mar"), X("."),
+    E("jeudi 18h.", at(2027, 3, 25, 18)),
+    E("le 6 avr.", at(2027, 4, 6)),
 ]
 
 
@@ -382,3 +385,20 @@ def test_now_in_another_zone_is_converted() -> None:
 def test_dans_keeps_the_minute() -> None:
     now = dt.datetime(2027, 3, 24, 10, 7, 42, 5, tzinfo=PARIS)
     assert read_event("dans 1 heure", now).start.isoformat() == "2027-03-24T11:07:00+01:00"
+
+
+WORDS = ("jeudi lundi mar mars 18h 18 h 30 : / - le la de du à au et sur deux tous chaque every "
+         "other premier dernier 1er mois semaine jours dans in pendant durée 2h 45 min heures "
+         "midi minuit noon pm am 12 2027 31 29 février avril the of at from to until jusqu' "
+         "partir soir matin prochain en huit quinze , . 0 24 demain hier une demi-heure").split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=7), st.text(max_size=12))
+def test_anything_is_read_or_refused_never_crashes(words: list[str], noise: str) -> None:
+    for text in (" ".join(words), noise):
+        for read in (read_event, read_recurrence):
+            try:
+                read(text, NOW)
+            except WhenError as err:
+                assert err.explain("fr") and err.explain("en")

@@ -212,7 +212,7 @@ class App:
             log.warning("no configured backend for %s; post %s not queued there", target, name)
             return False
         backend, where = routed
-        if dm and backend != CONSOLE:
+        if dm:  # the console shows a direct message as such
             return store.enqueue(send_key("post", name, target), backend, body.to_json(), now, dm_user=where)
         return store.enqueue(send_key("post", name, target), backend, body.to_json(), now, room=where)
 

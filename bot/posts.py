@@ -1,23 +1,62 @@
-"""What the bot posts by itself, as documents: the session agenda and the weekly digest.
-The same builders answer `!agenda` and `!digest`, so a member sees exactly what is posted."""
+"""What the bot posts by itself, as documents: the session agenda, the organisers' reminders
+and the weekly digest. The same builders answer `!agenda` and `!digest`, so a member sees
+exactly what is posted.
+
+Every builder takes `now`, the instant the post speaks from (its due instant when posted on
+time), and reads the records as they are; `late` adds a line saying the bot was down at the
+post's hour."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Config
-from bot.richtext import Doc, Span, b, i
+from bot.records import JournalEntry, Meeting
+from bot.richtext import Doc, Span, b, code, i
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
-from commands.render import STATUS, bar, instant, meeting_line, permanence_occurrence_line, topic_line, tr, word
+from commands.render import STATUS, bar, instant, meeting_line, permanence_occurrence_line, topic_line, tr, when_text, word
 from storage.store import Store
 
 TWO_WEEKS = timedelta(days=14)
+WAITING_TOO_LONG = timedelta(days=3)
+# The journal is read over (since, until]: an entry made at the very instant a post is due
+# belongs to that post, and two consecutive windows neither overlap nor leave a gap.
+_TICK = timedelta(microseconds=1)
 
 
 def _t(lang: str, fr: str, en: str, **values: object) -> str:
     return tr(lang, fr, en).format(**values)
 
+
+def _colon(lang: str) -> str:
+    return ": " if lang == "en" else " : "
+
+
+def _num(n: int, lang: str) -> str:
+    return f"#{n}" if lang == "en" else f"n°{n}"
+
+
+def _journal(store: Store, since: datetime, until: datetime) -> list[JournalEntry]:
+    return store.journal(since + _TICK, until + _TICK)
+
+
+def _late_note(doc: Doc, lang: str) -> None:
+    doc.para(i(_t(lang, "(posté en retard : le bot était arrêté à l'heure prévue)",
+                  "(posted late: the bot was stopped at the planned time)")))
+
+
+def _age(since: datetime, now: datetime, lang: str) -> str:
+    days = max((now - since).days, 0)
+    if days == 0:
+        return _t(lang, "aujourd'hui", "today")
+    if days == 1:
+        return _t(lang, "il y a 1 jour", "1 day ago")
+    return _t(lang, "il y a {d} jours", "{d} days ago", d=days)
+
+
+# ---- shared sections ------------------------------------------------------------------------
 
 def coming(store: Store, config: Config, now: datetime, lang: str, doc: Doc, until: datetime | None = None) -> None:
     """Meetings and permanence occurrences of the coming two weeks."""
@@ -37,58 +76,79 @@ def coming(store: Store, config: Config, now: datetime, lang: str, doc: Doc, unt
         doc.para(i(_t(lang, "aucune", "none")))
 
 
-def brick_moves(store: Store, since: datetime, until: datetime, lang: str) -> list[list[Span]]:
-    rows = []
-    for entry in store.journal(since, until):
-        if entry.kind == "brick.status":
-            row: list[Span] = [b(entry.data.get("name", "?")), " : " if lang != "en" else ": ",
-                               word(STATUS, entry.data.get("before", ""), lang), " → ",
-                               b(word(STATUS, entry.data.get("status", ""), lang)), "  ", bar(entry.data.get("status", ""), lang),
-                               " (", entry.by, ")"]
-            if entry.data.get("note"):
-                row += [" — ", i(entry.data["note"])]
-            rows.append(row)
-    return rows
+def _waiting_line(m: Meeting, now: datetime, lang: str, tz) -> list[Span]:
+    return [*meeting_line(m, lang, tz), " — ", _t(lang, "proposée ", "proposed "), _age(m.created_at, now, lang),
+            _t(lang, " par ", " by "), m.proposed_by]
 
+
+def _pending(store: Store, config: Config, now: datetime, lang: str, doc: Doc) -> None:
+    """Proposals awaiting confirmation and meetings still to organise."""
+    tz = config.chambre.tz
+    waiting = meeting_svc.waiting(store, now)
+    if waiting:
+        doc.heading(_t(lang, "Propositions à confirmer", "Proposals awaiting confirmation"))
+        doc.bullets([_waiting_line(m, now, lang, tz) for m in waiting])
+    unplanned = meeting_svc.to_organise(store)
+    if unplanned:
+        doc.heading(_t(lang, "Réunions à organiser", "Meetings to organise"))
+        doc.bullets([[b(_num(m.id, lang)), " ", b(m.title), " — ", _t(lang, "proposée par ", "proposed by "), m.proposed_by]
+                     for m in unplanned])
+
+
+def _brick_move(entry: JournalEntry, lang: str) -> list[Span]:
+    data = entry.data
+    status = data.get("status", "")
+    row: list[Span] = [b(data.get("name", "?")), _colon(lang), word(STATUS, data.get("before", ""), lang), " → ",
+                       b(word(STATUS, status, lang)), "  ", bar(status, lang).split(" ")[0], " (", entry.by, ")"]
+    if data.get("note"):
+        row += [" — ", i(data["note"])]
+    return row
+
+
+def brick_moves(store: Store, since: datetime, until: datetime, lang: str) -> list[list[Span]]:
+    """Status changes of bricks in (since, until], with their progress bar and note."""
+    return [_brick_move(e, lang) for e in _journal(store, since, until) if e.kind == "brick.status"]
+
+
+def _session_heading(doc: Doc, rhythm, session: datetime, lang: str, tz, label_fr: str, label_en: str) -> None:
+    place = rhythm.place if rhythm and rhythm.place else _t(lang, "lieu à préciser", "place to be decided")
+    doc.heading(_t(lang, label_fr, label_en), instant(session, lang, tz), " — ", place)
+
+
+# ---- the agenda -------------------------------------------------------------------------------
 
 def build_agenda(store: Store, config: Config, now: datetime, lang: str, session: datetime | None = None,
                  late: bool = False) -> Doc:
-    """The agenda of the next session (or of `session`)."""
+    """The agenda of the next session (or of `session`): its date and place, its topics, the
+    coming two weeks, what awaits confirmation or organising, and the bricks that moved
+    since the previous session."""
     tz = config.chambre.tz
     rhythm = rhythm_svc.current(store, config, now)
     if session is None:
         session = rhythm_svc.next_session(rhythm, now)
     doc = Doc()
     if session is not None:
-        place = rhythm.place if rhythm and rhythm.place else _t(lang, "lieu à préciser", "place to be decided")
-        doc.heading(_t(lang, "Prochaine séance : ", "Next session: "), instant(session, lang, tz), " — ", place)
+        _session_heading(doc, rhythm, session, lang, tz, "Prochaine séance : ", "Next session: ")
     else:
         doc.heading(_t(lang, "Agenda", "Agenda"))
-        doc.para(i(_t(lang, "Pas de séance prévue : réglez le rythme avec !rythme régler.",
-                      "No session planned: set the rhythm with !rhythm set.")))
+        doc.para(i(_t(lang, "Pas de séance prévue : réglez le rythme avec {p}rythme régler.",
+                      "No session planned: set the rhythm with {p}rhythm set.", p=config.chambre.prefix)))
     if late:
-        doc.para(i(_t(lang, "(posté en retard : le bot était arrêté à l'heure prévue)",
-                      "(posted late: the bot was stopped at the planned time)")))
+        _late_note(doc, lang)
     topics = store.topics()
     doc.heading(_t(lang, "Ordre du jour", "Topics"))
     if topics:
         doc.bullets([topic_line(t, lang) for t in topics])
     else:
-        doc.para(i(_t(lang, "vide pour l'instant : !odj ajouter <texte>", "empty so far: !topic add <text>")))
+        doc.para(i(_t(lang, "vide pour l'instant : {p}odj ajouter <texte>", "empty so far: {p}topic add <text>",
+                      p=config.chambre.prefix)))
     coming(store, config, now, lang, doc)
-    waiting = meeting_svc.waiting(store, now)
-    if waiting:
-        doc.heading(_t(lang, "Propositions à confirmer", "Proposals awaiting confirmation"))
-        doc.bullets([meeting_line(m, lang, tz) for m in waiting])
-    unplanned = meeting_svc.to_organise(store)
-    if unplanned:
-        doc.heading(_t(lang, "Réunions à organiser", "Meetings to organise"))
-        doc.bullets([[b(f"n°{m.id} " if lang != "en" else f"#{m.id} "), m.title] for m in unplanned])
+    _pending(store, config, now, lang, doc)
     previous = None
     if rhythm is not None and session is not None:
         before = rhythm_svc.recurrence_of(rhythm).occurrences(session - timedelta(days=120), before=session)
         previous = before[-1] if before else None
-    since = previous or now - TWO_WEEKS
+    since = previous if previous is not None and previous < now else now - TWO_WEEKS
     moves = brick_moves(store, since, now, lang)
     doc.heading(_t(lang, "Briques qui ont bougé depuis la dernière séance", "Bricks that moved since the last session"))
     if moves:
@@ -97,6 +157,77 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
         doc.para(i(_t(lang, "aucune", "none")))
     return doc
 
+
+# ---- the organisers' reminders ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Occasion:
+    """What an organiser reminder is about: a session, a confirmed meeting or a permanence
+    occurrence, by its start (and its record's number)."""
+
+    kind: str  # "session" | "meeting" | "permanence"
+    start: datetime
+    record_id: int | None = None
+
+
+def build_reminder(store: Store, config: Config, now: datetime, lang: str, occasion: Occasion, late: bool = False) -> Doc:
+    """A direct message to an organiser before an occasion: what it is, and what is still
+    missing (a place, a host, topics, confirmations)."""
+    tz = config.chambre.tz
+    p = config.chambre.prefix
+    doc = Doc()
+    missing: list[list[Span]] = []
+    if occasion.kind == "session":
+        rhythm = rhythm_svc.current(store, config, now)
+        _session_heading(doc, rhythm, occasion.start, lang, tz, "Rappel — séance du ", "Reminder — session on ")
+        topics = store.topics()
+        if not (rhythm and rhythm.place):
+            missing.append([_t(lang, "pas de lieu : ", "no place: "),
+                            code(_t(lang, "{p}rythme régler <récurrence> ; <lieu>", "{p}rhythm set <recurrence> ; <place>", p=p))])
+        if not topics:
+            missing.append([_t(lang, "ordre du jour vide : ", "empty agenda: "),
+                            code(_t(lang, "{p}odj ajouter <texte>", "{p}topic add <text>", p=p))])
+        else:
+            doc.para(_t(lang, "{n} point(s) à l'ordre du jour.", "{n} topic(s) on the agenda.", n=len(topics)))
+    elif occasion.kind == "meeting":
+        meeting = store.meeting(occasion.record_id or 0)
+        if meeting is None:
+            return doc.para(_t(lang, "Réunion introuvable.", "Meeting not found."))
+        doc.heading(_t(lang, "Rappel — réunion ", "Reminder — meeting "), b(_num(meeting.id, lang)), " ", b(meeting.title))
+        doc.para(when_text(meeting.start, meeting.end, lang, tz), " — ",
+                 meeting.place or i(_t(lang, "lieu à préciser", "place to be decided")))
+        yes, maybe = len(meeting.rsvp["yes"]), len(meeting.rsvp["maybe"])
+        doc.para(_t(lang, "Réponses : {y} oui, {m} peut-être.", "Answers: {y} yes, {m} maybe.", y=yes, m=maybe))
+        if not meeting.place:
+            missing.append([_t(lang, "pas de lieu : ", "no place: "),
+                            code(_t(lang, "{p}réunion lieu {n} ; <lieu>", "{p}meeting place {n} ; <place>", p=p, n=meeting.id))])
+    else:
+        perm = store.permanence(occasion.record_id or 0)
+        if perm is None:
+            return doc.para(_t(lang, "Permanence introuvable.", "Permanence not found."))
+        doc.heading(_t(lang, "Rappel — ", "Reminder — "), *permanence_occurrence_line(perm, occasion.start, lang, tz))
+        hosts = next((h for occ, h in perm.hosts.items() if occ == occasion.start), [])
+        local = occasion.start.astimezone(tz)
+        if not hosts:
+            missing.append([_t(lang, "personne pour la tenir : ", "no host: "),
+                            code(_t(lang, "{p}permanence tenir {n} ; {d}", "{p}permanence host {n} ; {d}",
+                                    p=p, n=perm.id, d=f"{local.day}/{local.month}"))])
+        if not perm.place:
+            missing.append([_t(lang, "pas de lieu", "no place")])
+    if late:
+        _late_note(doc, lang)
+    for m in meeting_svc.waiting(store, now, older_than=WAITING_TOO_LONG):
+        missing.append([_t(lang, "à confirmer, ", "to confirm, "), *_waiting_line(m, now, lang, tz), " : " if lang != "en" else ": ",
+                        code(_t(lang, "{p}réunion confirmer {n}", "{p}meeting confirm {n}", p=p, n=m.id))])
+    doc.heading(_t(lang, "Ce qui manque", "What is missing"))
+    if missing:
+        doc.bullets(missing)
+    else:
+        doc.para(_t(lang, "Rien : tout est prêt.", "Nothing: all is ready."))
+    return doc
+
+
+# ---- the weekly digest ------------------------------------------------------------------------
 
 JOURNAL_LABELS = {
     "meeting.proposed": ("réunion proposée", "meeting proposed"),
@@ -118,40 +249,60 @@ JOURNAL_LABELS = {
     "rhythm.set": ("rythme réglé", "rhythm set"),
 }
 
+# The digest's sections, in the order a member reads them.
+DIGEST_GROUPS = (
+    ("meeting", "Réunions", "Meetings"),
+    ("permanence", "Permanences", "Permanences"),
+    ("brick", "Briques", "Bricks"),
+    ("topic", "Ordre du jour", "Topics"),
+    ("rhythm", "Rythme", "Rhythm"),
+)
+
+
+def _journal_line(entry: JournalEntry, lang: str, tz) -> list[Span]:
+    if entry.kind == "brick.status":
+        return _brick_move(entry, lang)
+    data = entry.data
+    what = data.get("title") or data.get("name") or data.get("text") or ""
+    row: list[Span] = [word(JOURNAL_LABELS, entry.kind, lang), _colon(lang)]
+    if entry.record_id and entry.kind.startswith(("meeting", "permanence")):
+        row += [b(_num(entry.record_id, lang)), " "]
+    if what:
+        row.append(b(what))
+    if data.get("occurrence"):
+        row += [" — ", instant(datetime.fromisoformat(data["occurrence"]), lang, tz)]
+    for key in ("place", "lead", "reason", "note"):
+        if data.get(key):
+            row += [" — ", i(data[key])]
+    row += [" (", entry.by, ")"]
+    return row
+
 
 def build_digest(store: Store, config: Config, now: datetime, lang: str, late: bool = False) -> Doc:
-    """Last week's changes and what comes in the next two weeks."""
+    """Last week's changes, section by section, and what comes in the next two weeks."""
     tz = config.chambre.tz
     week_ago = now - timedelta(days=7)
     doc = Doc().heading(_t(lang, "La semaine de la Chambre — ", "The Chambre's week — "), instant(now, lang, tz))
     if late:
-        doc.para(i(_t(lang, "(posté en retard : le bot était arrêté à l'heure prévue)",
-                      "(posted late: the bot was stopped at the planned time)")))
+        _late_note(doc, lang)
     doc.heading(_t(lang, "Ce qui a changé en sept jours", "What changed in the last seven days"))
-    rows: list[list[Span]] = []
-    for entry in store.journal(week_ago, now):
-        if entry.kind == "brick.status":
-            continue
-        label = word(JOURNAL_LABELS, entry.kind, lang)
-        what = entry.data.get("title") or entry.data.get("name") or entry.data.get("text") or ""
-        row: list[Span] = [label, " : " if lang != "en" else ": ", b(what) if what else ""]
-        if entry.record_id and entry.kind.startswith(("meeting", "permanence")):
-            row.append(f" (n°{entry.record_id})" if lang != "en" else f" (#{entry.record_id})")
-        if entry.data.get("reason"):
-            row += [" — ", i(entry.data["reason"])]
-        if entry.data.get("note"):
-            row += [" — ", i(entry.data["note"])]
-        row += [" — ", entry.by]
-        rows.append(row)
-    moves = brick_moves(store, week_ago, now, lang)
-    if rows or moves:
-        doc.bullets(rows + moves)
-    else:
+    groups: dict[str, list[list[Span]]] = {}
+    for entry in _journal(store, week_ago, now):
+        groups.setdefault(entry.kind.split(".")[0], []).append(_journal_line(entry, lang, tz))
+    if not groups:
         doc.para(i(_t(lang, "rien de neuf", "nothing new")))
+    for key, fr, en in DIGEST_GROUPS:
+        if groups.get(key):
+            doc.para(b(_t(lang, fr, en)))
+            doc.bullets(groups[key])
     rhythm = rhythm_svc.current(store, config, now)
     session = rhythm_svc.next_session(rhythm, now)
     if session is not None:
-        doc.heading(_t(lang, "Prochaine séance : ", "Next session: "), instant(session, lang, tz),
-                    *([" — ", rhythm.place] if rhythm and rhythm.place else []))
+        _session_heading(doc, rhythm, session, lang, tz, "Prochaine séance : ", "Next session: ")
+        topics = store.topics()
+        doc.para(_t(lang, "{n} point(s) à l'ordre du jour.", "{n} topic(s) on the agenda.", n=len(topics)) if topics
+                 else i(_t(lang, "Ordre du jour vide pour l'instant : {p}odj ajouter <texte>",
+                           "No topics yet: {p}topic add <text>", p=config.chambre.prefix)))
     coming(store, config, now, lang, doc)
+    _pending(store, config, now, lang, doc)
     return doc

@@ -1,22 +1,299 @@
-"""Placeholder replaced by the scheduler work (issue 6)."""
+"""The rhythm: the posts the bot makes by itself, each once, at its local hour.
+
+- the agenda, `[rhythm] agenda_before` before each session, in each announcement room;
+- a reminder, `[reminders] organisers_before` before each session, confirmed meeting and
+  permanence occurrence, to each organiser by direct message;
+- the digest, at each occurrence of `[digest] rule`, in each digest room.
+
+Every post has a name (kind, occurrence, room or person) kept in the `posts` table with its
+outcome, written in the same transaction as its outbox row; the outbox sends it under a key
+derived from that name. So a post is made once, whatever restarts or crashes happen.
+
+Down or running: the scheduler remembers the last instant it processed (`processed_until`).
+A post falling due while it runs is posted on time, with content as of its due instant, even
+when a manual clock jumps days ahead. A post that fell due before this run started (the bot
+was down) is posted late, saying so, while it is still useful (before the event it announces;
+the digest within a day), and skipped with a log line after that.
+
+All times are computed in local time from their rules: a lead time is taken on the wall
+clock, so the agenda of an 18:00 session is at 18:00 two days before, summer time or not.
+"""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from bot.posts import Occasion, build_agenda, build_digest, build_reminder
+from bot.richtext import Doc
+from bot.services import meetings as meeting_svc
+from bot.services import permanences as permanence_svc
+from bot.services import rhythm as rhythm_svc
+from storage.store import Store, iso, parse_instant
+
+log = logging.getLogger(__name__)
+
+STATE = "scheduler"  # its namespace in backend_state
+PROCESSED_UNTIL = "processed_until"
+DIGEST_RULE = "digest_rule"
+# How far back a restarted bot looks for posts it missed; older ones are past any use.
+LOOKBACK = timedelta(days=8)
+# The longest single sleep: the wall clock may jump (a suspended host), so look again hourly.
+MAX_SLEEP = timedelta(hours=1)
+AFTER_ERROR = timedelta(minutes=1)
+DIGEST_USEFUL = timedelta(days=1)
+# An all-day meeting is reminded of as if it started at this local hour.
+ALL_DAY_HOUR = time(9, 0)
+_TICK = timedelta(microseconds=1)
+KIND_ORDER = {"digest": 0, "agenda": 1, "reminder": 2}
+
+
+@dataclass(frozen=True)
+class Due:
+    """One post to make: its name, when, where, and until when it is worth making late."""
+
+    name: str
+    kind: str  # "agenda" | "reminder" | "digest"
+    due: datetime  # aware, UTC
+    target: str  # a configured room, or a person for a direct message
+    dm: bool
+    useful_until: datetime
+    occasion: Occasion | None = field(default=None, compare=False)
+
+    @property
+    def order(self) -> tuple:
+        return self.due, KIND_ORDER[self.kind], self.name
+
+
+def before_local(start: datetime, lead: timedelta, tz: ZoneInfo) -> datetime:
+    """`lead` before `start` on the local wall clock, in UTC. A wall time skipped in spring
+    moves forward by the gap (as the recurrences do)."""
+    naive = start.astimezone(tz).replace(tzinfo=None) - lead
+    return naive.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+def _stamp(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).isoformat(timespec="minutes")
+
+
+def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime):
+    """The digest's rule, read once and kept, so that "un lundi sur deux" keeps its weeks
+    whenever the bot restarts; read again when the configured text changes."""
+    from bot.when import Recurrence, read_recurrence
+
+    raw = store.state_get(STATE, DIGEST_RULE)
+    if raw:
+        kept = json.loads(raw)
+        if kept.get("text") == rule and kept.get("tz") == tz:
+            return Recurrence.from_parts(kept["rrule"], datetime.fromisoformat(kept["dtstart"]), kept["duration_minutes"], tz)
+    rec = read_recurrence(rule, reference, tz)
+    minutes = int(rec.duration.total_seconds() // 60) if rec.duration else None
+    store.state_set(STATE, DIGEST_RULE, json.dumps({"text": rule, "tz": tz, "rrule": rec.rrule,
+                                                    "dtstart": rec.dtstart.isoformat(), "duration_minutes": minutes}))
+    return rec
+
+
+def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[str], digest_rooms: list[str],
+         organisers: list[str]) -> list[Due]:
+    """Every post due in (lo, hi], in due order, from the records as they are now."""
+    tz = config.chambre.tz
+    agenda_lead = config.rhythm.agenda_before
+    reminder_lead = config.reminders.organisers_before
+    # Events whose posts may fall in the window start up to the longest lead after it (plus
+    # a day of margin for the wall-clock arithmetic around a change of time).
+    horizon = hi + max(agenda_lead, reminder_lead) + timedelta(days=1)
+    out: list[Due] = []
+
+    def remind(key: str, start: datetime, occasion: Occasion, zone: ZoneInfo) -> None:
+        due = before_local(start, reminder_lead, zone)
+        if lo < due <= hi:
+            for person in organisers:
+                out.append(Due(f"reminder/{key}/{person}", "reminder", due, person, True, start, occasion))
+
+    rhythm = rhythm_svc.current(store, config, hi)
+    if rhythm is not None:
+        zone = ZoneInfo(rhythm.tz)
+        for session in rhythm_svc.sessions(rhythm, lo, before=horizon):
+            stamp = _stamp(session, zone)
+            due = before_local(session, agenda_lead, zone)
+            if lo < due <= hi:
+                for room in announce_rooms:
+                    out.append(Due(f"agenda/{stamp}/{room}", "agenda", due, room, False, session,
+                                   Occasion("session", session)))
+            remind(f"session/{stamp}", session, Occasion("session", session), zone)
+
+    for meeting in meeting_svc.between(store, lo, horizon):
+        if meeting.status != "confirmed":
+            continue
+        start = meeting.start
+        if not isinstance(start, datetime):  # all day
+            start = datetime.combine(start, ALL_DAY_HOUR, tzinfo=tz)
+        if start <= lo:
+            continue
+        remind(f"meeting/{meeting.id}/{_stamp(start, tz)}", start, Occasion("meeting", start, meeting.id), tz)
+
+    for perm, start in permanence_svc.between(store, lo, horizon):
+        zone = ZoneInfo(perm.tz)
+        remind(f"permanence/{perm.id}/{_stamp(start, zone)}", start, Occasion("permanence", start, perm.id), zone)
+
+    if config.digest.rule and digest_rooms:
+        rec = digest_recurrence(store, config.digest.rule, config.chambre.timezone, lo)
+        zone = ZoneInfo(rec.tz)
+        for when in rec.occurrences(lo, before=hi + _TICK, inclusive=False):
+            for room in digest_rooms:
+                out.append(Due(f"digest/{_stamp(when, zone)}/{room}", "digest", when.astimezone(timezone.utc), room,
+                               False, when + DIGEST_USEFUL))
+    return sorted(out, key=lambda d: d.order)
 
 
 class Scheduler:
+    """Makes the posts as they fall due: `run()` sleeps until the next one (or until `wake()`);
+    `catch_up()` makes every post due up to now and returns."""
+
     def __init__(self, app) -> None:
         self.app = app
-        self._stop = asyncio.Event()
+        # Posts due before this instant and not yet made were missed while the bot was down.
+        self.started_at: datetime = app.clock.now()
+        self._wake = asyncio.Event()
+        self._stopped = False
+        self._lock = asyncio.Lock()
+
+    # ---- where posts go ---------------------------------------------------------------------
+
+    def _default_rooms(self) -> list[str]:
+        """Every room the bot listens in: used when no room is configured for a post."""
+        config, rooms = self.app.config, []
+        if config.matrix is not None:
+            rooms += config.matrix.rooms
+        if config.rocketchat is not None:
+            rooms += [f"rocketchat:{c}" for c in config.rocketchat.channels]
+        if "console" in self.app.backends:
+            rooms.append("console")
+        return rooms
+
+    def announce_rooms(self) -> list[str]:
+        return self.app.config.rhythm.announce_rooms or self._default_rooms()
+
+    def digest_rooms(self) -> list[str]:
+        return self.app.config.digest.rooms or self._default_rooms()
+
+    def organisers(self) -> list[str]:
+        people = list(self.app.config.chambre.organisers)
+        # The console's own user is an organiser unless --member: remind them too.
+        console = self.app.backends.get("console")
+        if console is not None and getattr(console, "is_organiser", False) and getattr(console, "user", None):
+            if console.user not in people:
+                people.append(console.user)
+        return people
+
+    def _plan(self, store: Store, lo: datetime, hi: datetime) -> list[Due]:
+        return plan(store, self.app.config, lo, hi, self.announce_rooms(), self.digest_rooms(), self.organisers())
+
+    # ---- the loop ---------------------------------------------------------------------------
 
     async def run(self) -> None:
-        await self._stop.wait()
+        clock = self.app.clock
+        while not self._stopped:
+            self._wake.clear()
+            try:
+                processed = await self._catch_up()
+                next_due = await self.app.db.run(lambda db: self._next_due(db, processed))
+                limit = processed + MAX_SLEEP
+                until = min(next_due, limit) if next_due is not None else limit
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler: processing failed; trying again shortly")
+                until = clock.now() + AFTER_ERROR
+            if self._stopped:
+                break
+            await clock.sleep_until(until, self._wake)
 
     async def catch_up(self) -> None:
-        return None
+        """Make every post due up to now (on time or late), then return."""
+        await self._catch_up()
+
+    async def _catch_up(self) -> datetime:
+        async with self._lock:
+            now = self.app.clock.now()
+            backends = await self.app.db.run(lambda db: self._process(db, now))
+        for backend in backends:
+            self.app.notify(backend)
+        return now
 
     def wake(self) -> None:
-        pass
+        """The records changed: look again at what is due next."""
+        self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopped = True
+        self._wake.set()
+
+    # ---- on the database thread ---------------------------------------------------------------
+
+    def _next_due(self, db, now: datetime) -> datetime | None:
+        """The first post not yet made due in (now, now + MAX_SLEEP]. If the clock has moved
+        past it meanwhile, the sleep returns at once and the loop catches up."""
+        store = Store(db)
+        with db.atomic():
+            for due in self._plan(store, now, now + MAX_SLEEP):
+                if not store.post_done(due.name):
+                    return due.due
+        return None
+
+    def _process(self, db, now: datetime) -> set[str]:
+        store = Store(db)
+        kept = store.state_get(STATE, PROCESSED_UNTIL)
+        # A fresh install owes nothing from before it started; the instant it starts counts.
+        lo = parse_instant(kept) if kept else self.started_at - _TICK
+        if lo < now - LOOKBACK:
+            log.warning("scheduler: last ran %s; posts due before %s are not looked at", kept, iso(now - LOOKBACK))
+            lo = now - LOOKBACK
+        if lo >= now:
+            return set()
+        with db.atomic():
+            due_posts = self._plan(store, lo, now)
+        backends: set[str] = set()
+        for due in due_posts:
+            with db.atomic():
+                backend = self._post(store, due, now)
+            if backend:
+                backends.add(backend)
+        with db.atomic():
+            store.state_set(STATE, PROCESSED_UNTIL, iso(now))
+        return backends
+
+    def _post(self, store: Store, due: Due, now: datetime) -> str | None:
+        """Make one post, in the caller's transaction: its record and its outbox row together."""
+        if store.post_done(due.name):
+            return None
+        late = due.due < self.started_at
+        if late and now >= due.useful_until:
+            log.info("scheduler: skipped %s (due %s; the bot was down, and it is no use now)", due.name, iso(due.due))
+            store.record_post(due.name, due.kind, due.due, now, "skipped")
+            return None
+        app = self.app
+        routed = app.route_person(due.target) if due.dm else app.route(due.target)
+        if routed is None:
+            log.warning("scheduler: no backend for %s; post %s skipped", due.target, due.name)
+            store.record_post(due.name, due.kind, due.due, now, "skipped")
+            return None
+        lang = app.language(*routed)
+        at = now if late else due.due  # content as of the instant it speaks from
+        body = self._body(store, due, at, lang, late)
+        app.enqueue_post(store, due.name, body, due.target, now, dm=due.dm)
+        store.record_post(due.name, due.kind, due.due, now, "late" if late else "posted")
+        if late:
+            log.info("scheduler: posted %s late (due %s)", due.name, iso(due.due))
+        return routed[0]
+
+    def _body(self, store: Store, due: Due, at: datetime, lang: str, late: bool) -> Doc:
+        config = self.app.config
+        if due.kind == "agenda":
+            return build_agenda(store, config, at, lang, session=due.occasion.start, late=late)
+        if due.kind == "reminder":
+            return build_reminder(store, config, at, lang, due.occasion, late=late)
+        return build_digest(store, config, at, lang, late=late)

@@ -1,0 +1,210 @@
+"""The whole bot on Matrix, as its people see it: commands typed in nio clients, replies read
+back from the room; the App in-process, and `chambre-bot run` as a process for SIGKILL."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import pytest
+
+from bot.app import App
+from bot.config import ChambreConfig, Config, MatrixConfig
+from tests.matrix.synapse import Account, Synapse
+
+CHAMBRE_BOT = str(Path(sys.executable).parent / "chambre-bot")
+
+
+def body(reply: dict) -> str:
+    return reply["content"]["body"]
+
+
+@pytest.fixture
+async def start_app(running_synapse: Synapse, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """start_app(bot, rooms, db=..., languages=...) -> a started App whose Matrix backend synced."""
+    apps: list[App] = []
+
+    async def start(bot: Account, rooms: list[str], db: Path | None = None,
+                    languages: dict[str, str] | None = None) -> App:
+        config = Config(
+            chambre=ChambreConfig(database=str(db or tmp_path / "chambre.db"), language="fr",
+                                  room_languages=languages or {}),
+            matrix=MatrixConfig(homeserver=running_synapse.url, user_id=bot.user_id,
+                                password=bot.password, rooms=rooms),
+        )
+        app = App(config)
+        apps.append(app)
+        await app.start()
+        backend = app.backends["matrix"]
+        deadline = time.monotonic() + 30
+        while backend.sync_count == 0:
+            assert time.monotonic() < deadline, "the bot never synced"
+            await asyncio.sleep(0.02)
+        return app
+
+    yield start
+    for app in apps:
+        await app.stop()
+
+
+async def test_a_meeting_from_proposal_to_rsvp_and_a_brick_moves(people, bot_account, start_app):
+    alice, bob, carol = await people("alice"), await people("bob"), await people("carol")
+    room = await alice.create_room(invite=[bot_account.user_id, bob.user_id, carol.user_id],
+                                   power={carol.user_id: 50})
+    await bob.join(room)
+    await carol.join(room)
+    await start_app(bot_account, [room])
+
+    propose = await bob.say(room, "!réunion proposer vendredi 19h ; Atelier ; MESHS")
+    refused = await bob.say(room, "!réunion confirmer 1")
+    confirmed = await carol.say(room, "!réunion confirmer 1")
+    rsvp = await alice.say(room, "!réunion participe 1")
+    brick = await bob.say(room, "!brique statut 1 ; recette")
+    commands = [propose, refused, confirmed, rsvp, brick]
+    replies = await alice.wait_replies(room, bot_account.user_id, commands, settle=0.3)
+
+    assert [len(replies[c]) for c in commands] == [1] * 5
+    assert "Réunion n°1 proposée : Atelier" in body(replies[propose][0])
+    assert "Refusé" in body(replies[refused][0])
+    assert "Refusé" not in body(replies[confirmed][0]) and "1" in body(replies[confirmed][0])
+    assert "Noté : oui pour la réunion n°1" in body(replies[rsvp][0])
+    assert "recette" in body(replies[brick][0])
+    for c in commands:
+        content = replies[c][0]["content"]
+        assert content["msgtype"] == "m.notice" and content["m.mentions"] == {}
+        assert content["m.relates_to"]["m.in_reply_to"]["event_id"] == c
+
+
+async def test_help_in_the_language_of_each_room(people, bot_account, start_app):
+    alice = await people("alice")
+    fr = await alice.create_room(invite=[bot_account.user_id])
+    en = await alice.create_room(invite=[bot_account.user_id])
+    await start_app(bot_account, [fr, en], languages={en: "en"})
+    aide = await alice.say(fr, "!aide")
+    help_ = await alice.say(en, "!help")
+    aide_in_en = await alice.say(en, "!aide")
+    fr_replies = await alice.wait_replies(fr, bot_account.user_id, [aide])
+    en_replies = await alice.wait_replies(en, bot_account.user_id, [help_, aide_in_en])
+    assert "!réunion proposer" in body(fr_replies[aide][0])
+    assert "!meeting propose" in body(en_replies[help_][0])
+    assert "!meeting propose" in body(en_replies[aide_in_en][0])
+
+
+async def test_member_text_is_shown_as_typed_and_pings_nobody(people, bot_account, start_app):
+    alice = await people("alice")
+    room = await alice.create_room(invite=[bot_account.user_id])
+    await start_app(bot_account, [room])
+    cmd = await alice.say(room, "!réunion proposer vendredi 19h ; <b>@room</b> ; MESHS")
+    [reply] = (await alice.wait_replies(room, bot_account.user_id, [cmd]))[cmd]
+    content = reply["content"]
+    assert "&lt;b&gt;" in content["formatted_body"]
+    assert "<b>" not in content["formatted_body"]
+    assert "@room" not in content["formatted_body"] and "@room" not in content["body"]
+    assert content["m.mentions"] == {}
+
+
+async def test_commands_typed_while_the_bot_was_down_are_answered_once(people, bot_account, start_app, tmp_path):
+    alice, bob = await people("alice"), await people("bob")
+    room = await alice.create_room(invite=[bot_account.user_id, bob.user_id])
+    await bob.join(room)
+    db = tmp_path / "down.db"
+    app = await start_app(bot_account, [room], db=db)
+    first = await alice.say(room, "!agenda")
+    await alice.wait_replies(room, bot_account.user_id, [first])
+    await app.stop()
+
+    typed = [await (alice, bob)[i % 2].say(room, f"!odj ajouter point {i}") for i in range(15)]
+    await start_app(bot_account, [room], db=db)
+    replies = await alice.wait_replies(room, bot_account.user_id, typed + [first], settle=0.5)
+    assert [len(replies[c]) for c in typed + [first]] == [1] * 16
+
+
+# ---- the process: SIGKILL in the middle of a burst ------------------------------------------------
+
+def write_config(path: Path, synapse: Synapse, bot: Account, rooms: list[str], db: Path) -> Path:
+    path.write_text(
+        "[chambre]\n"
+        f"database = {json.dumps(str(db))}\n"
+        'language = "fr"\n'
+        "[matrix]\n"
+        f"homeserver = {json.dumps(synapse.url)}\n"
+        f"user_id = {json.dumps(bot.user_id)}\n"
+        f"rooms = {json.dumps(rooms)}\n"
+    )
+    return path
+
+
+def run_bot(config: Path, password: str) -> subprocess.Popen:
+    env = {**os.environ, "CHAMBRE_MATRIX_PASSWORD": password}
+    log = open(config.parent / "bot.log", "ab")
+    proc = subprocess.Popen([CHAMBRE_BOT, "run", "-c", str(config)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
+    return proc
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+async def test_a_bot_killed_mid_burst_applies_and_answers_every_command_once(people, running_synapse, bot_account,
+                                                                            tmp_path):
+    users = [await people(n) for n in ("ana", "ben", "chloe")]
+    room = await users[0].create_room(invite=[bot_account.user_id, users[1].user_id, users[2].user_id])
+    for u in users[1:]:
+        await u.join(room)
+    db = tmp_path / "burst.db"
+    config = write_config(tmp_path / "config.toml", running_synapse, bot_account, [room], db)
+    proc = run_bot(config, bot_account.password)
+    try:
+        warm = await users[0].say(room, "!agenda")
+        await users[0].wait_replies(room, bot_account.user_id, [warm], timeout=60)
+
+        typed: list[str] = []
+        texts: list[str] = []
+
+        async def type_burst(i: int) -> None:
+            for n in range(17 if i < 2 else 16):
+                text = f"point {users[i].user_id} {n}"
+                texts.append(text)
+                typed.append(await users[i].say(room, f"!odj ajouter {text}"))
+
+        burst = asyncio.gather(*(type_burst(i) for i in range(3)))
+        # Kill it once it has answered some of the burst, with more still coming.
+        deadline = time.monotonic() + 60
+        while True:
+            got = await users[0].replies(room, bot_account.user_id)
+            if sum(1 for c in typed if c in got) >= 8:
+                break
+            assert time.monotonic() < deadline, "the bot answered nothing of the burst"
+            await asyncio.sleep(0.05)
+        stop(proc, signal.SIGKILL)
+        await burst
+        assert len(typed) == 50
+        got = await users[0].replies(room, bot_account.user_id)
+        answered_before = sum(1 for c in typed if c in got)
+        assert answered_before < 50, "the kill came too late to test anything"
+
+        proc = run_bot(config, bot_account.password)
+        replies = await users[0].wait_replies(room, bot_account.user_id, typed, timeout=60, settle=1.0)
+        assert {c: len(replies[c]) for c in typed} == {c: 1 for c in typed}
+    finally:
+        stop(proc)
+
+    out = subprocess.run([CHAMBRE_BOT, "export", "--db", str(db)], capture_output=True, text=True, check=True)
+    topics = [t["text"] for t in json.loads(out.stdout)["topics"]]
+    assert sorted(topics) == sorted(texts)
+    # The registration's device and the bot's one: the restart logged in to the same device.
+    assert len(running_synapse.devices(bot_account.user_id)) == 2

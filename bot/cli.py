@@ -112,6 +112,11 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_when(args: argparse.Namespace) -> int:
     from bot.when import run_when_cli
 
+    # The default zone is the configured one (if a configuration is found), else Europe/Paris.
+    chosen = os.environ.get("CHAMBRE_CONFIG") or (DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None)
+    if chosen and "CHAMBRE_TIMEZONE" not in os.environ:
+        with contextlib.suppress(ConfigError):
+            os.environ["CHAMBRE_TIMEZONE"] = load_config(chosen).chambre.timezone
     return run_when_cli(args.rest)
 
 

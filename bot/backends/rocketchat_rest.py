@@ -154,7 +154,7 @@ class RestClient:
         while True:
             blocked = self._blocked_until.get(route, 0.0) - time.time()
             if blocked > 0:
-                if no_wait:
+                if no_wait and blocked > 0.25:  # a short wait is cheaper than a round through the outbox
                     raise RocketChatTransient(f"{endpoint}: rate limited", blocked)
                 await asyncio.sleep(min(blocked, self._max_wait))
             sent_token = self.token

@@ -33,53 +33,30 @@ class ManualClock(Clock):
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
         self._now = start.astimezone(timezone.utc)
-        self._moved = asyncio.Condition() if _has_loop() else None
+        # One event per sleeper, set when the clock moves (set from the event loop's thread).
+        self._sleepers: set[asyncio.Event] = set()
 
     def now(self) -> datetime:
         return self._now
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(timezone.utc)
-        self._notify()
+        for moved in list(self._sleepers):
+            moved.set()
 
     def advance(self, delta: timedelta) -> None:
         self.set(self._now + delta)
 
-    def _notify(self) -> None:
-        cond = self._condition()
-        if cond is None:
-            return
-
-        async def notify() -> None:
-            async with cond:
-                cond.notify_all()
-
-        asyncio.get_running_loop().create_task(notify())
-
-    def _condition(self) -> asyncio.Condition | None:
-        if self._moved is None and _has_loop():
-            self._moved = asyncio.Condition()
-        return self._moved
-
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
-        cond = self._condition()
-        assert cond is not None
         while self._now < when and not (wake is not None and wake.is_set()):
-            async with cond:
-                waiter = asyncio.ensure_future(cond.wait())
-                waker = asyncio.ensure_future(wake.wait()) if wake is not None else None
-                tasks = [waiter] + ([waker] if waker else [])
-                try:
-                    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    for t in tasks:
-                        if not t.done():
-                            t.cancel()
-
-
-def _has_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-        return True
-    except RuntimeError:
-        return False
+            moved = asyncio.Event()
+            self._sleepers.add(moved)
+            waits = [asyncio.ensure_future(moved.wait())]
+            if wake is not None:
+                waits.append(asyncio.ensure_future(wake.wait()))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                self._sleepers.discard(moved)
+                for task in waits:
+                    task.cancel()

@@ -249,9 +249,11 @@ class Scheduler:
         kept = store.state_get(STATE, PROCESSED_UNTIL)
         # A fresh install owes nothing from before it started; the instant it starts counts.
         lo = parse_instant(kept) if kept else self.started_at - _TICK
-        if lo < now - LOOKBACK:
-            log.warning("scheduler: last ran %s; posts due before %s are not looked at", kept, iso(now - LOOKBACK))
-            lo = now - LOOKBACK
+        # While down, only the last few days are worth looking at; while running, everything is.
+        oldest = self.started_at - LOOKBACK
+        if lo < oldest:
+            log.warning("scheduler: last ran %s; posts due before %s are not looked at", kept, iso(oldest))
+            lo = oldest
         if lo >= now:
             return set()
         with db.atomic():

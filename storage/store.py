@@ -16,7 +16,9 @@ def iso(value: datetime) -> str:
 
 
 def parse_instant(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    value = datetime.fromisoformat(text)
+    # Stored instants are already UTC (see iso()); converting them again is the export's hot spot.
+    return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
 
 
 class Store:
@@ -24,8 +26,14 @@ class Store:
         self.db = db
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict | None:
-        rows = list(self.db.query(sql, list(params)))
+        rows = self._rows(sql, params)
         return rows[0] if rows else None
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+        """All rows as dicts, fetched at once (sqlite-utils' query builds them one by one)."""
+        cur = self.db.conn.execute(sql, list(params))
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
 
     # ---- meetings -------------------------------------------------------------------------
 
@@ -78,16 +86,21 @@ class Store:
 
     def meetings(self, where: str = "1", params: Iterable[Any] = (), order: str = "start IS NULL, start, id", limit: int | None = None) -> list[Meeting]:
         sql = f"SELECT * FROM meetings WHERE {where} ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
-        rows = list(self.db.query(sql, list(params)))
-        return self._with_rsvps(rows)
+        return self._with_rsvps(self._rows(sql, params))
 
     def _with_rsvps(self, rows: list[dict]) -> list[Meeting]:
         meetings = [self._meeting(r, with_rsvp=False) for r in rows]
         if meetings:
             by_id = {m.id: m for m in meetings}
             marks = ",".join("?" * len(by_id))
-            for r in self.db.query(f"SELECT meeting_id, person, answer FROM rsvps WHERE meeting_id IN ({marks}) ORDER BY at, person", list(by_id)):
-                by_id[r["meeting_id"]].rsvp[r["answer"]].append(r["person"])
+            if len(by_id) > 500:  # more than SQLite's parameter limit allows: read them all
+                rows = self.db.conn.execute("SELECT meeting_id, person, answer FROM rsvps ORDER BY at, person")
+            else:
+                rows = self.db.conn.execute(f"SELECT meeting_id, person, answer FROM rsvps WHERE meeting_id IN ({marks})"
+                                            " ORDER BY at, person", list(by_id))
+            for meeting_id, person, answer in rows:
+                if meeting_id in by_id:
+                    by_id[meeting_id].rsvp[answer].append(person)
         return meetings
 
     def meetings_between(self, start: datetime, end: datetime, statuses: tuple[str, ...] = ("proposed", "confirmed")) -> list[Meeting]:
@@ -179,16 +192,17 @@ class Store:
         return self._brick(row) if row else None
 
     def bricks(self, where: str = "1", params: Iterable[Any] = (), full: bool = False) -> list[Brick]:
-        rows = list(self.db.query(f"SELECT * FROM bricks WHERE {where} ORDER BY id", list(params)))
+        rows = self._rows(f"SELECT * FROM bricks WHERE {where} ORDER BY id", params)
         if not full:
             return [self._brick(r, full=False) for r in rows]
         bricks = {r["id"]: self._brick(r, full=False) for r in rows}
-        for r in self.db.query("SELECT * FROM brick_links ORDER BY id"):
-            if r["brick_id"] in bricks:
-                bricks[r["brick_id"]].links.append(Link(r["url"], r["label"]))
-        for r in self.db.query("SELECT * FROM brick_history ORDER BY id"):
-            if r["brick_id"] in bricks:
-                bricks[r["brick_id"]].history.append(self._history(r))
+        for brick_id, url, label in self.db.conn.execute("SELECT brick_id, url, label FROM brick_links ORDER BY id"):
+            if brick_id in bricks:
+                bricks[brick_id].links.append(Link(url, label))
+        for brick_id, at, by, change, status, note in self.db.conn.execute(
+                "SELECT brick_id, at, by, change, status, note FROM brick_history ORDER BY id"):
+            if brick_id in bricks:
+                bricks[brick_id].history.append(HistoryEntry(at=parse_instant(at), by=by, change=change, status=status, note=note))
         return list(bricks.values())
 
     def brick_names(self) -> list[tuple[int, str]]:
@@ -269,7 +283,7 @@ class Store:
         return [
             JournalEntry(id=r["id"], at=parse_instant(r["at"]), kind=r["kind"], record_id=r["record_id"],
                          by=r["by"], data=json.loads(r["data"]))
-            for r in self.db.query("SELECT * FROM journal WHERE at >= ? AND at < ? ORDER BY id", [iso(since), iso(until)])
+            for r in self._rows("SELECT * FROM journal WHERE at >= ? AND at < ? ORDER BY id", [iso(since), iso(until)])
         ]
 
     # ---- delivery: handled events, outbox, backend state, posts --------------------------------

@@ -1,0 +1,104 @@
+"""What members and organisers read in the posts: the agenda, the reminders, the digest."""
+from __future__ import annotations
+
+from tests.scheduler.conftest import ANNOUNCE, CAMILLE, DIGEST, PARIS, make_config, paris
+
+
+def _one(posts, kind: str, first_line_has: str):
+    found = [p for p in posts if p.kind == kind and first_line_has in p.text.splitlines()[0]]
+    assert len(found) == 1, [p.text.splitlines()[0] for p in posts]
+    return found[0]
+
+
+async def _scene(harness):
+    config = make_config(place=None)  # sessions with no usual place
+    config.chambre.room_languages = {ANNOUNCE: "en"}
+    h = harness(paris(2027, 1, 8, 10, 0), config)
+    await h.start()
+    for line in ("!réunion proposer le 25 janvier 2027 à 19h ; Atelier recettes",
+                 "!réunion confirmer 1",
+                 "!réunion proposer le 28 janvier 2027 à 19h ; Proposition en attente ; MESHS",
+                 "!réunion proposer ? ; À organiser un jour",
+                 "!réunion proposer le 15 janvier 2027 à 19h ; Soirée annulée ; MESHS",
+                 "!réunion confirmer 4",
+                 "!réunion annuler 4 ; salle prise",
+                 "!permanence ajouter tous les mercredis 17h-19h ; Permanence café ; Café des communs",
+                 "!permanence tenir 1 ; 13/01",
+                 "!brique ajouter Cantine commune",
+                 "!brique statut Cantine commune ; recette ; la recette est écrite"):
+        await h.say(line)
+    return h
+
+
+async def test_the_digest_tells_last_week_by_section_and_the_next_two_weeks(harness):
+    h = await _scene(harness)
+    await h.run_until(paris(2027, 1, 11, 12, 0))
+    digest = _one(h.chat.posts, "digest", "lundi 11 janvier 2027, 09:00")
+    assert digest.target == DIGEST
+    text = digest.text
+    for expected in ("Réunions\n", "• réunion proposée : n°1 Atelier recettes (@camille:example.org)",
+                     "• réunion confirmée : n°1 Atelier recettes", "• réunion annulée : n°4 Soirée annulée — salle prise",
+                     "Permanences\n", "• permanence ajoutée : n°1 Permanence café",
+                     "• permanence tenue : n°1 Permanence café — mercredi 13 janvier 2027, 17:00",
+                     "Briques\n", "• Cantine commune : idée → recette  ▰▰▰▱▱ (@camille:example.org) — la recette est écrite",
+                     "Prochaine séance : jeudi 21 janvier 2027, 18:00 — lieu à préciser",
+                     "Ordre du jour vide pour l'instant",
+                     "Réunions des deux semaines à venir\naucune",  # the 25th at 19:00 is just beyond
+                     "• permanence n°1 Permanence café — mercredi 13 janvier 2027, 17:00–19:00 — Café des communs — tenue par @camille:example.org",
+                     "Propositions à confirmer\n• n°2 Proposition en attente",
+                     "Réunions à organiser\n• n°3 À organiser un jour"):
+        assert expected in text, expected
+    assert "Soirée annulée" not in text.split("Réunions des deux semaines")[1]  # cancelled: not coming
+
+
+async def test_the_agenda_in_an_english_room(harness):
+    h = await _scene(harness)
+    await h.run_until(paris(2027, 1, 19, 20, 0))
+    agenda = _one(h.chat.posts, "other", "Next session: Thursday 21 January 2027, 18:00")
+    assert agenda.target == ANNOUNCE
+    text = agenda.text
+    for expected in ("— place to be decided", "Topics\nempty so far: !topic add <text>",
+                     "Meetings in the next two weeks\n• #1 Atelier recettes — Monday 25 January 2027, 19:00 (confirmed)",
+                     "Permanences in the next two weeks\n• permanence #1 Permanence café — Wednesday 20 January 2027, 17:00–19:00"
+                     " — Café des communs — no host yet",
+                     "Proposals awaiting confirmation\n• #2 Proposition en attente", "proposed 11 days ago by @camille:example.org",
+                     "Meetings to organise\n• #3 À organiser un jour",
+                     "Bricks that moved since the last session\n• Cantine commune: idea → recipe  ▰▰▰▱▱"):
+        assert expected in text, expected
+
+
+async def test_reminders_say_what_is_missing(harness):
+    h = await _scene(harness)
+    await h.run_until(paris(2027, 1, 25, 0, 0))
+    mine = [p for p in h.chat.posts if p.kind == "reminder" and p.target == CAMILLE]
+
+    hosted = _one(mine, "reminder", "mercredi 13 janvier 2027")
+    assert "personne pour la tenir :" not in hosted.text
+    # a proposal waiting more than three days is named, with the command that confirms it
+    assert "à confirmer, n°2 Proposition en attente" in hosted.text and "!réunion confirmer 2" in hosted.text
+
+    unhosted = _one(mine, "reminder", "mercredi 20 janvier 2027")
+    assert "• personne pour la tenir : !permanence tenir 1 ; 20/1" in unhosted.text
+    assert unhosted.at.astimezone(PARIS) == paris(2027, 1, 19, 17, 0)
+
+    session = _one(mine, "reminder", "séance du jeudi 21 janvier 2027, 18:00")
+    assert "• pas de lieu : !rythme régler <récurrence> ; <lieu>" in session.text
+    assert "• ordre du jour vide : !odj ajouter <texte>" in session.text
+
+    meeting = _one(mine, "reminder", "réunion n°1 Atelier recettes")
+    assert "• pas de lieu : !réunion lieu 1 ; <lieu>" in meeting.text
+    assert meeting.at.astimezone(PARIS) == paris(2027, 1, 24, 19, 0)
+
+    # the cancelled meeting and the unconfirmed proposal get no reminder of their own
+    assert not [p for p in mine if "Soirée annulée" in p.text.splitlines()[0]]
+    assert not [p for p in mine if "Proposition en attente" in p.text.splitlines()[0]]
+
+
+async def test_nothing_missing_says_so(harness):
+    h = harness(paris(2027, 1, 8, 10, 0))
+    await h.start()
+    await h.say("!réunion proposer le 12 janvier 2027 à 19h ; Tout est prêt ; MESHS")
+    await h.say("!réunion confirmer 1")
+    await h.run_until(paris(2027, 1, 12, 0, 0))
+    reminder = _one([p for p in h.chat.posts if p.target == CAMILLE], "reminder", "Tout est prêt")
+    assert "Ce qui manque\nRien : tout est prêt." in reminder.text

@@ -260,8 +260,17 @@ class Scheduler:
             due_posts = self._plan(store, lo, now)
         backends: set[str] = set()
         for due in due_posts:
-            with db.atomic():
-                backend = self._post(store, due, now)
+            try:
+                with db.atomic():
+                    backend = self._post(store, due, now)
+            except Exception:
+                # One post that cannot be built must not hold up the others, nor come back
+                # at every turn: it is logged and recorded as skipped.
+                log.exception("scheduler: post %s failed; skipped", due.name)
+                with db.atomic():
+                    if not store.post_done(due.name):
+                        store.record_post(due.name, due.kind, due.due, now, "skipped")
+                continue
             if backend:
                 backends.add(backend)
         with db.atomic():

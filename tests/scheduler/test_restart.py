@@ -130,3 +130,18 @@ async def test_a_crash_before_the_send_posts_once_after_restart(harness):
     assert [(p.kind, p.target) for p in h.chat.posts] == [("digest", DIGEST)]
     assert "en retard" not in h.chat.posts[0].text  # it was made on time; only its sending waited
     assert Counter(o for _, o in h.rows("SELECT name, outcome FROM posts")) == {"posted": 1}
+
+
+async def test_a_post_that_cannot_be_built_is_logged_and_does_not_hold_up_the_others(harness, caplog, monkeypatch):
+    import bot.scheduler
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken builder")
+
+    monkeypatch.setattr(bot.scheduler, "build_digest", broken)
+    h = harness(paris(2027, 1, 18, 8, 0))
+    await h.start()
+    await h.run_until(paris(2027, 1, 19, 20, 0))
+    assert [p.kind for p in h.chat.posts] == ["agenda"]
+    assert dict(h.rows("SELECT kind, outcome FROM posts")) == {"digest": "skipped", "agenda": "posted"}
+    assert any("broken builder" in (r.exc_text or "") or r.exc_info for r in caplog.records)

@@ -208,3 +208,19 @@ async def test_a_bot_killed_mid_burst_applies_and_answers_every_command_once(peo
     assert sorted(topics) == sorted(texts)
     # The registration's device and the bot's one: the restart logged in to the same device.
     assert len(running_synapse.devices(bot_account.user_id)) == 2
+
+
+async def test_the_homeserver_restarting_under_the_running_bot(people, bot_account, start_app, running_synapse):
+    alice = await people("alice")
+    room = await alice.create_room(invite=[bot_account.user_id])
+    app = await start_app(bot_account, [room])
+    app.backends["matrix"].backoff_max = 0.5
+    before = await alice.say(room, "!odj ajouter avant")
+    await alice.wait_replies(room, bot_account.user_id, [before])
+
+    await asyncio.to_thread(running_synapse.restart)
+    after = await alice.say(room, "!odj ajouter après")
+    listing = await alice.say(room, "!odj liste")
+    replies = await alice.wait_replies(room, bot_account.user_id, [before, after, listing], timeout=30, settle=0.3)
+    assert [len(replies[c]) for c in (before, after, listing)] == [1, 1, 1]
+    assert "avant" in body(replies[listing][0]) and "après" in body(replies[listing][0])

@@ -74,7 +74,7 @@ def show(ctx: Context, brick: int) -> Doc:
     rows = []
     for h in br.history[-15:]:
         row = [instant(h.at, ctx.lang, ctx.tz), " — ", h.by, " — ", _change(ctx, h)]
-        if h.note and h.change != "link":
+        if h.note and h.change not in ("link", "lead"):  # already part of the change's label
             row += [" : " if ctx.lang != "en" else ": ", i(h.note)]
         rows.append(row)
     doc.bullets(rows)

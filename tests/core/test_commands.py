@@ -224,3 +224,11 @@ def test_control_characters_are_refused(chat):
         reply = chat.say(text)
         assert "caractères de contrôle" in reply
     assert dumps(chat.export()) == before
+
+
+def test_brick_show_history_reads_once_each(chat):
+    chat.say("!brique référent 2 ; Camille")
+    chat.say("!brique lien 2 ; https://pad.example.org/f ; le pad")
+    shown = chat.say("!brique voir 2")
+    assert "référent·e Camille" in shown and "Camille : Camille" not in shown
+    assert "lien ajouté le pad : https://pad.example.org/f" in shown

@@ -61,8 +61,13 @@ def occurrence_on(perm: Permanence, day: date) -> datetime:
     start = datetime(day.year, day.month, day.day, tzinfo=tz)
     found = recurrence_of(perm).occurrences(start, before=start + timedelta(days=1))
     if not found:
-        raise UserError("La permanence n°{n} n'a pas lieu le {d}.", "Permanence #{n} does not take place on {d}.",
-                        n=perm.id, d=day.isoformat())
+        from bot.when import format_day, format_instant
+
+        after = recurrence_of(perm).occurrences(start, count=1)
+        nxt_fr = f" Date suivante : {format_instant(after[0], 'fr')}." if after else ""
+        nxt_en = f" Next date: {format_instant(after[0], 'en')}." if after else ""
+        raise UserError("La permanence n°{n} n'a pas lieu le {d_fr}.{nxt_fr}", "Permanence #{n} does not take place on {d_en}.{nxt_en}",
+                        n=perm.id, d_fr=format_day(day, "fr"), d_en=format_day(day, "en"), nxt_fr=nxt_fr, nxt_en=nxt_en)
     return found[0]
 
 

@@ -232,3 +232,22 @@ def test_brick_show_history_reads_once_each(chat):
     shown = chat.say("!brique voir 2")
     assert "référent·e Camille" in shown and "Camille : Camille" not in shown
     assert "lien ajouté le pad : https://pad.example.org/f" in shown
+
+
+def test_a_day_without_the_permanence_is_written_out_with_the_next_date(chat):
+    chat.say("!permanence ajouter tous les mardis 17h-19h ; Perm")
+    before = dumps(chat.export())
+    reply = chat.say("!permanence tenir 1 ; 9/12")
+    assert reply == "La permanence n°1 n'a pas lieu le mercredi 9 décembre 2026. Date suivante : mardi 15 décembre 2026, 17:00."
+    reply = chat.say("!permanence host 1 ; 9/12", lang="en")
+    assert reply.startswith("Permanence #1 does not take place on Wednesday 9 December 2026. Next date: Tuesday 15 December 2026")
+    assert dumps(chat.export()) == before
+
+
+def test_a_confirmed_meeting_moved_goes_back_to_proposed(chat):
+    chat.say("!réunion proposer vendredi 19h ; A")
+    chat.say("!réunion confirmer 1")
+    assert "(statut : proposée)" in chat.say("!réunion déplacer 1 ; samedi 10h")
+    (m,) = chat.export()["meetings"]
+    assert (m["status"], m["start"]) == ("proposed", "2026-12-05T10:00:00+01:00")
+    assert "est passé" in chat.say("!réunion déplacer 1 ; hier 10h")

@@ -210,7 +210,13 @@ class Scheduler:
                 until = clock.now() + AFTER_ERROR
             if self._stopped:
                 break
-            await clock.sleep_until(until, self._wake)
+            try:
+                await clock.sleep_until(until, self._wake)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a faulty clock must not end the rhythm
+                log.exception("scheduler: sleeping failed")
+                await asyncio.sleep(1.0)
 
     async def catch_up(self) -> None:
         """Make every post due up to now (on time or late), then return."""

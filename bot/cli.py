@@ -227,9 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["when"]:
         # argparse's REMAINDER drops options that come first (`when --now ... TEXT`):
         # the when command parses its own arguments.
-        from bot.when import run_when_cli
-
-        return run_when_cli(argv[1:])
+        return cmd_when(argparse.Namespace(rest=argv[1:]))
     args = parser().parse_args(argv)
     return int(args.fn(args) or 0)
 

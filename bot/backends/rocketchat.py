@@ -73,6 +73,7 @@ class RocketChatBackend(Backend):
         roles_ttl: float = 600.0,
         http_timeout: float = 30.0,
         rate_limit_min_wait: float = 1.0,
+        server_retry_delay: float = 5.0,
     ) -> None:
         self.config = config
         self.state = state
@@ -94,7 +95,9 @@ class RocketChatBackend(Backend):
         self.overlap = catchup_overlap
         self.roles_ttl = roles_ttl
 
-        self.rest = RestClient(self.url, timeout=http_timeout, rate_limit_min_wait=rate_limit_min_wait)
+        self.rest = RestClient(
+            self.url, timeout=http_timeout, rate_limit_min_wait=rate_limit_min_wait, server_retry_delay=server_retry_delay
+        )
         self.rest.reauth = self._reauth
         self.self_id: str | None = None
         self.self_username: str | None = None
@@ -440,6 +443,11 @@ class RocketChatBackend(Backend):
             await self._advance(rid, mid, updated_at)
             return
         sender = user.get("username") or user.get("_id") or ""
+        try:
+            organiser = await self._is_organiser(rid, sender, room_type)
+        except BaseException:
+            self._seen.pop(mid, None)  # not handled: the catch-up after the reconnect brings it back
+            raise
         incoming = Incoming(
             backend=self.name,
             room=rid,
@@ -448,7 +456,7 @@ class RocketChatBackend(Backend):
             event_id=mid,
             sent_at=sent_at,
             thread=msg.get("tmid"),
-            sender_is_organiser=await self._is_organiser(rid, sender, room_type),
+            sender_is_organiser=organiser,
             is_direct=room_type == "d",
         )
         try:
@@ -470,7 +478,11 @@ class RocketChatBackend(Backend):
             return False  # DMs have no room roles
         try:
             roles = await self._room_roles(rid, room_type)
-        except (RocketChatError, OSError) as exc:
+        except RocketChatTransient:
+            # Server away: guessing "not an organiser" would refuse a moderator's command.
+            # Raise instead; the session restarts and the catch-up delivers it later.
+            raise
+        except RocketChatApiError as exc:
             log.warning("rocketchat: could not read the roles of %s: %s", rid, exc)
             return False
         return bool(roles.get(username, set()) & self.organiser_roles)

@@ -90,6 +90,7 @@ class RestClient:
         rate_limit_min_wait: float = 1.0,
         rate_limit_max_wait: float = 120.0,
         max_rate_limit_waits: int = 5,
+        server_retry_delay: float = 5.0,
     ) -> None:
         self.base = base_url.rstrip("/") + "/api/v1/"
         self.timeout = aiohttp.ClientTimeout(total=timeout)
@@ -99,6 +100,7 @@ class RestClient:
         self._min_wait = rate_limit_min_wait
         self._max_wait = rate_limit_max_wait
         self._max_waits = max_rate_limit_waits
+        self._retry_delay = server_retry_delay  # after a 5xx or an unreachable server
         self._session: aiohttp.ClientSession | None = None
         # route -> epoch seconds before which the server said we have no calls left
         self._blocked_until: dict[str, float] = {}
@@ -169,7 +171,7 @@ class RestClient:
                     except ValueError:
                         body = {}
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                raise RocketChatTransient(f"{endpoint}: {exc.__class__.__name__}: {exc}", 2.0) from exc
+                raise RocketChatTransient(f"{endpoint}: {exc.__class__.__name__}: {exc}", self._retry_delay) from exc
 
             remaining = headers.get("X-RateLimit-Remaining")
             if remaining == "0" and status != 429:
@@ -190,7 +192,7 @@ class RestClient:
                 await self.reauth(sent_token)
                 continue
             if status >= 500:
-                raise RocketChatTransient(f"{endpoint}: HTTP {status}", 5.0)
+                raise RocketChatTransient(f"{endpoint}: HTTP {status}", self._retry_delay)
             if status >= 400 or (isinstance(body, dict) and body.get("success") is False):
                 raise RocketChatApiError(status, body, endpoint)
             return body if isinstance(body, dict) else {}

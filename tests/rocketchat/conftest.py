@@ -27,6 +27,7 @@ FAST = dict(
     backoff_max=0.3,
     stable_after=1.0,
     rate_limit_min_wait=0.05,
+    server_retry_delay=0.1,
 )
 
 

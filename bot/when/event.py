@@ -142,6 +142,15 @@ class _Resolver:
         if ahead == 0 and clock is not None and \
                 datetime.combine(d, time(clock.hour, clock.minute)) <= self.now.replace(tzinfo=None):
             d += timedelta(days=7)
+        if d == today and spec.next_word:
+            # "mercredi prochain" said on a Wednesday: today (TIME.md: "jeudi prochain" =
+            # "jeudi") or, as many people mean it, in a week? Not a guess to store.
+            from .names import WEEKDAYS_EN, WEEKDAYS_FR
+            fr, en = WEEKDAYS_FR[spec.weekday], WEEKDAYS_EN[spec.weekday]
+            raise self.error(f"Nous sommes {fr} : « {fr} prochain » est ambigu (aujourd'hui ou "
+                             "dans une semaine ?) : donnez la date.",
+                             f'Today is {en}: "next {en}" is ambiguous (today or in a week?): '
+                             "give the date.", "ambiguous")
         return d + timedelta(days=7 * spec.extra_weeks)
 
     def day(self, clock: Clock | None) -> date | None:

@@ -64,6 +64,7 @@ class DateSpec:
 class WeekdaySpec:
     weekday: int
     extra_weeks: int = 0  # "en huit": 1, "en quinze": 2
+    next_word: bool = False  # "prochain", "qui vient", "next": ambiguous said on that very day
 
 
 @dataclass(frozen=True)
@@ -451,6 +452,16 @@ class Reader:
             return self.n(i)
         return None
 
+    def _year_after_month(self, k: int) -> tuple[int | None, int]:
+        """The year after a month name at k-1, if any, and where reading goes on: "avr 2027",
+        and "avr. 2027" (the dot of an abbreviated month)."""
+        year = self._year_at(k)
+        if year is not None:
+            return year, k + 1
+        if self.sym(k) == "." and self._year_at(k + 1) is not None:
+            return self._year_at(k + 1), k + 2
+        return None, k
+
     def read_date(self, i: int) -> tuple[DateSpec, int] | None:
         """le 12 juin [2027], jeudi 1er avril, 12/06[/2027], 2027-06-12, april 6[, 2027],
         the 6th of april, le 25 (a day of the month), jeudi 18 (must be a Thursday)."""
@@ -469,13 +480,12 @@ class Reader:
             if k is not None:
                 j = k
         if self.w(j) in ("premier", "first") and self.month_at(j + 1, True) is not None:
-            k = j + 2  # "le premier mai": the 1st
-            year = self._year_at(k)
-            return DateSpec(1, self.month_at(j + 1, True), year, weekday), k + (year is not None)
+            year, k = self._year_after_month(j + 2)  # "le premier mai": the 1st
+            return DateSpec(1, self.month_at(j + 1, True), year, weekday), k
         k = self.any_phrase(j, ("the first of", "first of"))
         if k is not None and self.month_at(k, True) is not None:
-            year = self._year_at(k + 1)
-            return DateSpec(1, self.month_at(k, True), year, weekday), k + 1 + (year is not None)
+            year, kk = self._year_after_month(k + 1)
+            return DateSpec(1, self.month_at(k, True), year, weekday), kk
         n = self.n(j)
         if n is not None:
             # 2027-06-12
@@ -505,10 +515,7 @@ class Reader:
                 k += 1
             month = self.month_at(k, after_day=True)
             if month is not None:
-                k += 1
-                year = self._year_at(k)
-                if year is not None:
-                    k += 1
+                year, k = self._year_after_month(k + 1)
                 if not 1 <= n <= 31:
                     raise self.fail(f"« {self.quote(i, k)} » n'est pas une date.",
                                     f'"{self.quote(i, k)}" is not a date.', i, k)
@@ -527,8 +534,10 @@ class Reader:
                     f"« {self.quote(i, k)} » : mardi ou mars ? Écrivez le mot en entier.",
                     f'"{self.quote(i, k)}": Tuesday or March? Write the word in full.', i, k)
             return DateSpec(n, None, None, weekday), k
-        # month first: april 6, april 6th, 2027
+        # month first: april 6, april 6th, 2027, apr. 6
         month = self.month_at(j, after_day=False)
+        if month is not None and self.sym(j + 1) == "." and self.n(j + 2) is not None:
+            j += 1  # the dot of an abbreviated month
         if month is not None and self.n(j + 1) is not None and self.digits(j + 1) <= 2 \
                 and self.w(j + 2) not in HOUR_WORDS and self.sym(j + 2) != ":" \
                 and self.w(j + 2) not in ("am", "pm"):
@@ -557,16 +566,18 @@ class Reader:
         """jeudi, le jeudi, jeudi prochain, ce jeudi, next thursday, jeudi en huit."""
         j = i
         k = self.any_phrase(j, ("le", "ce", "this", "next", "on"))
+        next_word = False
         if k is not None:
+            next_word = self.w(j) == "next"
             j = k
         weekday = self.weekday_at(j)
         if weekday is None:
             return None
         j += 1
         if self.w(j) in ("prochain", "prochaine"):
-            j += 1
+            j, next_word = j + 1, True
         elif self.phrase(j, "qui vient") is not None:
-            j += 2
+            j, next_word = j + 2, True
         extra = 0
         if self.w(j) == "en":
             what = self.w(j + 1) or self.n(j + 1)
@@ -574,7 +585,7 @@ class Reader:
                 extra, j = 1, j + 2
             elif what in ("quinze", 15):
                 extra, j = 2, j + 2
-        return WeekdaySpec(weekday, extra), j
+        return WeekdaySpec(weekday, extra, next_word), j
 
     def read_dayrel(self, i: int) -> tuple[DayRel, int] | None:
         table = (("aujourd hui", 0), ("aujourdhui", 0), ("today", 0), ("demain", 1), ("tomorrow", 1),

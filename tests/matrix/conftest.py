@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, AsyncIterator, Callable
 
 import pytest
@@ -14,6 +12,7 @@ from nio import AsyncClient, AsyncClientConfig, RoomCreateError, RoomPreset
 
 from bot.backends.base import Incoming
 from bot.backends.matrix import MatrixBackend
+from bot.config import MatrixConfig
 from bot.clock import Clock
 from tests.matrix.synapse import Account, Synapse
 
@@ -47,19 +46,8 @@ class MemoryState:
         self.data[key] = value
 
 
-@dataclass
-class BotConfig:
-    """The attributes of bot.config.MatrixConfig, for tests that do not load a file."""
-
-    homeserver: str
-    user_id: str
-    password: str | None = None
-    access_token: str | None = None
-    device_name: str = "chambre-bot"
-    rooms: list[str] = field(default_factory=list)
-    invites_from: list[str] = field(default_factory=list)
-    organiser_power_level: int | None = 50
-    max_command_age: timedelta = timedelta(hours=1)
+# The bot's own configuration record, built directly (no TOML file) in these tests.
+BotConfig = MatrixConfig
 
 
 def unique(prefix: str) -> str:

@@ -224,3 +224,35 @@ async def test_the_homeserver_restarting_under_the_running_bot(people, bot_accou
     replies = await alice.wait_replies(room, bot_account.user_id, [before, after, listing], timeout=30, settle=0.3)
     assert [len(replies[c]) for c in (before, after, listing)] == [1, 1, 1]
     assert "avant" in body(replies[listing][0]) and "après" in body(replies[listing][0])
+
+
+async def test_an_organiser_reminder_goes_to_one_dm_room_across_restarts(people, bot_account, start_app, tmp_path):
+    from bot.richtext import Doc
+    from storage.store import Store
+
+    orga = await people("orga")
+    room = await orga.create_room(invite=[bot_account.user_id])
+    db = tmp_path / "dm.db"
+
+    async def remind(app: App, name: str) -> None:
+        # What the scheduler does for an organiser reminder: a DM post in the outbox.
+        def write(d):
+            with d.atomic():
+                app.enqueue_post(Store(d), name, Doc.text(f"Rappel {name}"), orga.user_id, app.clock.now(), dm=True)
+
+        await app.db.run(write)
+        app.notify("matrix")
+        await asyncio.wait_for(app.drained("matrix"), timeout=20)
+
+    app = await start_app(bot_account, [room], db=db)
+    await remind(app, "r1")
+    await app.stop()
+    app = await start_app(bot_account, [room], db=db)
+    await remind(app, "r2")
+    await remind(app, "r1")  # the same post again: the same send key, posted once
+
+    invites = await orga.client.sync(timeout=0)
+    [dm] = list(invites.rooms.invite)
+    await orga.join(dm)
+    bodies = [e["content"]["body"] for e in await orga.events(dm) if e["sender"] == bot_account.user_id]
+    assert bodies == ["Rappel r1", "Rappel r2"]

@@ -114,6 +114,7 @@ class RocketChatBackend(Backend):
         self._roles: dict[str, tuple[float, dict[str, set[str]]]] = {}
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
         self._deliver: Deliver | None = None
+        self._running = False
         self.connects = 0  # sessions that reached the live state, for tests and logs
 
     # ---- auth -------------------------------------------------------------------------
@@ -203,6 +204,8 @@ class RocketChatBackend(Backend):
     async def run(self, deliver: Deliver) -> None:
         self._deliver = deliver
         self._stopping.clear()
+        self.rest.closed = False
+        self._running = True
         attempt = 0
         try:
             while not self._stopping.is_set():
@@ -234,6 +237,7 @@ class RocketChatBackend(Backend):
                 except asyncio.TimeoutError:
                     pass
         finally:
+            self._running = False
             await self._close_conn()
             await self.rest.close()
 
@@ -298,6 +302,8 @@ class RocketChatBackend(Backend):
         conn = self._conn
         if conn is not None:
             await conn.close()
+        if not self._running:
+            await self.rest.close()  # send() may have opened it without run()
 
     # ---- rooms --------------------------------------------------------------------------
 
@@ -330,9 +336,14 @@ class RocketChatBackend(Backend):
             # One floor for the whole batch: the mark moves while we deliver, and an older
             # message updated later (a reaction) comes after newer ones in _updatedAt order.
             floor = await self._floor(rid)
-            body = await self.rest.call(
-                "GET", "chat.syncMessages", params={"roomId": rid, "lastUpdate": iso(floor - self.overlap)}
-            )
+            try:
+                body = await self.rest.call(
+                    "GET", "chat.syncMessages", params={"roomId": rid, "lastUpdate": iso(floor - self.overlap)}
+                )
+            except RocketChatApiError as exc:
+                # A room the bot just lost: one refusal must not keep every other room deaf.
+                log.warning("rocketchat: cannot catch up in %s: %s", room.get("name") or rid, exc)
+                continue
             result = body.get("result") or {}
             updated = sorted(
                 result.get("updated") or [],

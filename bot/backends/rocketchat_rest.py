@@ -102,16 +102,21 @@ class RestClient:
         self._max_waits = max_rate_limit_waits
         self._retry_delay = server_retry_delay  # after a 5xx or an unreachable server
         self._session: aiohttp.ClientSession | None = None
+        self.closed = False
         # route -> epoch seconds before which the server said we have no calls left
         self._blocked_until: dict[str, float] = {}
 
     @property
     def session(self) -> aiohttp.ClientSession:
+        if self.closed:
+            # After stop(): a late send must not open a session nobody will close.
+            raise RocketChatTransient("the Rocket.Chat client is stopped", self._retry_delay)
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
 
     async def close(self) -> None:
+        self.closed = True
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None

@@ -241,3 +241,29 @@ async def test_a_send_refused_with_429_is_retried_later(make_fake):
         assert [m["_id"] for m in fake.messages_by(BOT)] == ["limited-1"]
     finally:
         await h.stop()
+
+
+async def test_a_room_the_bot_was_removed_from_does_not_block_the_others(make_fake):
+    fake = await make_fake()
+    h = await Harness(fake).start()
+    try:
+        chambre, bureau = fake.rooms_by_name["chambre"], fake.rooms_by_name["bureau"]
+        await fake.remove_member(bureau, BOT, by="alice")
+        await fake.drop_sockets("abrupt")
+        msg = await fake.post_as("bob", chambre, "!agenda")
+        await h.wait_texts("!agenda")
+        await fake.post_as("alice", bureau, "!aide")  # no longer the bot's room
+        await h.settle()
+        assert [m.event_id for m in h.delivered] == [msg["_id"]]
+    finally:
+        await h.stop()
+
+
+async def test_send_without_run_then_stop_leaves_nothing_open(make_fake):
+    fake = await make_fake()
+    backend = Harness(fake).backend
+    await backend.send(Outgoing(send_key="alone-1", body=Doc.text("seul"), room="chambre"))
+    await backend.stop()
+    with pytest.raises(RetryLater):
+        await backend.send(Outgoing(send_key="alone-2", body=Doc.text("trop tard"), room="chambre"))
+    assert [m["_id"] for m in fake.messages_by(BOT)] == ["alone-1"]

@@ -26,6 +26,8 @@ from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import aiohttp
+
 from bot.backends.base import Backend, BackendState, Deliver, Incoming, Outgoing, RetryLater
 from bot.backends.rocketchat_ddp import DdpClosed, DdpConnection, DdpMethodError, ws_url
 from bot.backends.rocketchat_rest import (
@@ -219,10 +221,14 @@ class RocketChatBackend(Backend):
                 except (DdpClosed, DdpMethodError, RocketChatError, OSError, asyncio.TimeoutError) as exc:
                     if not self._stopping.is_set():
                         log.warning("rocketchat: connection lost (%s)", exc)
-                except Exception as exc:  # aiohttp's own errors, a refused upgrade, ...
+                except aiohttp.ClientError as exc:  # a refused websocket upgrade (503 while restarting), ...
+                    if not self._stopping.is_set():
+                        log.warning("rocketchat: connection failed (%s: %s)", exc.__class__.__name__, exc)
+                except Exception:
+                    # A bug, not the network: say so loudly, but keep listening.
                     if self._stopping.is_set():
                         break
-                    log.warning("rocketchat: connection failed (%s: %s)", exc.__class__.__name__, exc)
+                    log.exception("rocketchat: unexpected error; reconnecting")
                 if self._stopping.is_set():
                     break
                 # Reset the backoff only after a stable session, or a flapping server is hammered.
@@ -259,8 +265,10 @@ class RocketChatBackend(Backend):
                 stored = await self.state.get("epoch")
                 self._epoch = parse_date(stored) if stored else None
             if self._epoch is None:
-                # First start ever: what was said before the bot existed is not for it.
-                self._epoch = self.clock.now()
+                # First start ever: what was said before the bot existed is not for it. The
+                # epoch is compared with the server's timestamps, so it is wall time, not the
+                # injectable Clock (a test clock set to another day would hide every message).
+                self._epoch = datetime.now(timezone.utc)
                 await self.state.set("epoch", iso(self._epoch))
             # Subscribed first, then caught up: live events wait in the queue meanwhile,
             # and the seen store absorbs the overlap.

@@ -139,9 +139,15 @@ class AltFake:
         m["editedBy"] = {"_id": m["u"]["_id"], "username": m["u"]["username"]}
         await self.broadcast(m)
 
-    async def react(self, mid: str, emoji: str, username: str) -> None:
+    async def react(self, mid: str, emoji: str, username: str, should: bool | None = None) -> None:
         m = self.msg(mid)
-        m.setdefault("reactions", {}).setdefault(":%s:" % emoji.strip(":"), {"usernames": []})["usernames"].append(username)
+        names = m.setdefault("reactions", {}).setdefault(":%s:" % emoji.strip(":"), {"usernames": []})["usernames"]
+        if should is None:
+            should = username not in names  # no shouldReact: a toggle
+        if should and username not in names:
+            names.append(username)
+        if not should and username in names:
+            names.remove(username)
         m["_updatedAt"] = self.tick()
         await self.broadcast(m)
 
@@ -314,7 +320,7 @@ class AltFake:
                      for uid, rs in r["members"].items() if rs]
             return self.ok({"roles": roles}, headers)
         if name == "chat.react":
-            await self.react(body["messageId"], body["emoji"], me["username"])
+            await self.react(body["messageId"], body["emoji"], me["username"], body.get("shouldReact"))
             return self.ok({}, headers)
         return self.fail(404, {"status": "error", "message": "API endpoint does not exist"})
 

@@ -274,3 +274,14 @@ async def test_exactly_once_through_edits_reactions_threads_drops_and_restarts(a
         assert all(m.text.startswith("!odj ajouter") for m in h.delivered)
     finally:
         await h.stop()
+
+
+async def test_a_reaction_is_added_never_toggled_off(any_fake):
+    h = await Harness(any_fake).start()
+    try:
+        msg = await any_fake.post_as("alice", any_fake.rooms_by_name["chambre"], "!réunion participe 1")
+        await h.backend.react(msg["_id"], "white_check_mark")
+        await h.backend.react(msg["_id"], "white_check_mark")  # shouldReact: a resend keeps it
+        assert any_fake.message(msg["_id"])["reactions"] == {":white_check_mark:": {"usernames": [BOT]}}
+    finally:
+        await h.stop()

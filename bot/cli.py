@@ -127,7 +127,7 @@ def _open_store(config: Config, db: str | None):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.export import export_ics, export_json
+    from bot.export import export_ics, export_json_text
     from storage.store import Store
 
     config = _config(args.config)
@@ -137,8 +137,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             data = database.run_sync(lambda db: export_ics(Store(db), config))
             sys.stdout.buffer.write(data)
         else:
-            data = database.run_sync(lambda db: export_json(Store(db), config))
-            json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+            text = database.run_sync(lambda db: export_json_text(Store(db), config))
+            # Indented for people who read their backup; the records are the same.
+            json.dump(json.loads(text), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
     finally:
         database.close()

@@ -19,13 +19,13 @@ def _iso(value: datetime | date | None, tz) -> str | None:
     return value.isoformat()
 
 
-def export_json(store: Store, config: Config) -> dict:
-    tz = config.chambre.tz
-    meetings = [
-        {"id": m.id, "title": m.title, "start": _iso(m.start, tz), "end": _iso(m.end, tz), "place": m.place,
-         "status": m.status, "proposed_by": m.proposed_by, "room": m.room, "rsvp": m.rsvp}
-        for m in store.meetings(order="id")
-    ]
+def export_json_text(store: Store, config: Config) -> str:
+    """The JSON export as text: built by SQLite (storage/export_sql.py), a few permanences by hand."""
+    import json
+
+    from storage.export_sql import records_json
+
+    parts = records_json(store.db, config.chambre.timezone)
     permanences = []
     for p in store.permanences():
         perm_tz = permanence_svc.recurrence_of(p).dtstart.tzinfo
@@ -35,14 +35,16 @@ def export_json(store: Store, config: Config) -> dict:
             "cancelled": [c.astimezone(perm_tz).isoformat() for c in p.cancelled],
             "hosts": {occ.astimezone(perm_tz).isoformat(): people for occ, people in sorted(p.hosts.items())},
         })
-    bricks = [
-        {"id": br.id, "name": br.name, "category": br.category, "status": br.status, "description": br.description,
-         "lead": br.lead, "links": [{"url": l.url, "label": l.label} for l in br.links],
-         "history": [{"at": _iso(h.at, tz), "by": h.by, "status": h.status, "note": h.note} for h in br.history]}
-        for br in store.bricks(full=True)
-    ]
-    topics = [{"id": t.id, "text": t.text, "added_by": t.added_by, "done": t.done} for t in store.topics(include_done=True)]
-    return {"version": VERSION, "meetings": meetings, "permanences": permanences, "bricks": bricks, "topics": topics}
+    return (f'{{"version": {VERSION}, "meetings": {parts["meetings"]}, '
+            f'"permanences": {json.dumps(permanences, ensure_ascii=False)}, '
+            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}}}')
+
+
+def export_json(store: Store, config: Config) -> dict:
+    """The JSON export (version 1 of PRODUCT.md) as a dict."""
+    import json
+
+    return json.loads(export_json_text(store, config))
 
 
 def export_ics(store: Store, config: Config) -> bytes:

@@ -194,7 +194,10 @@ def seed_bricks(db: Database) -> None:
     from importlib.resources import files
 
     seed = json.loads(files("storage").joinpath("seed/bricks.json").read_text(encoding="utf-8"))
+    existing = {row[0].casefold() for row in db.execute("SELECT name FROM bricks").fetchall()}
     for brick in seed["bricks"]:
+        if brick["name"].casefold() in existing:
+            continue  # a database that already has this brick keeps its own
         cur = db.execute(
             "INSERT INTO bricks (name, category, status, description, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -210,3 +213,42 @@ def seed_bricks(db: Database) -> None:
             "INSERT INTO brick_history (brick_id, at, by, change, status, note) VALUES (?, ?, ?, 'created', ?, ?)",
             [brick_id, SEED_AT, SEED_AUTHOR, brick["status"], "d'après la page de la Chambre (" + seed["source"] + ")"],
         )
+
+
+@MIGRATIONS(name="0005_export_cache")
+def export_cache(db: Database) -> None:
+    """Each meeting's and brick's JSON export text, kept until the record changes.
+
+    A 10,000-meeting export rebuilt from scratch costs over 100 ms of SQLite work here; with
+    this cache it is one concatenation. Triggers clear a record's text whenever anything it
+    shows changes, whatever code path made the change, so a stale text cannot be exported
+    (storage/export_sql.py fills the cleared ones at export time)."""
+    db.executescript(
+        """
+        ALTER TABLE meetings ADD COLUMN export TEXT;
+        ALTER TABLE bricks ADD COLUMN export TEXT;
+        CREATE TRIGGER meetings_export_stale AFTER UPDATE OF title, start, "end", all_day, place, status,
+            proposed_by, room ON meetings
+        BEGIN UPDATE meetings SET export = NULL WHERE id = NEW.id; END;
+        CREATE TRIGGER rsvps_export_insert AFTER INSERT ON rsvps
+        BEGIN UPDATE meetings SET export = NULL WHERE id = NEW.meeting_id; END;
+        CREATE TRIGGER rsvps_export_update AFTER UPDATE ON rsvps
+        BEGIN UPDATE meetings SET export = NULL WHERE id IN (OLD.meeting_id, NEW.meeting_id); END;
+        CREATE TRIGGER rsvps_export_delete AFTER DELETE ON rsvps
+        BEGIN UPDATE meetings SET export = NULL WHERE id = OLD.meeting_id; END;
+        CREATE TRIGGER bricks_export_stale AFTER UPDATE OF name, category, status, description, lead ON bricks
+        BEGIN UPDATE bricks SET export = NULL WHERE id = NEW.id; END;
+        CREATE TRIGGER brick_links_export_insert AFTER INSERT ON brick_links
+        BEGIN UPDATE bricks SET export = NULL WHERE id = NEW.brick_id; END;
+        CREATE TRIGGER brick_links_export_update AFTER UPDATE ON brick_links
+        BEGIN UPDATE bricks SET export = NULL WHERE id IN (OLD.brick_id, NEW.brick_id); END;
+        CREATE TRIGGER brick_links_export_delete AFTER DELETE ON brick_links
+        BEGIN UPDATE bricks SET export = NULL WHERE id = OLD.brick_id; END;
+        CREATE TRIGGER brick_history_export_insert AFTER INSERT ON brick_history
+        BEGIN UPDATE bricks SET export = NULL WHERE id = NEW.brick_id; END;
+        CREATE TRIGGER brick_history_export_update AFTER UPDATE ON brick_history
+        BEGIN UPDATE bricks SET export = NULL WHERE id IN (OLD.brick_id, NEW.brick_id); END;
+        CREATE TRIGGER brick_history_export_delete AFTER DELETE ON brick_history
+        BEGIN UPDATE bricks SET export = NULL WHERE id = OLD.brick_id; END;
+        """
+    )

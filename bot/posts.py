@@ -38,8 +38,8 @@ def _num(n: int, lang: str) -> str:
     return f"#{n}" if lang == "en" else f"n°{n}"
 
 
-def _journal(store: Store, since: datetime, until: datetime) -> list[JournalEntry]:
-    return store.journal(since + _TICK, until + _TICK)
+def _journal(store: Store, since: datetime, until: datetime, kinds: tuple[str, ...] | None = None) -> list[JournalEntry]:
+    return store.journal(since + _TICK, until + _TICK, kinds)
 
 
 def _late_note(doc: Doc, lang: str) -> None:
@@ -58,6 +58,20 @@ def _age(since: datetime, now: datetime, lang: str) -> str:
 
 # ---- shared sections ------------------------------------------------------------------------
 
+# A post is read in a chat window (and Matrix refuses events over 64 KB): each list shows its
+# first entries and says how many more there are and where to see them.
+LIST_LIMIT = 15
+
+
+def _listed(doc: Doc, items: list, render, lang: str, more_fr: str = "", more_en: str = "",
+            total: int | None = None) -> None:
+    doc.bullets([render(item) for item in items[:LIST_LIMIT]])
+    hidden = (len(items) if total is None else total) - LIST_LIMIT
+    if hidden > 0:
+        doc.para(i(_t(lang, "… et {k} de plus", "… and {k} more", k=hidden)
+                   + (_t(lang, " : " + more_fr, ": " + more_en) if more_fr else "")))
+
+
 def coming(store: Store, config: Config, now: datetime, lang: str, doc: Doc, until: datetime | None = None) -> None:
     """Meetings and permanence occurrences of the coming two weeks."""
     tz = config.chambre.tz
@@ -65,13 +79,15 @@ def coming(store: Store, config: Config, now: datetime, lang: str, doc: Doc, unt
     meetings = meeting_svc.between(store, now, until)
     doc.heading(_t(lang, "Réunions des deux semaines à venir", "Meetings in the next two weeks"))
     if meetings:
-        doc.bullets([meeting_line(m, lang, tz) for m in meetings])
+        _listed(doc, meetings, lambda m: meeting_line(m, lang, tz), lang,
+                f"{config.chambre.prefix}réunion liste", f"{config.chambre.prefix}meeting list")
     else:
         doc.para(i(_t(lang, "aucune", "none")))
     occurrences = permanence_svc.between(store, now, until)
     doc.heading(_t(lang, "Permanences des deux semaines à venir", "Permanences in the next two weeks"))
     if occurrences:
-        doc.bullets([permanence_occurrence_line(p, w, lang, tz) for p, w in occurrences])
+        _listed(doc, occurrences, lambda pw: permanence_occurrence_line(pw[0], pw[1], lang, tz), lang,
+                f"{config.chambre.prefix}permanence liste", f"{config.chambre.prefix}permanence list")
     else:
         doc.para(i(_t(lang, "aucune", "none")))
 
@@ -84,15 +100,18 @@ def _waiting_line(m: Meeting, now: datetime, lang: str, tz) -> list[Span]:
 def _pending(store: Store, config: Config, now: datetime, lang: str, doc: Doc) -> None:
     """Proposals awaiting confirmation and meetings still to organise."""
     tz = config.chambre.tz
-    waiting = meeting_svc.waiting(store, now)
+    waiting = meeting_svc.waiting(store, now, limit=LIST_LIMIT)
     if waiting:
         doc.heading(_t(lang, "Propositions à confirmer", "Proposals awaiting confirmation"))
-        doc.bullets([_waiting_line(m, now, lang, tz) for m in waiting])
+        _listed(doc, waiting, lambda m: _waiting_line(m, now, lang, tz), lang,
+                f"{config.chambre.prefix}réunion liste", f"{config.chambre.prefix}meeting list",
+                total=meeting_svc.waiting_count(store, now))
     unplanned = meeting_svc.to_organise(store)
     if unplanned:
         doc.heading(_t(lang, "Réunions à organiser", "Meetings to organise"))
-        doc.bullets([[b(_num(m.id, lang)), " ", b(m.title), " — ", _t(lang, "proposée par ", "proposed by "), m.proposed_by]
-                     for m in unplanned])
+        _listed(doc, unplanned, lambda m: [b(_num(m.id, lang)), " ", b(m.title), " — ",
+                                           _t(lang, "proposée par ", "proposed by "), m.proposed_by], lang,
+                f"{config.chambre.prefix}réunion liste", f"{config.chambre.prefix}meeting list")
 
 
 def _brick_move(entry: JournalEntry, lang: str) -> list[Span]:
@@ -107,7 +126,7 @@ def _brick_move(entry: JournalEntry, lang: str) -> list[Span]:
 
 def brick_moves(store: Store, since: datetime, until: datetime, lang: str) -> list[list[Span]]:
     """Status changes of bricks in (since, until], with their progress bar and note."""
-    return [_brick_move(e, lang) for e in _journal(store, since, until) if e.kind == "brick.status"]
+    return [_brick_move(e, lang) for e in _journal(store, since, until, ("brick.status",))]
 
 
 def _session_heading(doc: Doc, rhythm, session: datetime, lang: str, tz, label_fr: str, label_en: str) -> None:
@@ -138,7 +157,8 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
     topics = store.topics()
     doc.heading(_t(lang, "Ordre du jour", "Topics"))
     if topics:
-        doc.bullets([topic_line(t, lang) for t in topics])
+        _listed(doc, topics, lambda t: topic_line(t, lang), lang,
+                f"{config.chambre.prefix}odj liste", f"{config.chambre.prefix}topic list")
     else:
         doc.para(i(_t(lang, "vide pour l'instant : {p}odj ajouter <texte>", "empty so far: {p}topic add <text>",
                       p=config.chambre.prefix)))
@@ -152,7 +172,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
     moves = brick_moves(store, since, now, lang)
     doc.heading(_t(lang, "Briques qui ont bougé depuis la dernière séance", "Bricks that moved since the last session"))
     if moves:
-        doc.bullets(moves)
+        _listed(doc, moves, lambda row: row, lang)
     else:
         doc.para(i(_t(lang, "aucune", "none")))
     return doc
@@ -221,7 +241,7 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
                         code(_t(lang, "{p}réunion confirmer {n}", "{p}meeting confirm {n}", p=p, n=m.id))])
     doc.heading(_t(lang, "Ce qui manque", "What is missing"))
     if missing:
-        doc.bullets(missing)
+        _listed(doc, missing, lambda row: row, lang)
     else:
         doc.para(_t(lang, "Rien : tout est prêt.", "Nothing: all is ready."))
     return doc
@@ -294,7 +314,7 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
     for key, fr, en in DIGEST_GROUPS:
         if groups.get(key):
             doc.para(b(_t(lang, fr, en)))
-            doc.bullets(groups[key])
+            _listed(doc, groups[key], lambda row: row, lang)
     rhythm = rhythm_svc.current(store, config, now)
     session = rhythm_svc.next_session(rhythm, now)
     if session is not None:

@@ -279,12 +279,19 @@ class Store:
         self.db.execute("INSERT INTO journal (at, kind, record_id, by, data) VALUES (?, ?, ?, ?, ?)",
                         [iso(now), kind, record_id, by, json.dumps(data, ensure_ascii=False, default=str)])
 
-    def journal(self, since: datetime, until: datetime) -> list[JournalEntry]:
+    def journal(self, since: datetime, until: datetime, kinds: tuple[str, ...] | None = None) -> list[JournalEntry]:
+        where, params = "at >= ? AND at < ?", [iso(since), iso(until)]
+        if kinds:
+            where += f" AND kind IN ({','.join('?' * len(kinds))})"
+            params += list(kinds)
         return [
             JournalEntry(id=r["id"], at=parse_instant(r["at"]), kind=r["kind"], record_id=r["record_id"],
                          by=r["by"], data=json.loads(r["data"]))
-            for r in self._rows("SELECT * FROM journal WHERE at >= ? AND at < ? ORDER BY id", [iso(since), iso(until)])
+            for r in self._rows(f"SELECT * FROM journal WHERE {where} ORDER BY id", params)
         ]
+
+    def count_meetings(self, where: str = "1", params: Iterable[Any] = ()) -> int:
+        return self.db.execute(f"SELECT count(*) FROM meetings WHERE {where}", list(params)).fetchone()[0]
 
     # ---- delivery: handled events, outbox, backend state, posts --------------------------------
 

@@ -114,10 +114,14 @@ def to_organise(store: Store) -> list[Meeting]:
     return store.meetings("start IS NULL AND status != 'cancelled'", order="id")
 
 
-def waiting(store: Store, now: datetime, older_than: timedelta = timedelta(0)) -> list[Meeting]:
+_WAITING = "status = 'proposed' AND start IS NOT NULL AND (all_day = 1 OR start >= ?) AND created_at <= ?"
+
+
+def waiting(store: Store, now: datetime, older_than: timedelta = timedelta(0), limit: int | None = None) -> list[Meeting]:
     """Proposals awaiting confirmation (with a date still ahead), proposed before now - older_than."""
     cutoff = (now - older_than).isoformat()
-    return store.meetings(
-        "status = 'proposed' AND start IS NOT NULL AND (all_day = 1 OR start >= ?) AND created_at <= ?",
-        [now.isoformat(), cutoff],
-    )
+    return store.meetings(_WAITING, [now.isoformat(), cutoff], limit=limit)
+
+
+def waiting_count(store: Store, now: datetime, older_than: timedelta = timedelta(0)) -> int:
+    return store.count_meetings(_WAITING, [now.isoformat(), (now - older_than).isoformat()])

@@ -124,9 +124,9 @@ def _brick_move(entry: JournalEntry, lang: str) -> list[Span]:
     return row
 
 
-def brick_moves(store: Store, since: datetime, until: datetime, lang: str) -> list[list[Span]]:
-    """Status changes of bricks in (since, until], with their progress bar and note."""
-    return [_brick_move(e, lang) for e in _journal(store, since, until, ("brick.status",))]
+def brick_moves(store: Store, since: datetime, until: datetime) -> list[JournalEntry]:
+    """Status changes of bricks in (since, until]."""
+    return _journal(store, since, until, ("brick.status",))
 
 
 def _session_heading(doc: Doc, rhythm, session: datetime, lang: str, tz, label_fr: str, label_en: str) -> None:
@@ -169,10 +169,10 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
         before = rhythm_svc.recurrence_of(rhythm).occurrences(session - timedelta(days=120), before=session)
         previous = before[-1] if before else None
     since = previous if previous is not None and previous < now else now - TWO_WEEKS
-    moves = brick_moves(store, since, now, lang)
+    moves = brick_moves(store, since, now)
     doc.heading(_t(lang, "Briques qui ont bougé depuis la dernière séance", "Bricks that moved since the last session"))
     if moves:
-        _listed(doc, moves, lambda row: row, lang)
+        _listed(doc, moves, lambda entry: _brick_move(entry, lang), lang)
     else:
         doc.para(i(_t(lang, "aucune", "none")))
     return doc

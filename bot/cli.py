@@ -68,7 +68,10 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
         await app.stop()
 
 
-async def _run_chat(config: Config) -> None:
+async def _run_chat(config: Config) -> int:
+    """Every configured backend until SIGINT/SIGTERM (exit status 0), or until one of them
+    stops on an error (a refused login...): then all stop, with exit status 1, so that a
+    supervisor sees the failure and restarts the bot."""
     from bot.app import App
 
     app = App(config)
@@ -80,9 +83,12 @@ async def _run_chat(config: Config) -> None:
             loop.add_signal_handler(sig, stop.set)
     backends = [asyncio.create_task(app.wait_backend(name)) for name in app.backends]
     stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait([stopper, *backends], return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait([stopper, *backends], return_when=asyncio.FIRST_COMPLETED)
+    failed = [t for t in backends if t in done and not t.cancelled() and t.exception() is not None]
     stopper.cancel()
     await app.stop()
+    await asyncio.gather(*backends, return_exceptions=True)  # every outcome retrieved (none unreported)
+    return 1 if failed else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -91,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.has_chat:
         asyncio.run(_run_console(config, None, _default_user(), False, None))
     else:
-        asyncio.run(_run_chat(config))
+        return asyncio.run(_run_chat(config))
     return 0
 
 

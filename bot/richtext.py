@@ -176,13 +176,18 @@ def render_html(doc: Doc) -> str:
 
 # ---- Rocket.Chat markdown -------------------------------------------------------------------
 
-_RC_SPECIAL = re.compile(r"([\\*_~`\[\]()#>|:<])")
+# Rocket.Chat's message parser honours a backslash only before \ * _ ~ ` # (its
+# escaped.test.ts): escaping anything else would show a stray backslash. A "[label](url)" in
+# member text is broken with a word joiner instead, so it cannot become a link.
+_RC_SPECIAL = re.compile(r"([\\*_~`#])")
+_RC_LINK = re.compile(r"\](?=\()")
 
 
 def _rc_esc(text: str) -> str:
     # Rocket.Chat parses every message as markdown and turns @name into a mention: escape
     # the markup characters and break every mention, so member text shows as typed.
     text = _RC_SPECIAL.sub(r"\\\1", text)
+    text = _RC_LINK.sub("]" + WORD_JOINER, text)
     return _ANY_MENTION.sub("@" + WORD_JOINER, text)
 
 

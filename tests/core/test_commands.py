@@ -211,7 +211,8 @@ def test_member_text_is_never_markup_nor_a_room_mention(chat):
     for rendered in (html, rc, plain):
         assert not re.search(r"@(room|all|here)\b", rendered), rendered
         assert "@" + WORD_JOINER + "room" in rendered
-    assert "\\*gras\\*" in rc and "\\[x\\]" in rc
+    # Rocket.Chat honours a backslash only before \ * _ ~ ` #; a link is broken by a word joiner
+    assert "\\*gras\\*" in rc and "[x]" + WORD_JOINER + "(" in rc and "\\[" not in rc
     # the record keeps the text as typed
     assert chat.export()["meetings"][0]["title"] == HOSTILE_TITLE
     shown = chat.doc("!réunion voir 1")

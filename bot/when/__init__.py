@@ -50,9 +50,13 @@ def format_event(ev: Event, lang: str) -> str:
 
 
 def warm_up() -> None:
-    """Load the zone data and run each reader once, so the first real request is fast."""
+    """Load dateparser's French and English data (the month and weekday names, once) and the
+    zone data, and run each reader once, so the first real request is as fast as the rest."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
+
+    from .lexicon import load_calendar_names
+    load_calendar_names()
     now = datetime(2027, 3, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
     for text in ("jeudi 18h", "le 27 avril de 14h à 16h", "dans quinze jours à 9h",
                  "tomorrow at 9am", "12/06/2027 10:00"):

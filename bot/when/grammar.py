@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from .errors import WhenError
-from .lexicon import (MONTHS, NUMBER_WORDS, ORDINAL_SUFFIXES, ORDINALS, WEEKDAYS,
-                      WEEKDAYS_PLURAL)
+from .lexicon import (NUMBER_WORDS, ORDINAL_SUFFIXES, ORDINALS, TUESDAY_OR_MARCH,
+                      calendar_names)
 from .tokens import Token
 
 
@@ -144,6 +144,10 @@ class Reader:
         self.text = text
         self.kind = kind
         self.lang = lang
+        names = calendar_names()  # dateparser's month and weekday names, loaded once
+        self.weekdays = names.weekdays
+        self.weekdays_plural = names.weekdays_plural
+        self.months = names.months
 
     # ---- token access ----
     def w(self, i: int) -> str | None:
@@ -218,9 +222,9 @@ class Reader:
     def _day_follows(self, i: int) -> bool:
         """The 2-digit number at i is a day ("18h 15 mai") or a time, not minutes."""
         nxt = i + 1
-        return (self.w(nxt) in MONTHS or self.w(nxt) == "mar" or self.sym(nxt) == "/"
-                or self.w(nxt) in ORDINAL_SUFFIXES or self.w(nxt) in HOUR_WORDS
-                or self.sym(nxt) == ":" or self.w(nxt) in ("am", "pm"))
+        return (self.w(nxt) in self.months or self.w(nxt) == TUESDAY_OR_MARCH
+                or self.sym(nxt) == "/" or self.w(nxt) in ORDINAL_SUFFIXES
+                or self.w(nxt) in HOUR_WORDS or self.sym(nxt) == ":" or self.w(nxt) in ("am", "pm"))
 
     def read_clock(self, i: int) -> tuple[Clock, int] | None:
         w = self.w(i)
@@ -430,19 +434,19 @@ class Reader:
         w = self.w(i)
         if w is None:
             return None
-        if w in WEEKDAYS:
-            return WEEKDAYS[w]
-        if w == "mar" and self.lang == "fr":  # in English, "mar" is March
+        if w in self.weekdays:
+            return self.weekdays[w]
+        if w == TUESDAY_OR_MARCH and self.lang == "fr":  # in English, "mar" is March
             return 1
-        if plural and w in WEEKDAYS_PLURAL:
-            return WEEKDAYS_PLURAL[w]
+        if plural and w in self.weekdays_plural:
+            return self.weekdays_plural[w]
         return None
 
     def month_at(self, i: int, after_day: bool) -> int | None:
         w = self.w(i)
-        if w in MONTHS:
-            return MONTHS[w]
-        if w == "mar" and after_day:
+        if w in self.months:
+            return self.months[w]
+        if w == TUESDAY_OR_MARCH and after_day:
             return 3
         return None
 
@@ -529,7 +533,7 @@ class Reader:
             if not 1 <= n <= 31:
                 raise self.fail(f"« {self.quote(i, k)} » n'est pas une date.",
                                 f'"{self.quote(i, k)}" is not a date.', i, k)
-            if weekday_word == "mar":
+            if weekday_word == TUESDAY_OR_MARCH:
                 raise self.fail(
                     f"« {self.quote(i, k)} » : mardi ou mars ? Écrivez le mot en entier.",
                     f'"{self.quote(i, k)}": Tuesday or March? Write the word in full.', i, k)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .errors import WhenError
 from .grammar import Piece, Reader, Reading
-from .lexicon import ENGLISH_WORDS, FRENCH_WORDS, VAGUE
+from .lexicon import VAGUE, calendar_names
 from .tokens import Token, normalise, tokenize
 
 RECURRENCE_MARKERS = ("tous les", "toutes les", "chaque", "sur deux", "sur trois", "sur quatre",
@@ -13,8 +13,9 @@ RECURRENCE_MARKERS = ("tous les", "toutes les", "chaque", "sur deux", "sur trois
 
 
 def detect_language(tokens: list[Token]) -> str:
-    fr = sum(1 for t in tokens if t.text in FRENCH_WORDS)
-    en = sum(1 for t in tokens if t.text in ENGLISH_WORDS)
+    names = calendar_names()
+    fr = sum(1 for t in tokens if t.text in names.french_words)
+    en = sum(1 for t in tokens if t.text in names.english_words)
     return "en" if en > fr else "fr"
 
 

@@ -15,6 +15,13 @@ What it promises (see base.py for the contract):
   configured rooms, users and servers (`invites_from`), and declined otherwise.
 - **Direct messages** to an organiser go to one DM room per person, found again through the
   bot's `m.direct` account data and a copy in BackendState; created when none exists.
+
+All homeserver traffic goes through matrix-nio's AsyncClient (the library asked for). The
+sync, the full `m.room.create` event and the `m.direct` write have no nio call that keeps
+what the bot needs without cost, so they go through nio's own request path (`Api` builds
+the request, `AsyncClient._send` sends it) and come back as the homeserver's JSON: no
+schema check over the whole sync (one odd event must not cost a whole sync) and no room
+model the bot does not read.
 """
 from __future__ import annotations
 
@@ -23,13 +30,23 @@ import json
 import logging
 import os
 import random
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Awaitable
 
 import aiohttp
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    MessageDirection,
+    Response,
+    RoomPreset,
+    RoomVisibility,
+)
+from nio.api import Api
 
 from bot.backends.base import Backend, BackendState, Deliver, Incoming, Outgoing, RetryLater
-from bot.backends.matrix_api import MatrixAPI, MatrixError, Unavailable
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -49,14 +66,77 @@ SYNC_FILTER = json.dumps(
     },
     separators=(",", ":"),
 )
-GAP_FILTER = json.dumps({"types": ["m.room.message"], "lazy_load_members": True}, separators=(",", ":"))
+GAP_FILTER = {"types": ["m.room.message"], "lazy_load_members": True}
 # Room versions in which the creators outrank every power level (MSC4289, "hydra").
 _CREATORS_PRIVILEGED = {"12", "org.matrix.hydra.11"}
 _INFINITE = float("inf")
 
 
+# nio's own retries are off (429s and connection errors come back to the bot, which turns
+# them into RetryLater or its own backoff); no sync tokens or keys stored by nio.
+NIO_CONFIG = AsyncClientConfig(
+    max_limit_exceeded=0,
+    max_timeouts=0,
+    request_timeout=30,
+    store_sync_tokens=False,
+    encryption_enabled=False,
+)
+
+
 class MatrixLoginError(Exception):
     """The bot cannot log in (no secret, wrong password): a configuration problem."""
+
+
+class Unavailable(Exception):
+    """The homeserver did not answer usefully (connection refused, timeout, 502/503/504)."""
+
+
+class MatrixError(Exception):
+    """The homeserver answered no, with an errcode."""
+
+    def __init__(self, status: int, errcode: str, error: str, retry_after_ms: int | None = None) -> None:
+        super().__init__(f"{status} {errcode}: {error}")
+        self.status = status
+        self.errcode = errcode
+        self.error = error
+        self.retry_after_ms = retry_after_ms
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.errcode == "M_LIMIT_EXCEEDED" or self.status == 429
+
+    @property
+    def retry_after(self) -> float:
+        return (self.retry_after_ms or 1000) / 1000
+
+
+@dataclass
+class _Json(Response):
+    """A nio response that is the homeserver's JSON as it came (errors included)."""
+
+    body: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, parsed_dict: Any, *_: Any) -> "_Json":
+        return cls(parsed_dict if isinstance(parsed_dict, dict) else {})
+
+
+def _checked(resp: Any) -> Any:
+    """A nio response, or MatrixError / Unavailable for the homeserver's no."""
+    transport = resp.transport_response
+    status = transport.status if transport is not None else 0
+    if isinstance(resp, _Json):
+        if status < 400:
+            return resp.body
+        errcode, error, retry = resp.body.get("errcode"), resp.body.get("error"), resp.body.get("retry_after_ms")
+    elif isinstance(resp, ErrorResponse):
+        errcode, error, retry = resp.status_code, resp.message, resp.retry_after_ms
+    else:
+        return resp
+    if status in (502, 503, 504) or (status >= 500 and not errcode):
+        raise Unavailable(f"HTTP {status}")
+    raise MatrixError(status, str(errcode or "M_UNKNOWN"), str(error or ""),
+                      retry if isinstance(retry, int) else None)
 
 
 class _Stopped(Exception):
@@ -81,8 +161,7 @@ class MatrixBackend(Backend):
         self.clock = clock or Clock()
         self.user_id: str = config.user_id
         self.device_id: str | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self._api: MatrixAPI | None = None
+        self._client: AsyncClient | None = None
         self._ready = asyncio.Event()
         self._stopping = asyncio.Event()
         self._run_task: asyncio.Task | None = None
@@ -100,8 +179,7 @@ class MatrixBackend(Backend):
     async def run(self, deliver: Deliver) -> None:
         self._run_task = asyncio.current_task()
         self._stopping.clear()
-        self._session = aiohttp.ClientSession()
-        self._api = MatrixAPI(self.config.homeserver, self._session)
+        self._client = AsyncClient(self.config.homeserver.rstrip("/"), self.config.user_id, config=NIO_CONFIG)
         try:
             await self._retrying(self._login)
             await self._retrying(self._setup)
@@ -112,9 +190,9 @@ class MatrixBackend(Backend):
             pass
         finally:
             self._ready.clear()
-            session, self._session = self._session, None
-            if session is not None:
-                await session.close()
+            client, self._client = self._client, None
+            if client is not None:
+                await client.close()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -153,6 +231,28 @@ class MatrixBackend(Backend):
             raise _Stopped
         return task.result()
 
+    @property
+    def _nio(self) -> AsyncClient:
+        if self._client is None:
+            raise Unavailable("not connected")
+        return self._client
+
+    async def _call(self, request: Awaitable[Any]) -> Any:
+        """Await a nio request: its response, or MatrixError / Unavailable."""
+        try:
+            resp = await request
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            raise Unavailable(f"{type(e).__name__}: {e}") from None
+        return _checked(resp)
+
+    async def _raw(self, method: str, path: list[str], query: dict[str, str] | None = None,
+                   body: dict | None = None, timeout: float | None = None) -> dict:
+        """A request nio has no call for, through nio's own session and auth: the JSON."""
+        data = Api.to_json(body) if body is not None else None
+        return await self._call(
+            self._nio._send(_Json, method, Api._build_path(path, query), data, timeout=timeout)
+        )
+
     async def _retrying(self, step: Any) -> None:
         """Run a start-up step until the homeserver answers."""
         delay = self.backoff_first
@@ -173,64 +273,65 @@ class MatrixBackend(Backend):
     # -- login ----------------------------------------------------------------------------------
 
     async def _login(self) -> None:
-        api = self._api
-        assert api is not None
+        client = self._nio
         configured = self.config.access_token or os.environ.get("CHAMBRE_MATRIX_ACCESS_TOKEN")
         if configured:
-            api.access_token = configured
-            who = await api.whoami()
-            self.user_id = who.get("user_id", self.user_id)
-            self.device_id = who.get("device_id")
+            client.access_token = configured
+            who = await self._call(client.whoami())
+            self.user_id = who.user_id or self.user_id
+            self.device_id = who.device_id
             return
         same_user = await self.state.get("user_id") == self.config.user_id
         stored = await self.state.get("access_token") if same_user else None
+        device_id = await self.state.get("device_id") if same_user else None
         if stored:
-            api.access_token = stored
+            client.restore_login(self.config.user_id, device_id or "", stored)
             try:
-                who = await api.whoami()
-                self.device_id = who.get("device_id") or await self.state.get("device_id")
+                who = await self._call(client.whoami())
+                self.device_id = who.device_id or device_id
+                client.device_id = self.device_id
                 return
             except MatrixError as e:
                 if e.errcode != "M_UNKNOWN_TOKEN":
                     raise
                 log.warning("matrix: the stored access token was revoked; logging in again")
-                api.access_token = None
+                client.access_token = ""
         password = self.config.password or os.environ.get("CHAMBRE_MATRIX_PASSWORD")
         if not password:
             raise MatrixLoginError(
                 "matrix: no access token and no password (set [matrix] password or "
                 "CHAMBRE_MATRIX_PASSWORD for the first start)"
             )
-        device_id = await self.state.get("device_id") if same_user else None
+        # A password login asking for the stored device: the same device after a restart or
+        # a revoked token, so that Synapse's transaction-id dedup still holds.
+        client.user = self.config.user_id
+        client.device_id = device_id or ""
         try:
-            r = await api.login(self.config.user_id, password, device_id, self.config.device_name)
+            r = await self._call(client.login(password, device_name=self.config.device_name))
         except MatrixError as e:
             if e.rate_limited:
                 raise
             raise MatrixLoginError(f"matrix: login as {self.config.user_id} refused: {e}") from None
-        api.access_token = r["access_token"]
-        self.user_id = r["user_id"]
-        self.device_id = r["device_id"]
+        self.user_id = r.user_id
+        self.device_id = r.device_id
         # The device id first: should we die between the two writes, the next login still
         # asks for the same device.
         await self.state.set("user_id", self.config.user_id)
         await self.state.set("device_id", self.device_id)
-        await self.state.set("access_token", r["access_token"])
+        await self.state.set("access_token", r.access_token)
 
     async def _relogin(self) -> None:
         await self.state.set("access_token", "")
-        assert self._api is not None
-        self._api.access_token = None
+        self._nio.access_token = ""
         await self._retrying(self._login)
 
     # -- rooms ----------------------------------------------------------------------------------
 
     async def _setup(self) -> None:
-        api = self._api
-        assert api is not None
+        client = self._nio
         for room in self.config.rooms:
             try:
-                room_id = await api.join(room)
+                room_id = (await self._call(client.join(room))).room_id
             except MatrixError as e:
                 if e.rate_limited:
                     raise
@@ -241,8 +342,13 @@ class MatrixBackend(Backend):
             self._configured_ids.add(room_id)
             if room.startswith("#"):
                 self._aliases[room] = room_id
-        direct = await api.get_account_data(self.user_id, "m.direct")
-        self._set_direct(direct or {})
+        try:
+            direct = (await self._call(client.list_direct_rooms())).rooms
+        except MatrixError as e:
+            if e.status != 404:
+                raise
+            direct = {}
+        self._set_direct(direct if isinstance(direct, dict) else {})
         # DM rooms the bot made but could not record in m.direct before a crash.
         cached = await self.state.get("dm_rooms")
         if cached:
@@ -266,8 +372,7 @@ class MatrixBackend(Backend):
         return {r for rooms in self._direct.values() for r in rooms}
 
     async def _save_direct(self) -> None:
-        assert self._api is not None
-        await self._api.set_account_data(self.user_id, "m.direct", self._direct)
+        await self._raw("PUT", ["user", self.user_id, "account_data", "m.direct"], body=self._direct)
         await self.state.set("dm_rooms", json.dumps({u: rs[0] for u, rs in self._direct.items() if rs}))
 
     def _invite_allowed(self, room_id: str, inviter: str | None, invite_state: list[dict]) -> bool:
@@ -287,7 +392,7 @@ class MatrixBackend(Backend):
         return inviter in allowed or server in allowed
 
     async def _handle_invite(self, room_id: str, invite: dict) -> None:
-        assert self._api is not None
+        client = self._nio
         events = (invite.get("invite_state") or {}).get("events") or []
         mine = next(
             (e for e in events if e.get("type") == "m.room.member" and e.get("state_key") == self.user_id),
@@ -297,13 +402,13 @@ class MatrixBackend(Backend):
         if not self._invite_allowed(room_id, inviter, events):
             log.info("matrix: declining invite to %s from %s", room_id, inviter)
             try:
-                await self._api.leave(room_id)
+                await self._call(client.room_leave(room_id))
             except MatrixError as e:
                 log.warning("matrix: could not decline invite to %s: %s", room_id, e)
             return
         log.info("matrix: accepting invite to %s from %s", room_id, inviter)
         try:
-            await self._api.join(room_id)
+            await self._call(client.join(room_id))
         except MatrixError as e:
             if e.rate_limited:
                 raise
@@ -318,9 +423,15 @@ class MatrixBackend(Backend):
     # -- organisers ------------------------------------------------------------------------------
 
     async def power_level(self, room_id: str, user_id: str) -> float:
-        assert self._api is not None
         if room_id not in self._create:
-            ev = await self._api.state_event(room_id, "m.room.create", whole_event=True) or {}
+            # The whole event (its sender is the creator): nio's call returns the content only.
+            try:
+                ev = await self._raw("GET", ["rooms", room_id, "state", "m.room.create", ""],
+                                     {"format": "event"})
+            except MatrixError as e:
+                if e.status != 404:
+                    raise
+                ev = {}
             self._create[room_id] = {"content": ev.get("content") or {}, "sender": ev.get("sender")}
         create = self._create[room_id]
         content = create.get("content") or {}
@@ -329,7 +440,13 @@ class MatrixBackend(Backend):
             if user_id in creators:
                 return _INFINITE
         if room_id not in self._power:
-            self._power[room_id] = await self._api.state_event(room_id, "m.room.power_levels") or {}
+            try:
+                r = await self._call(self._nio.room_get_state_event(room_id, "m.room.power_levels"))
+                self._power[room_id] = r.content if isinstance(r.content, dict) else {}
+            except MatrixError as e:
+                if e.status != 404:
+                    raise
+                self._power[room_id] = {}
         levels = self._power[room_id]
         if not levels:
             return 100 if user_id == create.get("sender") else 0
@@ -359,16 +476,21 @@ class MatrixBackend(Backend):
 
     # -- receiving -------------------------------------------------------------------------------
 
+    async def _sync(self, since: str | None, timeout_ms: int) -> dict:
+        """One /sync as the homeserver's JSON (see the module docstring)."""
+        client = self._nio
+        method, path = Api.sync(client.access_token, since=since, timeout=timeout_ms,
+                                filter=SYNC_FILTER, set_presence="offline")
+        return await self._call(client._send(_Json, method, path, timeout=timeout_ms / 1000 + 30))
+
     async def _sync_loop(self, deliver: Deliver) -> None:
-        api = self._api
-        assert api is not None
         since = await self.state.get("sync_token") or None
         delay = self.backoff_first
         caught_up = False  # the first sync after start returns at once: catch up, then wait
         while not self._stopping.is_set():
             try:
                 timeout = self.sync_timeout_ms if caught_up else 0
-                resp = await self._interruptible(api.sync(since, SYNC_FILTER, timeout))
+                resp = await self._interruptible(self._sync(since, timeout))
                 await self._handle_sync(resp, since, deliver)
             except _Stopped:
                 raise
@@ -396,6 +518,9 @@ class MatrixBackend(Backend):
             delay = self.backoff_first
             caught_up = True
             since = resp["next_batch"]
+            # One turn of the loop first: the outbox, woken by these deliveries, reaches the
+            # database before this write and sends the replies without waiting for it.
+            await asyncio.sleep(0)
             # Only now: every event of this sync was delivered.
             await self.state.set("sync_token", since)
             self.sync_count += 1
@@ -433,19 +558,22 @@ class MatrixBackend(Backend):
     async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict]:
         """The messages between the previous sync position (or the age limit) and this
         sync's timeline, oldest first."""
-        assert self._api is not None
+        client = self._nio
         cutoff_ms = self._cutoff().timestamp() * 1000
         chunks: list[dict] = []
         token = prev_batch
         for _ in range(self.gap_max_pages):
-            r = await self._api.messages(room_id, token, since, GAP_FILTER, self.gap_page_size)
-            chunk = r.get("chunk") or []
+            r = await self._call(client.room_messages(
+                room_id, start=token, end=since, direction=MessageDirection.back,
+                limit=self.gap_page_size, message_filter=GAP_FILTER,
+            ))
+            chunk = [e.source for e in r.chunk]
             chunks.extend(chunk)
-            if not chunk or not r.get("end") or r["end"] == token:
+            if not chunk or not r.end or r.end == token:
                 break
             if chunk[-1].get("origin_server_ts", 0) < cutoff_ms:
                 break
-            token = r["end"]
+            token = r.end
         else:
             log.warning("matrix: gap in %s longer than %d pages; older messages skipped",
                         room_id, self.gap_max_pages)
@@ -528,12 +656,13 @@ class MatrixBackend(Backend):
             raise
 
     async def _send(self, out: Outgoing, retried: bool) -> None:
-        api = self._api
-        if api is None:
+        client = self._client
+        if client is None or not client.access_token:
             raise RetryLater("matrix: not connected", delay=1.0)
         room_id = await self._target(out)
         try:
-            await api.send(room_id, "m.room.message", out.send_key, self._content(out))
+            await self._call(client.room_send(room_id, "m.room.message", self._content(out),
+                                               tx_id=out.send_key))
         except MatrixError as e:
             if e.status != 403 or retried:
                 raise
@@ -545,7 +674,7 @@ class MatrixBackend(Backend):
                 self._direct[out.dm_user] = [r for r in self._direct.get(out.dm_user, []) if r != room_id]
                 await self._save_direct()
             else:
-                await api.join(room_id)
+                await self._call(client.join(room_id))
             await self._send(out, retried=True)
 
     def _content(self, out: Outgoing) -> dict:
@@ -567,7 +696,6 @@ class MatrixBackend(Backend):
         return content
 
     async def _target(self, out: Outgoing) -> str:
-        assert self._api is not None
         if out.dm_user:
             return await self.dm_room(out.dm_user)
         room = out.room
@@ -575,7 +703,7 @@ class MatrixBackend(Backend):
             raise ValueError(f"outgoing message {out.send_key} has neither room nor dm_user")
         if room.startswith("#"):
             if room not in self._aliases:
-                self._aliases[room] = await self._api.resolve_alias(room)
+                self._aliases[room] = (await self._call(self._nio.room_resolve_alias(room))).room_id
             return self._aliases[room]
         return room
 
@@ -586,15 +714,13 @@ class MatrixBackend(Backend):
             rooms = self._direct.get(user_id) or []
             if rooms:
                 return rooms[0]
-            assert self._api is not None
-            room_id = await self._api.create_room(
-                {
-                    "preset": "trusted_private_chat",
-                    "is_direct": True,
-                    "invite": [user_id],
-                    "visibility": "private",
-                }
-            )
+            r = await self._call(self._nio.room_create(
+                visibility=RoomVisibility.private,
+                preset=RoomPreset.trusted_private_chat,
+                is_direct=True,
+                invite=[user_id],
+            ))
+            room_id = r.room_id
             log.info("matrix: created DM room %s for %s", room_id, user_id)
             self._direct[user_id] = [room_id]
             await self._save_direct()

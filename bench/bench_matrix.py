@@ -6,7 +6,8 @@ Starts its own Synapse (tests/matrix/synapse.py) in a temporary directory, then 
 - round trips, interleaved: A sends "ping", B (a plain nio client with its own sync loop)
   answers at once; A sends "!agenda", the bot answers. Median, p99 and the ratios.
 - the first command after start-up: the bot process is launched and a command is typed at
-  once; the time until its reply.
+  once; the time until its reply. And, after a restart with the bot left to log in and sync,
+  the first command's round trip beside the steady median (no first-use penalty).
 - the RSS of the bot process after `--commands` commands.
 - a burst of `--burst` commands from 5 users at once: all answered, none twice, drain time
   and p99 latency.
@@ -321,6 +322,20 @@ async def bench(args: argparse.Namespace) -> dict:
         results["burst_p99_ms"] = round(pct(lat, 99) * 1000, 1)
         results["burst_median_ms"] = round(statistics.median(lat) * 1000, 1)
         results["rss_mb_after_burst"] = round(rss_mb(proc.pid), 1)
+
+        # 5. the first command once the bot is up is as fast as the rest: restart the bot,
+        # let it log in and sync (no command typed meanwhile), then time one command and
+        # compare it with a plain round trip taken just before and the steady median above.
+        stop_bot(proc)
+        proc = start_bot(cfg, args.echo)
+        await asyncio.sleep(8.0)
+        ev, t = await a.send(plain_room, "ping ready")
+        plain_now = await a.wait_reply(ev) - t
+        ev, t = await a.send(bot_room, args.command)
+        first_ready = await a.wait_reply(ev, timeout=60) - t
+        results["first_command_after_ready_ms"] = round(first_ready * 1000, 1)
+        results["plain_round_trip_just_before_ms"] = round(plain_now * 1000, 1)
+        results["first_command_vs_bot_median"] = round(first_ready / statistics.median(botrt), 2)
     finally:
         if proc is not None:
             stop_bot(proc)

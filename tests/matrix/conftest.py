@@ -15,6 +15,7 @@ from bot.backends.matrix import MatrixBackend
 from bot.config import MatrixConfig
 from bot.clock import Clock
 from tests.matrix.synapse import Account, Synapse
+from tests.support import MemoryState  # noqa: F401  (re-exported for the tests here)
 
 
 @pytest.fixture(scope="session")
@@ -31,19 +32,6 @@ def running_synapse(synapse: Synapse) -> Synapse:
     if synapse.proc is None:
         synapse.start()
     return synapse
-
-
-class MemoryState:
-    """BackendState in a dict: what the core keeps in its database."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.data[key] = value
 
 
 # The bot's own configuration record, built directly (no TOML file) in these tests.

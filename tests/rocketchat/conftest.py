@@ -14,6 +14,7 @@ from bot.backends.rocketchat import RocketChatBackend
 from bot.config import RocketChatConfig
 from tests.rocketchat.fake_server import FakeRocketChat
 from tests.rocketchat.fake_server_alt import AltFake
+from tests.support import MemoryState  # noqa: F401  (re-exported for the tests here)
 
 BOT, BOT_PASSWORD = "chambot", "s3cret-bot"
 CHANNELS = ["chambre", "bureau"]
@@ -29,19 +30,6 @@ FAST = dict(
     rate_limit_min_wait=0.05,
     server_retry_delay=0.1,
 )
-
-
-class MemoryState:
-    """BackendState in a dict; the real one lives in the bot's database."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.data[key] = value
 
 
 async def populate(fake: Any) -> dict[str, str]:

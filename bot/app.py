@@ -67,6 +67,8 @@ class App:
         self._run_tasks: dict[str, asyncio.Task] = {}
         self.scheduler = None
         self._stopping = False
+        # First wait after a refused send, doubled up to a minute (tests shorten it).
+        self.send_backoff = 1.0
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class App:
     async def _pump(self, backend: Backend) -> None:
         name = backend.name
         wake, idle = self._wake[name], self._idle[name]
-        backoff = 1.0
+        backoff = self.send_backoff
         while True:
             await wake.wait()
             wake.clear()
@@ -265,7 +267,7 @@ class App:
                     backoff = min(backoff * 2, 60.0)
                     break
                 else:
-                    backoff = 1.0
+                    backoff = self.send_backoff
                     now = self.clock.now()
                     await self.db.run(lambda db, i=row["id"]: _atomic(db, lambda: Store(db).mark_sent(i, now)))
             wake.set()  # look again: more may have come, or a retry is due

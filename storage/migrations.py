@@ -184,15 +184,17 @@ def posts(db: Database) -> None:
 
 
 SEED_AUTHOR = "chambre-bot"
-SEED_AT = "2026-11-28T00:00:00+00:00"
 
 
 @MIGRATIONS(name="0004_seed_bricks")
 def seed_bricks(db: Database) -> None:
     """The bricks of the group's own page, loaded once on a fresh install."""
     import json
+    from datetime import datetime, timezone
     from importlib.resources import files
 
+    # The history says when this install loaded the group's page, not a made-up date.
+    seeded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     seed = json.loads(files("storage").joinpath("seed/bricks.json").read_text(encoding="utf-8"))
     existing = {row[0].casefold() for row in db.execute("SELECT name FROM bricks").fetchall()}
     for brick in seed["bricks"]:
@@ -201,17 +203,17 @@ def seed_bricks(db: Database) -> None:
         cur = db.execute(
             "INSERT INTO bricks (name, category, status, description, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [brick["name"], brick["category"], brick["status"], brick["description"], SEED_AT, SEED_AT],
+            [brick["name"], brick["category"], brick["status"], brick["description"], seeded_at, seeded_at],
         )
         brick_id = cur.lastrowid
         for link in brick["links"]:
             db.execute(
                 "INSERT INTO brick_links (brick_id, url, label, added_by, at) VALUES (?, ?, ?, ?, ?)",
-                [brick_id, link["url"], link["label"], SEED_AUTHOR, SEED_AT],
+                [brick_id, link["url"], link["label"], SEED_AUTHOR, seeded_at],
             )
         db.execute(
             "INSERT INTO brick_history (brick_id, at, by, change, status, note) VALUES (?, ?, ?, 'created', ?, ?)",
-            [brick_id, SEED_AT, SEED_AUTHOR, brick["status"], "d'après la page de la Chambre (" + seed["source"] + ")"],
+            [brick_id, seeded_at, SEED_AUTHOR, brick["status"], "d'après la page de la Chambre (" + seed["source"] + ")"],
         )
 
 

@@ -77,7 +77,16 @@ def test_upper_case_without_accents_does_the_same(chat, tmp_path):
         a = chat.say("!réunion proposer vendredi 19h ; Atelier ; MESHS")
         b = other.say("!REUNION PROPOSER vendredi 19h ; Atelier ; MESHS")
         assert a == b and "vendredi 4 décembre 2026, 19:00" in a
-        assert dumps(chat.export()) == dumps(other.export())
+
+        def comparable(export: dict) -> str:
+            # the seeded bricks are dated when each database was created
+            for brick in export["bricks"]:
+                for entry in brick["history"]:
+                    if entry["by"] == "chambre-bot":
+                        entry["at"] = None
+            return dumps(export)
+
+        assert comparable(chat.export()) == comparable(other.export())
     finally:
         other.close()
 

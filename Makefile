@@ -18,8 +18,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
 
+# The benchmarks (scripts, not tests); each prints its numbers. See docs/*.md for measured ones.
 bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python bench/bench_when.py
+	$(VENV)/bin/python bench/bench_core.py
+	$(VENV)/bin/python bench/bench_rocketchat.py
+	$(VENV)/bin/python bench/bench_matrix.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -132,6 +132,32 @@ WEEK_WORDS = {"semaine", "semaines", "week", "weeks"}
 MONTH_WORDS = {"mois", "month", "months"}
 OF_MONTH = ("du mois", "de chaque mois", "de tous les mois", "of the month", "of each month",
             "of every month", "every month", "each month", "chaque mois", "par mois")
+# "8h du soir": the phrases, the hours they go with (and what each becomes), as written
+DAY_PARTS = (
+    (("du soir", "in the evening", "at night"), {h: h + 12 for h in range(1, 12)},
+     "du soir", "in the evening"),
+    (("de l apresmidi", "de l apres midi", "in the afternoon"),
+     {**{h: h + 12 for h in range(1, 8)}, 12: 12}, "de l'après-midi", "in the afternoon"),
+    (("du matin", "in the morning"), {h: h for h in range(1, 12)}, "du matin", "in the morning"),
+)
+# the words between the two times of a range, after each leading word
+RANGE_SEPARATORS = {"de": ("-", "a", "jusqu a", "jusqu au"), "from": ("-", "to", "until", "till"),
+                    "entre": ("et",), "between": ("and",)}
+DAY_RELATIVES = (("aujourd hui", 0), ("aujourdhui", 0), ("today", 0), ("demain", 1),
+                 ("tomorrow", 1), ("apresdemain", 2), ("apres demain", 2),
+                 ("the day after tomorrow", 2), ("day after tomorrow", 2), ("hier", -1),
+                 ("yesterday", -1), ("avanthier", -2), ("avant hier", -2))
+# parts of the day; "ce soir", "tonight" also name the day
+PERIODS = (("ce soir", (DayRel(0), Period("soir"))), ("tonight", (DayRel(0), Period("soir"))),
+           ("ce matin", (DayRel(0), Period("matin"))),
+           ("cet apresmidi", (DayRel(0), Period("apresmidi"))),
+           ("this morning", (DayRel(0), Period("matin"))),
+           ("this afternoon", (DayRel(0), Period("apresmidi"))),
+           ("this evening", (DayRel(0), Period("soir"))),
+           ("matin", (Period("matin"),)), ("soir", (Period("soir"),)),
+           ("apresmidi", (Period("apresmidi"),)), ("morning", (Period("matin"),)),
+           ("afternoon", (Period("apresmidi"),)), ("evening", (Period("soir"),)),
+           ("night", (Period("soir"),)))
 
 
 class Reader:
@@ -187,8 +213,16 @@ class Reader:
             return ""
         return self.text[self.t[i].start:self.t[j - 1].end]
 
-    def fail(self, fr: str, en: str, i: int, j: int, code: str = "invalid") -> WhenError:
-        return WhenError(fr, en, kind=self.kind, lang=self.lang, code=code)
+    def fail(self, fr: str, en: str) -> WhenError:
+        return WhenError(fr, en, kind=self.kind, lang=self.lang, code="invalid")
+
+    def not_a_time(self, i: int, j: int) -> WhenError:
+        return self.fail(f"« {self.quote(i, j)} » n'est pas une heure.",
+                         f'"{self.quote(i, j)}" is not a time of day.')
+
+    def not_a_date(self, i: int, j: int) -> WhenError:
+        return self.fail(f"« {self.quote(i, j)} » n'est pas une date.",
+                         f'"{self.quote(i, j)}" is not a date.')
 
     # ---- numbers ----
     def qty(self, i: int, words: bool = True) -> tuple[int, int] | None:
@@ -275,38 +309,25 @@ class Reader:
 
     def _day_part(self, hour: int, j: int) -> tuple[int, int]:
         """"8h du soir" is 20:00, "8h du matin" 08:00; anything else is left alone."""
-        k = self.any_phrase(j, ("du soir", "in the evening", "at night"))
-        if k is not None:
-            if not 1 <= hour <= 11:
-                raise self.fail(f"« {hour}h du soir » n'est pas une heure claire.",
-                                f'"{hour} in the evening" is not a clear time.', j, k)
-            return hour + 12, k
-        k = self.any_phrase(j, ("de l apresmidi", "de l apres midi", "in the afternoon"))
-        if k is not None:
-            if not 1 <= hour <= 7 and hour != 12:
-                raise self.fail(f"« {hour}h de l'après-midi » n'est pas une heure claire.",
-                                f'"{hour} in the afternoon" is not a clear time.', j, k)
-            return (hour + 12 if hour != 12 else 12), k
-        k = self.any_phrase(j, ("du matin", "in the morning"))
-        if k is not None:
-            if not 1 <= hour <= 11:
-                raise self.fail(f"« {hour}h du matin » n'est pas une heure claire.",
-                                f'"{hour} in the morning" is not a clear time.', j, k)
-            return hour, k
+        for phrases, hours, fr, en in DAY_PARTS:
+            k = self.any_phrase(j, phrases)
+            if k is not None:
+                if hour not in hours:
+                    raise self.fail(f"« {hour}h {fr} » n'est pas une heure claire.",
+                                    f'"{hour} {en}" is not a clear time.')
+                return hours[hour], k
         return hour, j
 
     def _checked(self, hour: int, minute: int, i: int, j: int) -> Clock:
         if hour == 24 and minute == 0:
             return Clock(0, 0, midnight=True)
         if hour > 23 or minute > 59:
-            raise self.fail(f"« {self.quote(i, j)} » n'est pas une heure.",
-                            f'"{self.quote(i, j)}" is not a time of day.', i, j)
+            raise self.not_a_time(i, j)
         return Clock(hour, minute)
 
     def _meridiem(self, hour: int, minute: int, ampm: str, i: int, j: int) -> Clock:
         if not 1 <= hour <= 12 or minute > 59:
-            raise self.fail(f"« {self.quote(i, j)} » n'est pas une heure.",
-                            f'"{self.quote(i, j)}" is not a time of day.', i, j)
+            raise self.not_a_time(i, j)
         hour = hour % 12 + (12 if ampm == "pm" else 0)
         return Clock(hour, minute, midnight=(hour == 0 and minute == 0), meridiem=True)
 
@@ -325,10 +346,8 @@ class Reader:
         if first is None:
             return None
         start, j = first
-        seps = {"de": ("-", "a", "jusqu a", "jusqu au"), "from": ("-", "to", "until", "till"),
-                "entre": ("et",), "between": ("and",)}.get(lead or "", ("-", "a", "to"))
         end = None
-        for sep in seps:
+        for sep in RANGE_SEPARATORS.get(lead, ("-", "a", "to")):
             k = (j + 1 if self.sym(j) == "-" else None) if sep == "-" else self.phrase(j, sep)
             if k is None:
                 continue
@@ -346,7 +365,7 @@ class Reader:
             if end.meridiem:
                 raise self.fail(
                     f"« {self.quote(i, j)} » : écrivez l'heure de début en entier (10am-12pm).",
-                    f'"{self.quote(i, j)}": write the start time in full (10am-12pm).', i, j)
+                    f'"{self.quote(i, j)}": write the start time in full (10am-12pm).')
             if start.hour > 23:
                 return None
         if start.midnight and not (start.hour == 0 and start.minute == 0):
@@ -521,8 +540,7 @@ class Reader:
             if month is not None:
                 year, k = self._year_after_month(k + 1)
                 if not 1 <= n <= 31:
-                    raise self.fail(f"« {self.quote(i, k)} » n'est pas une date.",
-                                    f'"{self.quote(i, k)}" is not a date.', i, k)
+                    raise self.not_a_date(i, k)
                 return DateSpec(n, month, year, weekday), k
             # a day of the month alone: "le 25", "jeudi 18", "the 25th"
             if not (led or weekday is not None or suffix):
@@ -531,12 +549,11 @@ class Reader:
                     or self.w(k) in ("am", "pm") or self.w(k) in DAY_WORDS | WEEK_WORDS | MONTH_WORDS:
                 return None
             if not 1 <= n <= 31:
-                raise self.fail(f"« {self.quote(i, k)} » n'est pas une date.",
-                                f'"{self.quote(i, k)}" is not a date.', i, k)
+                raise self.not_a_date(i, k)
             if weekday_word == TUESDAY_OR_MARCH:
                 raise self.fail(
                     f"« {self.quote(i, k)} » : mardi ou mars ? Écrivez le mot en entier.",
-                    f'"{self.quote(i, k)}": Tuesday or March? Write the word in full.', i, k)
+                    f'"{self.quote(i, k)}": Tuesday or March? Write the word in full.')
             return DateSpec(n, None, None, weekday), k
         # month first: april 6, april 6th, 2027, apr. 6
         month = self.month_at(j, after_day=False)
@@ -554,8 +571,7 @@ class Reader:
             if year is not None:
                 k = kk + 1
             if not 1 <= day <= 31:
-                raise self.fail(f"« {self.quote(i, k)} » n'est pas une date.",
-                                f'"{self.quote(i, k)}" is not a date.', i, k)
+                raise self.not_a_date(i, k)
             return DateSpec(day, month, year, weekday), k
         return None
 
@@ -563,7 +579,7 @@ class Reader:
                  i: int, j: int) -> DateSpec:
         if not (1 <= day <= 31 and 1 <= month <= 12):
             raise self.fail(f"« {self.quote(i, j)} » n'est pas une date (jour/mois).",
-                            f'"{self.quote(i, j)}" is not a date (day/month).', i, j)
+                            f'"{self.quote(i, j)}" is not a date (day/month).')
         return DateSpec(day, month, year, weekday)
 
     def read_weekday(self, i: int) -> tuple[WeekdaySpec, int] | None:
@@ -592,11 +608,7 @@ class Reader:
         return WeekdaySpec(weekday, extra, next_word), j
 
     def read_dayrel(self, i: int) -> tuple[DayRel, int] | None:
-        table = (("aujourd hui", 0), ("aujourdhui", 0), ("today", 0), ("demain", 1), ("tomorrow", 1),
-                 ("apresdemain", 2), ("apres demain", 2), ("the day after tomorrow", 2),
-                 ("day after tomorrow", 2), ("hier", -1), ("yesterday", -1),
-                 ("avanthier", -2), ("avant hier", -2))
-        for words, offset in table:
+        for words, offset in DAY_RELATIVES:
             j = self.phrase(i, words)
             if j is not None:
                 return DayRel(offset), j
@@ -604,20 +616,10 @@ class Reader:
 
     def read_period(self, i: int) -> tuple[list[object], int] | None:
         """matin / apres-midi / soir (and "ce soir", "tonight"): checks the hour."""
-        table = (("ce soir", [DayRel(0), Period("soir")]), ("tonight", [DayRel(0), Period("soir")]),
-                 ("ce matin", [DayRel(0), Period("matin")]),
-                 ("cet apresmidi", [DayRel(0), Period("apresmidi")]),
-                 ("this morning", [DayRel(0), Period("matin")]),
-                 ("this afternoon", [DayRel(0), Period("apresmidi")]),
-                 ("this evening", [DayRel(0), Period("soir")]),
-                 ("matin", [Period("matin")]), ("soir", [Period("soir")]),
-                 ("apresmidi", [Period("apresmidi")]), ("morning", [Period("matin")]),
-                 ("afternoon", [Period("apresmidi")]), ("evening", [Period("soir")]),
-                 ("night", [Period("soir")]))
-        for words, values in table:
+        for words, values in PERIODS:
             j = self.phrase(i, words)
             if j is not None:
-                return values, j
+                return list(values), j
         return None
 
     # ---- recurrences ----
@@ -799,7 +801,7 @@ class Reader:
                 f"Le {day} n'existe pas tous les mois : choisissez un jour de 1 à 28, "
                 "ou « le dernier <jour> du mois ».",
                 f"The {day}th is not in every month: choose a day from 1 to 28, "
-                'or "the last <weekday> of the month".', i, j)
+                'or "the last <weekday> of the month".')
         return MonthDay(day, k is not None), (k or j)
 
     def read_daylist(self, i: int) -> tuple[DayList, int] | None:

@@ -44,9 +44,23 @@ def _fold_char(ch: str) -> str:
     return base if len(base) == 1 else "?"
 
 
+class _FoldTable(dict):
+    """str.translate's table for _fold_char, filled as characters are met (a few hundred
+    at most are kept: beyond that, the rare ones are folded each time)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < 512:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, dashes as '-', apostrophes as spaces; same length as `text`."""
-    folded = "".join(_fold_char(ch) for ch in text)
+    folded = text.translate(_FOLD)
     return _AMPM.sub(lambda m: m.group(1) + "m" + " " * (len(m.group(0)) - 2), folded)
 
 

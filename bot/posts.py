@@ -72,10 +72,10 @@ def _listed(doc: Doc, items: list, render, lang: str, more_fr: str = "", more_en
                    + (_t(lang, " : " + more_fr, ": " + more_en) if more_fr else "")))
 
 
-def coming(store: Store, config: Config, now: datetime, lang: str, doc: Doc, until: datetime | None = None) -> None:
+def coming(store: Store, config: Config, now: datetime, lang: str, doc: Doc) -> None:
     """Meetings and permanence occurrences of the coming two weeks."""
     tz = config.chambre.tz
-    until = until or now + TWO_WEEKS
+    until = now + TWO_WEEKS
     meetings = meeting_svc.between(store, now, until)
     doc.heading(_t(lang, "Réunions des deux semaines à venir", "Meetings in the next two weeks"))
     if meetings:
@@ -166,7 +166,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
     _pending(store, config, now, lang, doc)
     previous = None
     if rhythm is not None and session is not None:
-        before = rhythm_svc.recurrence_of(rhythm).occurrences(session - timedelta(days=120), before=session)
+        before = rhythm_svc.sessions(rhythm, session - timedelta(days=120), before=session)
         previous = before[-1] if before else None
     since = previous if previous is not None and previous < now else now - TWO_WEEKS
     moves = brick_moves(store, since, now)
@@ -237,7 +237,7 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
     if late:
         _late_note(doc, lang)
     for m in meeting_svc.waiting(store, now, older_than=WAITING_TOO_LONG):
-        missing.append([_t(lang, "à confirmer, ", "to confirm, "), *_waiting_line(m, now, lang, tz), " : " if lang != "en" else ": ",
+        missing.append([_t(lang, "à confirmer, ", "to confirm, "), *_waiting_line(m, now, lang, tz), _colon(lang),
                         code(_t(lang, "{p}réunion confirmer {n}", "{p}meeting confirm {n}", p=p, n=m.id))])
     doc.heading(_t(lang, "Ce qui manque", "What is missing"))
     if missing:
@@ -306,15 +306,15 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
     if late:
         _late_note(doc, lang)
     doc.heading(_t(lang, "Ce qui a changé en sept jours", "What changed in the last seven days"))
-    groups: dict[str, list[list[Span]]] = {}
+    groups: dict[str, list[JournalEntry]] = {}
     for entry in _journal(store, week_ago, now):
-        groups.setdefault(entry.kind.split(".")[0], []).append(_journal_line(entry, lang, tz))
+        groups.setdefault(entry.kind.split(".")[0], []).append(entry)
     if not groups:
         doc.para(i(_t(lang, "rien de neuf", "nothing new")))
     for key, fr, en in DIGEST_GROUPS:
         if groups.get(key):
             doc.para(b(_t(lang, fr, en)))
-            _listed(doc, groups[key], lambda row: row, lang)
+            _listed(doc, groups[key], lambda entry: _journal_line(entry, lang, tz), lang)
     rhythm = rhythm_svc.current(store, config, now)
     session = rhythm_svc.next_session(rhythm, now)
     if session is not None:

@@ -223,6 +223,14 @@ class App:
             if name in self._wake:
                 self._wake[name].set()
 
+    async def settle(self) -> None:
+        """Until the posts due by now are made and every outbox is sent: the console calls it
+        after each line, so that a piped session reads like a conversation."""
+        if self.scheduler is not None:
+            await self.scheduler.catch_up()
+        for name in list(self._idle):
+            await self.drained(name)
+
     async def drained(self, backend: str) -> None:
         """Until the outbox of `backend` has nothing left to send."""
         idle, wake = self._idle[backend], self._wake[backend]

@@ -28,7 +28,7 @@ def _parse_now(text: str | None, tz) -> datetime | None:
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
-def _config(path: str | None, required: bool = False) -> Config:
+def _config(path: str | None) -> Config:
     """The given file; else config.toml in the current folder if there is one; else the
     embedded default (console, local database)."""
     chosen = path or os.environ.get("CHAMBRE_CONFIG")
@@ -54,13 +54,7 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
     clock = ManualClock(now) if now else Clock()
     console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language)
     app = App(config, clock=clock, backends=[console], db_path=db)
-
-    async def settle() -> None:
-        if app.scheduler is not None:
-            await app.scheduler.catch_up()
-        await app.drained("console")
-
-    console.settle = settle
+    console.settle = app.settle
     await app.start()
     try:
         await app.wait_backend("console")

@@ -2,21 +2,13 @@
 and permanences (an RRULE each) that calendar programs import."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from bot.config import Config
 from bot.services import permanences as permanence_svc
 from storage.store import Store
 
 VERSION = 1
-
-
-def _iso(value: datetime | date | None, tz) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(tz).isoformat()
-    return value.isoformat()
 
 
 def export_json_text(store: Store, config: Config) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-MEETING_STATUSES = ("proposed", "confirmed", "cancelled")
-BRICK_STATUSES = ("idea", "described", "recipe", "building", "exists", "paused", "dropped")
 BRICK_PATH = ("idea", "described", "recipe", "building", "exists")  # the path, for progress bars
 BRICK_CATEGORIES = ("brick", "infrastructure", "topic")
 RSVP_ANSWERS = ("yes", "no", "maybe")
@@ -23,11 +21,7 @@ class Meeting:
     room: str
     cancel_reason: str | None
     created_at: datetime
-    rsvp: dict[str, list[str]] = field(default_factory=lambda: {"yes": [], "no": [], "maybe": []})
-
-    @property
-    def to_organise(self) -> bool:
-        return self.start is None
+    rsvp: dict[str, list[str]] = field(default_factory=lambda: {answer: [] for answer in RSVP_ANSWERS})
 
 
 @dataclass

@@ -61,10 +61,6 @@ class Doc:
             self.blocks.append(["ul", rows])
         return self
 
-    def extend(self, other: "Doc") -> "Doc":
-        self.blocks.extend(other.blocks)
-        return self
-
     @classmethod
     def text(cls, *spans: Span) -> "Doc":
         return cls().para(*spans)

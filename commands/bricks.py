@@ -1,12 +1,12 @@
 """!brique / !brick"""
 from __future__ import annotations
 
-from bot.records import BRICK_CATEGORIES, BRICK_STATUSES
+from bot.records import BRICK_CATEGORIES
 from bot.richtext import Doc, b, i
 from bot.services import Actor
 from bot.services import bricks as svc
 from commands.context import Context
-from commands.registry import ALL, Arg, command, fold
+from commands.registry import Arg, command, fold
 from commands.render import CATEGORY, STATUS, bar, brick_line, instant, link_span, tr, word
 
 REF = Arg("n|nom", "n|name", "brick", max_len=200, key="brick")
@@ -159,6 +159,3 @@ def lead(ctx: Context, brick: int, person: str) -> Doc:
     br = svc.set_lead(ctx.store, actor(ctx), ctx.now, brick, person)
     ctx.changed.add("bricks")
     return Doc().para(b(br.name), ctx.t(" : référent·e ", ": lead "), b(person))
-
-
-__all__ = ["BRICK_STATUSES"]

@@ -31,9 +31,5 @@ class Context:
     def prefix(self) -> str:
         return self.config.chambre.prefix
 
-    @property
-    def local_now(self) -> datetime:
-        return self.now.astimezone(self.tz)
-
     def t(self, fr: str, en: str, **values: object) -> str:
         return (en if self.lang == "en" else fr).format(**values)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 import unicodedata
 from typing import Any
 
 from bot.errors import UserError
-from bot.richtext import Doc, b, code
+from bot.richtext import Doc, code
 from commands import registry as reg
 from commands.context import Context
 
@@ -63,8 +62,6 @@ def convert(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
     from commands import convert as conv
 
     name = arg.en if ctx.lang == "en" else arg.fr
-    if not value:
-        raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=f"<{name}>")
     if has_control(value):
         raise UserError("Le texte de {arg} contient des caractères de contrôle ; retapez-le sans eux.",
                         "The text of {arg} holds control characters; please type it again without them.",
@@ -86,8 +83,7 @@ def unknown_command(ctx: Context, words: list[str]) -> Doc:
     if group:
         doc.para(ctx.t("Je ne connais pas « {t} ». Les commandes {g} :", "I don't know \"{t}\". The {g} commands:",
                        t=" ".join(words[:2]), g=p + words[0]))
-        doc.bullets([[code(c.usage(ctx.lang, p))] for c in group if c.words(ctx.lang)[0] == group[0].words(ctx.lang)[0]] or
-                    [[code(c.usage(ctx.lang, p))] for c in group])
+        doc.bullets([[code(c.usage(ctx.lang, p))] for c in group])
         return doc
     names = {reg.fold(c.name(ctx.lang)): c for c in registry.commands}
     names.update({reg.fold(c.words(ctx.lang)[0]): c for c in registry.commands})
@@ -106,12 +102,6 @@ def unknown_command(ctx: Context, words: list[str]) -> Doc:
     doc.para(ctx.t("{aide} donne la liste des commandes.", "{aide} lists the commands.",
                    aide=p + ("help" if ctx.lang == "en" else "aide")))
     return doc
-
-
-def who_may(ctx: Context, cmd: reg.Command) -> str:
-    if cmd.who == reg.ORGANISERS:
-        return ctx.t("les organisateurs", "organisers")
-    return ctx.t("les organisateurs et l'auteur", "organisers and its author")
 
 
 def dispatch(ctx: Context, text: str) -> Doc | None:
@@ -140,12 +130,15 @@ def _dispatch(ctx: Context, text: str) -> Doc:
     if cmd is None:
         return unknown_command(ctx, words)
     # The arguments: what follows the command words on the line (and the lines after it).
-    rest = first_line.split(None, used)[used] if len(first_line.split(None, used)) > used else ""
+    parts = first_line.split(None, used)
+    rest = parts[used] if len(parts) > used else ""
     if more.strip():
         rest = (rest + "\n" + more).strip()
+    # Commands open to organisers and the record's author are checked by their service,
+    # which knows the author.
     if cmd.who == reg.ORGANISERS and not ctx.is_organiser:
-        raise UserError("Refusé : seuls {who} peuvent utiliser {cmd}.", "Refused: only {who} may use {cmd}.",
-                        who=who_may(ctx, cmd), cmd=ctx.prefix + cmd.name(ctx.lang))
+        raise UserError("Refusé : seuls les organisateurs peuvent utiliser {cmd}.", "Refused: only organisers may use {cmd}.",
+                        cmd=ctx.prefix + cmd.name(ctx.lang))
     pieces = split_args(cmd, rest)
     if len(pieces) > len(cmd.args):
         raise usage_error(ctx, cmd, "Trop d'arguments.", "Too many arguments.")
@@ -154,9 +147,8 @@ def _dispatch(ctx: Context, text: str) -> Doc:
         if i >= len(pieces) or not pieces[i]:
             if arg.optional:
                 continue
-            name = arg.en if ctx.lang == "en" else arg.fr
-            raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=f"<{name}>")
+            raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=arg.label(ctx.lang))
         values[arg.kwarg] = convert(ctx, cmd, arg, pieces[i])
-    savepoint = ctx.store.db
-    with savepoint.atomic():
+    # A savepoint inside the caller's transaction: a refusal raised halfway undoes the handler's writes.
+    with ctx.store.db.atomic():
         return cmd.handler(ctx, **values)

@@ -1,13 +1,11 @@
 """!permanence"""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.richtext import Doc, b
 from bot.services import Actor
 from bot.services import permanences as svc
 from commands.context import Context
-from commands.registry import ALL, ORGANISERS_OR_OWNER, Arg, command
+from commands.registry import ORGANISERS_OR_OWNER, Arg, command
 from commands.render import instant, permanence_occurrence_line, tr
 
 N = Arg("n", "n", "number")
@@ -111,6 +109,3 @@ def remove(ctx: Context, n: int) -> Doc:
     perm = svc.remove(ctx.store, actor(ctx), ctx.now, n)
     ctx.changed.add("permanences")
     return Doc().para(ctx.t("Permanence n°{n} arrêtée : ", "Permanence #{n} ended: ", n=perm.id), b(perm.title))
-
-
-__all__ = ["add", "list_", "show", "host", "cancel", "remove", "timedelta"]

@@ -119,9 +119,6 @@ class Registry:
                     group.append(cmd)
         return out
 
-    def all_names(self) -> dict[str, Command]:
-        return {fold(" ".join(words)): cmd for cmd in self.commands for words in (cmd.fr, cmd.en)}
-
 
 REGISTRY = Registry()
 command = REGISTRY.command

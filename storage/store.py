@@ -37,7 +37,8 @@ class Store:
 
     # ---- meetings -------------------------------------------------------------------------
 
-    def _meeting(self, row: dict, with_rsvp: bool = True) -> Meeting:
+    def _meeting(self, row: dict) -> Meeting:
+        """A meeting without its answers (see _with_rsvps)."""
         start: datetime | date | None
         if row["start"] is None:
             start = None
@@ -51,9 +52,6 @@ class Store:
             status=row["status"], proposed_by=row["proposed_by"], room=row["room"],
             cancel_reason=row["cancel_reason"], created_at=parse_instant(row["created_at"]),
         )
-        if with_rsvp:
-            for r in self.db.query("SELECT person, answer FROM rsvps WHERE meeting_id = ? ORDER BY at, person", [row["id"]]):
-                meeting.rsvp[r["answer"]].append(r["person"])
         return meeting
 
     @staticmethod
@@ -74,8 +72,8 @@ class Store:
         return self.meeting(cur.lastrowid)
 
     def meeting(self, meeting_id: int) -> Meeting | None:
-        row = self._one("SELECT * FROM meetings WHERE id = ?", [meeting_id])
-        return self._meeting(row) if row else None
+        rows = self._rows("SELECT * FROM meetings WHERE id = ?", [meeting_id])
+        return self._with_rsvps(rows)[0] if rows else None
 
     def update_meeting(self, meeting_id: int, now: datetime, **changes: Any) -> Meeting:
         if "start" in changes:
@@ -89,7 +87,7 @@ class Store:
         return self._with_rsvps(self._rows(sql, params))
 
     def _with_rsvps(self, rows: list[dict]) -> list[Meeting]:
-        meetings = [self._meeting(r, with_rsvp=False) for r in rows]
+        meetings = [self._meeting(r) for r in rows]
         if meetings:
             by_id = {m.id: m for m in meetings}
             marks = ",".join("?" * len(by_id))
@@ -118,9 +116,6 @@ class Store:
             " ON CONFLICT (meeting_id, person) DO UPDATE SET answer = excluded.answer, at = excluded.at",
             [meeting_id, person, answer, iso(now)],
         )
-
-    def count(self, table: str) -> int:
-        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     # ---- permanences ----------------------------------------------------------------------
 

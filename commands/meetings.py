@@ -6,9 +6,10 @@ from bot.services import Actor
 from bot.services import meetings as svc
 from commands.context import Context
 from commands.registry import ALL, ORGANISERS, ORGANISERS_OR_OWNER, Arg, command
-from commands.render import RSVP, meeting_line, tr, when_text, word
+from commands.render import RSVP, STATUS, meeting_line, tr, when_text, word
 
 N = Arg("n", "n", "number")
+LIST_LIMIT = 50  # a chat message, not a report: the export has everything
 WHEN = Arg("quand", "when", "when", max_len=200)
 TITLE = Arg("titre", "title", "text", max_len=200)
 PLACE = Arg("lieu", "place", "text", optional=True, max_len=200)
@@ -16,11 +17,6 @@ PLACE = Arg("lieu", "place", "text", optional=True, max_len=200)
 
 def actor(ctx: Context) -> Actor:
     return Actor(ctx.sender, ctx.is_organiser)
-
-
-def _full(ctx: Context, m) -> Doc:
-    doc = Doc().para(*meeting_line(m, ctx.lang, ctx.tz))
-    return doc
 
 
 @command(fr="réunion proposer", en="meeting propose", args=(WHEN, TITLE, PLACE), who=ALL,
@@ -46,15 +42,15 @@ def propose(ctx: Context, when, title: str, place: str | None = None) -> Doc:
          help_en="upcoming and still-to-organise meetings; \"all\" adds past and cancelled ones",
          example_fr="!réunion liste", example_en="!meeting list")
 def list_(ctx: Context, which: str | None = None) -> Doc:
-    found = svc.upcoming(ctx.store, ctx.now, include_all=which == "all")
-    if not found:
+    shown, total = svc.upcoming(ctx.store, ctx.now, include_all=which == "all", limit=LIST_LIMIT)
+    if not shown:
         return Doc.text(ctx.t("Aucune réunion à venir. Proposez-en une : {ex}", "No upcoming meeting. Propose one: {ex}",
                               ex=ctx.prefix + tr(ctx.lang, "réunion proposer vendredi 19h ; Atelier", "meeting propose friday 7pm ; Workshop")))
     doc = Doc().heading(ctx.t("Réunions", "Meetings") + (ctx.t(" (toutes)", " (all)") if which else ""))
-    shown = found[:50]
     doc.bullets([meeting_line(m, ctx.lang, ctx.tz) for m in shown])
-    if len(found) > len(shown):
-        doc.para(ctx.t("… et {k} autres.", "… and {k} more.", k=len(found) - len(shown)))
+    if total > len(shown):
+        doc.para(ctx.t("… et {k} autres (l'export les donne toutes).", "… and {k} more (the export has them all).",
+                       k=total - len(shown)))
     return doc
 
 
@@ -67,8 +63,7 @@ def show(ctx: Context, n: int) -> Doc:
     doc.bullets([
         [ctx.t("Quand : ", "When: "), b(when_text(m.start, m.end, ctx.lang, ctx.tz))],
         [ctx.t("Lieu : ", "Place: "), m.place or ctx.t("pas encore de lieu", "no place yet")],
-        [ctx.t("Statut : ", "Status: "), word({"proposed": ("proposée", "proposed"), "confirmed": ("confirmée", "confirmed"),
-                                               "cancelled": ("annulée", "cancelled")}, m.status, ctx.lang)]
+        [ctx.t("Statut : ", "Status: "), word(STATUS, m.status, ctx.lang)]
         + ([" — ", m.cancel_reason] if m.cancel_reason else []),
         [ctx.t("Proposée par ", "Proposed by "), m.proposed_by],
     ] + [[word(RSVP, a, ctx.lang), " : " if ctx.lang != "en" else ": ", ", ".join(m.rsvp[a]) or "—"] for a in ("yes", "maybe", "no")])
@@ -108,7 +103,7 @@ def move(ctx: Context, n: int, when) -> Doc:
     ctx.changed.add("meetings")
     return Doc().para(ctx.t("Réunion n°{n} déplacée : ", "Meeting #{n} moved: ", n=m.id), b(m.title), " — ",
                       b(when_text(m.start, m.end, ctx.lang, ctx.tz)), " (", ctx.t("statut : ", "status: "),
-                      word({"proposed": ("proposée", "proposed"), "confirmed": ("confirmée", "confirmed")}, m.status, ctx.lang), ")")
+                      word(STATUS, m.status, ctx.lang), ")")
 
 
 @command(fr="réunion lieu", en="meeting place", args=(N, Arg("lieu", "place", "text", max_len=200)), who=ORGANISERS_OR_OWNER,

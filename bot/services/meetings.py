@@ -95,15 +95,15 @@ def rsvp(store: Store, actor: Actor, now: datetime, n: int, answer: str) -> Meet
     return get(store, n)
 
 
-def upcoming(store: Store, now: datetime, include_all: bool = False) -> list[Meeting]:
-    """Upcoming (and still to organise) meetings; with include_all, past and cancelled too."""
-    if include_all:
-        return store.meetings()
-    today = now.date().isoformat()
-    return store.meetings(
-        "status != 'cancelled' AND (start IS NULL OR (all_day = 0 AND coalesce(\"end\", start) >= ?) OR (all_day = 1 AND start >= ?))",
-        [now.isoformat(), today],
-    )
+_UPCOMING = ("status != 'cancelled' AND (start IS NULL OR (all_day = 0 AND coalesce(\"end\", start) >= ?)"
+             " OR (all_day = 1 AND start >= ?))")
+
+
+def upcoming(store: Store, now: datetime, include_all: bool = False, limit: int | None = None) -> tuple[list[Meeting], int]:
+    """The first `limit` upcoming (and still to organise) meetings and how many there are in
+    all; with include_all, past and cancelled ones too."""
+    where, params = ("1", []) if include_all else (_UPCOMING, [now.isoformat(), now.date().isoformat()])
+    return store.meetings(where, params, limit=limit), store.count_meetings(where, params)
 
 
 def between(store: Store, start: datetime, end: datetime) -> list[Meeting]:

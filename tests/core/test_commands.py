@@ -261,3 +261,12 @@ def test_a_confirmed_meeting_moved_goes_back_to_proposed(chat):
     (m,) = chat.export()["meetings"]
     assert (m["status"], m["start"]) == ("proposed", "2026-12-05T10:00:00+01:00")
     assert "est passé" in chat.say("!réunion déplacer 1 ; hier 10h")
+
+
+def test_a_long_meeting_list_shows_fifty_and_says_how_many_more(chat):
+    for k in range(55):
+        chat.say(f"!réunion proposer ? ; Rencontre {k}")
+    reply = chat.say("!réunion liste")
+    assert reply.count("Rencontre ") == 50
+    assert "… et 5 autres" in reply
+    assert "Rencontre 54" not in reply and "Rencontre 49" in reply

@@ -8,7 +8,7 @@ from datetime import timedelta
 from .cli import run_when_cli
 from .errors import WhenError
 from .event import Event, read_day, read_event
-from .names import format_day, format_instant, format_span
+from .names import format_day, format_instant
 from .recurrence import Recurrence, describe_recurrence, read_recurrence
 from .grammar import Reader
 from .scan import detect_language, looks_recurring

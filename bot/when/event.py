@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from .errors import WhenError
 from .grammar import (Clock, DateSpec, DayRel, Duration, Offset, Period, Reader, Reading,
                       Span, TimeSpec, WeekdaySpec)
-from .names import day_fr_en, instant_fr_en
+from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, instant_fr_en
 from .scan import looks_recurring, scan, understood_text
 
 
@@ -64,6 +64,15 @@ def add_months(d: date, months: int) -> date | None:
 class _Resolver:
     """Turns the pieces of a reading into dates, with errors in both languages."""
 
+    @classmethod
+    def for_text(cls, text: str, now: datetime, tz: ZoneInfo | str, lang: str | None,
+           kind: str) -> _Resolver:
+        """Read `text` (kind: "event", "day" or "recurrence") against `now` in zone `tz`."""
+        zone_ = zone(tz)
+        now_l = local_now(now, zone_)
+        reader, reading = scan(text, "recurrence" if kind == "recurrence" else "event", lang)
+        return cls(reader, reading, now_l, zone_, kind)
+
     def __init__(self, reader: Reader, reading: Reading, now: datetime, tz: ZoneInfo,
                  kind: str) -> None:
         self.reader = reader
@@ -77,6 +86,25 @@ class _Resolver:
         return WhenError(fr, en, kind=self.kind, lang=self.lang, code=code,
                          understood=understood_text(self.reader, self.reading))
 
+    def past(self, day: date) -> WhenError:
+        fr_day, en_day = day_fr_en(day)
+        return self.error(f"Le {fr_day} est passé.", f"{en_day} is in the past.", "past")
+
+    def end_and_duration(self) -> WhenError:
+        return self.error("Il y a une heure de fin et une durée : gardez l'une des deux.",
+                          "There is an end time and a duration: keep one of them.", "twice")
+
+    def length(self, span: Span) -> timedelta:
+        """A duration's length: days count 24 hours here; months are refused."""
+        if span.months:
+            raise self.error("Une durée en mois n'est pas assez précise.",
+                             "A duration in months is not precise enough.", "duration")
+        length = span.exact + timedelta(days=span.days)
+        if length <= timedelta():
+            raise self.error("Une durée doit être positive.", "A duration must be positive.",
+                             "duration")
+        return length
+
     def one(self, cls: type, fr: str, en: str):
         found = self.reading.of(cls)
         if len(found) > 1:
@@ -87,7 +115,6 @@ class _Resolver:
     def check_weekday(self, d: date, weekday: int | None) -> None:
         if weekday is not None and d.weekday() != weekday:
             fr_day, en_day = day_fr_en(d)
-            from .names import WEEKDAYS_EN, WEEKDAYS_FR
             raise self.error(f"Le {fr_day.split(' ', 1)[1]} est un {WEEKDAYS_FR[d.weekday()]}, "
                              f"pas un {WEEKDAYS_FR[weekday]}.",
                              f"{en_day.split(' ', 1)[1]} is a {WEEKDAYS_EN[d.weekday()]}, "
@@ -98,8 +125,7 @@ class _Resolver:
         return self.error(f"Le {text} n'existe pas.", f"{text} (day/month) does not exist.",
                           "nodate")
 
-    def date_of(self, spec: DateSpec, clock: Clock | None, today: date,
-                explicit_past_ok: bool = False) -> date:
+    def date_of(self, spec: DateSpec, clock: Clock | None, today: date) -> date:
         """The day a DateSpec names: with a year, that day; without, the next time it comes
         (a day still ahead, with its time if any)."""
         def ahead(d: date) -> bool:
@@ -145,7 +171,6 @@ class _Resolver:
         if d == today and spec.next_word:
             # "mercredi prochain" said on a Wednesday: today (TIME.md: "jeudi prochain" =
             # "jeudi") or, as many people mean it, in a week? Not a guess to store.
-            from .names import WEEKDAYS_EN, WEEKDAYS_FR
             fr, en = WEEKDAYS_FR[spec.weekday], WEEKDAYS_EN[spec.weekday]
             raise self.error(f"Nous sommes {fr} : « {fr} prochain » est ambigu (aujourd'hui ou "
                              "dans une semaine ?) : donnez la date.",
@@ -189,6 +214,9 @@ class _Resolver:
         return dates[0] if dates else None
 
 
+PERIOD_HOURS = {"matin": range(4, 12), "apresmidi": range(12, 19), "soir": range(17, 24)}
+
+
 def _check_period(res: _Resolver, clock: Clock | None) -> None:
     period = res.one(Period, "moments de la journée", "parts of the day")
     if period is None:
@@ -196,8 +224,7 @@ def _check_period(res: _Resolver, clock: Clock | None) -> None:
     if clock is None:
         raise res.error("« matin », « soir » : trop vague, donnez une heure (18h, 9h30).",
                         '"morning", "evening": too vague, give a time (6pm, 9:30am).', "vague")
-    ok = {"matin": range(4, 12), "apresmidi": range(12, 19), "soir": range(17, 24)}[period.name]
-    if clock.hour not in ok and not (period.name == "soir" and clock.midnight):
+    if clock.hour not in PERIOD_HOURS[period.name] and not (period.name == "soir" and clock.midnight):
         raise res.error("L'heure ne va pas avec le moment de la journée (« 8h du soir » ? "
                         "écrivez 20h).",
                         'The time does not match the part of the day ("8 in the evening"? '
@@ -207,10 +234,8 @@ def _check_period(res: _Resolver, clock: Clock | None) -> None:
 def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
                lang: str | None = None) -> Event:
     """Read one event: a moment (with an optional end) or a day alone."""
-    zone_ = zone(tz)
-    now_l = local_now(now, zone_)
-    reader, reading = scan(text, "event", lang)
-    res = _Resolver(reader, reading, now_l, zone_, "event")
+    res = _Resolver.for_text(text, now, tz, lang, "event")
+    reading, now_l, zone_ = res.reading, res.now, res.tz
     if looks_recurring(text):
         raise res.error("C'est une récurrence, pas un événement.",
                         "This is a recurrence, not one event.", "recurring")
@@ -220,8 +245,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
     clock = timespec.start if timespec else None
     _check_period(res, clock)
     if timespec is not None and timespec.end is not None and duration is not None:
-        raise res.error("Il y a une heure de fin et une durée : gardez l'une des deux.",
-                        "There is an end time and a duration: keep one of them.", "twice")
+        raise res.end_and_duration()
 
     if offset is not None and offset.span.is_exact:
         others = [p for p in reading.pieces if not isinstance(p.value, (Offset, Duration))]
@@ -244,8 +268,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
             raise res.error("Une durée demande une heure de début.",
                             "A duration needs a start time.", "duration")
         if day < now_l.date():
-            raise res.error(f"Le {day_fr_en(day)[0]} est passé.",
-                            f"{day_fr_en(day)[1]} is in the past.", "past")
+            raise res.past(day)
         return Event(day)
 
     explicit_day = day is not None
@@ -288,13 +311,8 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
 def _end_by_duration(res: _Resolver, start: datetime, duration: Duration | None) -> datetime | None:
     if duration is None:
         return None
-    span: Span = duration.span
-    if span.months:
-        raise res.error("Une durée en mois n'est pas assez précise.",
-                        "A duration in months is not precise enough.", "duration")
-    if span.exact + timedelta(days=span.days) <= timedelta():
-        raise res.error("Une durée doit être positive.", "A duration must be positive.",
-                        "duration")
+    span = duration.span
+    res.length(span)  # refuses months and lengths that are not positive
     # days on the wall clock (same time N days later), hours and minutes as elapsed time,
     # so the end is right across a change of summer time
     zone_ = start.tzinfo
@@ -308,18 +326,14 @@ def _end_by_duration(res: _Resolver, start: datetime, duration: Duration | None)
 def read_day(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
              lang: str | None = None) -> date:
     """A day, no time: "17/12", "jeudi 17 décembre", "jeudi" (the next one, today included)."""
-    zone_ = zone(tz)
-    now_l = local_now(now, zone_)
-    reader, reading = scan(text, "event", lang)
-    res = _Resolver(reader, reading, now_l, zone_, "day")
+    res = _Resolver.for_text(text, now, tz, lang, "day")
     allowed = (DateSpec, WeekdaySpec, DayRel)
-    if any(not isinstance(p.value, allowed) for p in reading.pieces):
+    if any(not isinstance(p.value, allowed) for p in res.reading.pieces):
         raise res.error("Il faut un jour seul, sans heure.", "I need a day alone, with no time.",
                         "day")
     day = res.day(None)
     if day is None:
         raise res.error("Je ne trouve pas de jour.", "I find no day.", "nothing")
-    if day < now_l.date():
-        raise res.error(f"Le {day_fr_en(day)[0]} est passé.",
-                        f"{day_fr_en(day)[1]} is in the past.", "past")
+    if day < res.now.date():
+        raise res.past(day)
     return day

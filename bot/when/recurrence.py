@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule as RRule, rrulestr
 
-from .errors import WhenError
-from .event import _Resolver, _check_period, local_now, localise, zone
+from .event import _Resolver, _check_period, localise
 from .grammar import (Anchor, DateSpec, DayList, DayRel, Duration, Freq, MonthDay,
                       OrdinalWeekdays, TimeSpec, WeekdaySpec)
-from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, format_clock, format_day, format_span
-from .scan import scan
+from .names import WEEKDAYS_EN, WEEKDAYS_FR, format_clock, format_day, format_span
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -144,11 +142,9 @@ def _minutes(duration: timedelta | None) -> int | None:
 
 def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
                     lang: str | None = None) -> Recurrence:
-    zone_ = zone(tz)
-    now_l = local_now(now, zone_)
+    res = _Resolver.for_text(text, now, tz, lang, "recurrence")
+    reading, now_l, zone_ = res.reading, res.now, res.tz
     today = now_l.date()
-    reader, reading = scan(text, "recurrence", lang)
-    res = _Resolver(reader, reading, now_l, zone_, "recurrence")
     err = res.error
 
     freqs = reading.of(Freq)
@@ -232,8 +228,7 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
     length: timedelta | None = None
     if timespec.end is not None:
         if duration is not None:
-            raise err("Il y a une heure de fin et une durée : gardez l'une des deux.",
-                      "There is an end time and a duration: keep one of them.", "twice")
+            raise res.end_and_duration()
         end = timespec.end
         length = timedelta(hours=end.hour - clock.hour, minutes=end.minute - clock.minute)
         if end.midnight:
@@ -241,12 +236,7 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
         if length <= timedelta():
             raise err("La fin est avant le début.", "The end is before the start.", "order")
     elif duration is not None:
-        if duration.span.months:
-            raise err("Une durée en mois n'est pas assez précise.",
-                      "A duration in months is not precise enough.", "duration")
-        length = duration.span.exact + timedelta(days=duration.span.days)
-        if length <= timedelta():
-            raise err("Une durée doit être positive.", "A duration must be positive.", "duration")
+        length = res.length(duration.span)
 
     # from when, until when
     start_day = _anchor_day(res, starts[0].what, today) if starts else None
@@ -262,8 +252,7 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
     if untils:
         until_day = _anchor_day(res, untils[0].what, start_day or today)
         if until_day < today:
-            raise err(f"Le {day_fr_en(until_day)[0]} est passé.",
-                      f"{day_fr_en(until_day)[1]} is in the past.", "past")
+            raise res.past(until_day)
         if start_day is not None and until_day < start_day:
             raise err("La fin est avant le début.", "The end is before the start.", "order")
 

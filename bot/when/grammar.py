@@ -274,9 +274,9 @@ class Reader:
         if n is None and w in NUMBER_WORDS and NUMBER_WORDS[w] <= 23 \
                 and self.w(j) in ("heure", "heures"):
             n = NUMBER_WORDS[w]  # "dix-huit heures", "huit heures du soir"
-        elif n is None and w in ("dix", "vingt") and self.qty(i) and self.qty(i)[0] <= 23 \
-                and self.w(self.qty(i)[1]) in ("heure", "heures"):
-            n, j = self.qty(i)
+        elif n is None and w in ("dix", "vingt") and (q := self.qty(i)) and q[0] <= 23 \
+                and self.w(q[1]) in ("heure", "heures"):
+            n, j = q
         elif n is None or self.digits(i) > 2:
             return None
         w = self.w(j)

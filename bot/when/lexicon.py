@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from .names import MONTHS_EN, MONTHS_FR, WEEKDAYS_EN, WEEKDAYS_FR
 from .tokens import normalise
 
 # ---- month and weekday names: dateparser's data, filtered -------------------------------
@@ -175,7 +176,6 @@ def _build(locales: dict[str, Any]) -> CalendarNames:
 def _check(weekdays: dict[str, int], months: dict[str, int]) -> None:
     """The full names must be there, with their meaning: a change in dateparser's data that
     would drop or move one fails here, at start, instead of refusing or misreading later."""
-    from .names import MONTHS_EN, MONTHS_FR, WEEKDAYS_EN, WEEKDAYS_FR
     for table, lists, first in ((weekdays, (WEEKDAYS_FR, WEEKDAYS_EN), 0),
                                 (months, (MONTHS_FR, MONTHS_EN), 1)):
         for names in lists:

@@ -333,7 +333,7 @@ def _suffix_en(n: int) -> str:
 def describe_recurrence(rec: Recurrence, lang: str) -> str:
     """"un jeudi sur deux à 18:00 (durée 2 h), à partir du jeudi 3 décembre 2026"."""
     lang = "en" if lang == "en" else "fr"
-    p = _parts(rec.rrule)
+    p = rec._parts
     freq, interval = p["FREQ"], int(p.get("INTERVAL", "1"))
     byday = [d for d in p.get("BYDAY", "").split(",") if d]
     at = format_clock(rec.dtstart)

@@ -10,6 +10,12 @@ def _one(posts, kind: str, first_line_has: str):
     return found[0]
 
 
+def _says(text: str, *expected: str) -> None:
+    """Every expected passage is in the post; a failure names all the missing ones."""
+    missing = [e for e in expected if e not in text]
+    assert not missing, (missing, text)
+
+
 async def _scene(harness):
     config = make_config(place=None)  # sessions with no usual place
     config.chambre.room_languages = {ANNOUNCE: "en"}
@@ -36,18 +42,17 @@ async def test_the_digest_tells_last_week_by_section_and_the_next_two_weeks(harn
     digest = _one(h.chat.posts, "digest", "lundi 11 janvier 2027, 09:00")
     assert digest.target == DIGEST
     text = digest.text
-    for expected in ("Réunions\n", "• réunion proposée : n°1 Atelier recettes (@camille:example.org)",
-                     "• réunion confirmée : n°1 Atelier recettes", "• réunion annulée : n°4 Soirée annulée — salle prise",
-                     "Permanences\n", "• permanence ajoutée : n°1 Permanence café",
-                     "• permanence tenue : n°1 Permanence café — mercredi 13 janvier 2027, 17:00",
-                     "Briques\n", "• Cantine commune : idée → recette  ▰▰▰▱▱ (@camille:example.org) — la recette est écrite",
-                     "Prochaine séance : jeudi 21 janvier 2027, 18:00 — lieu à préciser",
-                     "Ordre du jour vide pour l'instant",
-                     "Réunions des deux semaines à venir\naucune",  # the 25th at 19:00 is just beyond
-                     "• permanence n°1 Permanence café — mercredi 13 janvier 2027, 17:00–19:00 — Café des communs — tenue par @camille:example.org",
-                     "Propositions à confirmer\n• n°2 Proposition en attente",
-                     "Réunions à organiser\n• n°3 À organiser un jour"):
-        assert expected in text, expected
+    _says(text, "Réunions\n", "• réunion proposée : n°1 Atelier recettes (@camille:example.org)",
+                "• réunion confirmée : n°1 Atelier recettes", "• réunion annulée : n°4 Soirée annulée — salle prise",
+                "Permanences\n", "• permanence ajoutée : n°1 Permanence café",
+                "• permanence tenue : n°1 Permanence café — mercredi 13 janvier 2027, 17:00",
+                "Briques\n", "• Cantine commune : idée → recette  ▰▰▰▱▱ (@camille:example.org) — la recette est écrite",
+                "Prochaine séance : jeudi 21 janvier 2027, 18:00 — lieu à préciser",
+                "Ordre du jour vide pour l'instant",
+                "Réunions des deux semaines à venir\naucune",  # the 25th at 19:00 is just beyond
+                "• permanence n°1 Permanence café — mercredi 13 janvier 2027, 17:00–19:00 — Café des communs — tenue par @camille:example.org",
+                "Propositions à confirmer\n• n°2 Proposition en attente",
+                "Réunions à organiser\n• n°3 À organiser un jour")
     assert "Soirée annulée" not in text.split("Réunions des deux semaines")[1]  # cancelled: not coming
 
 
@@ -56,15 +61,13 @@ async def test_the_agenda_in_an_english_room(harness):
     await h.run_until(paris(2027, 1, 19, 20, 0))
     agenda = _one(h.chat.posts, "other", "Next session: Thursday 21 January 2027, 18:00")
     assert agenda.target == ANNOUNCE
-    text = agenda.text
-    for expected in ("— place to be decided", "Topics\nempty so far: !topic add <text>",
-                     "Meetings in the next two weeks\n• #1 Atelier recettes — Monday 25 January 2027, 19:00 (confirmed)",
-                     "Permanences in the next two weeks\n• permanence #1 Permanence café — Wednesday 20 January 2027, 17:00–19:00"
-                     " — Café des communs — no host yet",
-                     "Proposals awaiting confirmation\n• #2 Proposition en attente", "proposed 11 days ago by @camille:example.org",
-                     "Meetings to organise\n• #3 À organiser un jour",
-                     "Bricks that moved since the last session\n• Cantine commune: idea → recipe  ▰▰▰▱▱"):
-        assert expected in text, expected
+    _says(agenda.text, "— place to be decided", "Topics\nempty so far: !topic add <text>",
+                       "Meetings in the next two weeks\n• #1 Atelier recettes — Monday 25 January 2027, 19:00 (confirmed)",
+                       "Permanences in the next two weeks\n• permanence #1 Permanence café — Wednesday 20 January 2027, 17:00–19:00"
+                       " — Café des communs — no host yet",
+                       "Proposals awaiting confirmation\n• #2 Proposition en attente", "proposed 11 days ago by @camille:example.org",
+                       "Meetings to organise\n• #3 À organiser un jour",
+                       "Bricks that moved since the last session\n• Cantine commune: idea → recipe  ▰▰▰▱▱")
 
 
 async def test_reminders_say_what_is_missing(harness):
@@ -102,3 +105,21 @@ async def test_nothing_missing_says_so(harness):
     await h.run_until(paris(2027, 1, 12, 0, 0))
     reminder = _one([p for p in h.chat.posts if p.target == CAMILLE], "reminder", "Tout est prêt")
     assert "Ce qui manque\nRien : tout est prêt." in reminder.text
+
+
+async def test_a_long_list_shows_its_first_entries_and_how_many_more(harness):
+    h = harness(paris(2027, 1, 8, 10, 0))
+    await h.start()
+    for n in range(1, 18):
+        await h.say(f"!odj ajouter Point {n:02}")
+    await h.run_until(paris(2027, 1, 19, 20, 0))
+    shown = [f"Point {n:02}" for n in range(1, 16)]
+
+    digest = _one(h.chat.posts, "digest", "lundi 11 janvier 2027, 09:00").text
+    _says(digest, *(f"• point à l'ordre du jour : {s} (" for s in shown), "… et 2 de plus",
+          "17 point(s) à l'ordre du jour.")
+    assert "Point 16" not in digest and "Point 17" not in digest
+
+    agenda = _one(h.chat.posts, "agenda", "jeudi 21 janvier 2027, 18:00").text
+    _says(agenda, *(f". {s} — @camille:example.org" for s in shown), "… et 2 de plus : !odj liste")
+    assert "Point 16" not in agenda and "Point 17" not in agenda

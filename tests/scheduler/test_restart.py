@@ -144,4 +144,6 @@ async def test_a_post_that_cannot_be_built_is_logged_and_does_not_hold_up_the_ot
     await h.run_until(paris(2027, 1, 19, 20, 0))
     assert [p.kind for p in h.chat.posts] == ["agenda"]
     assert dict(h.rows("SELECT kind, outcome FROM posts")) == {"digest": "skipped", "agenda": "posted"}
-    assert any("broken builder" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+    failed = [r for r in caplog.records if r.getMessage().startswith("scheduler: post digest/")]
+    assert len(failed) == 1 and failed[0].getMessage().endswith("failed; skipped")
+    assert failed[0].exc_info and str(failed[0].exc_info[1]) == "broken builder"  # with its traceback

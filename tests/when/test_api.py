@@ -150,5 +150,10 @@ def test_describe_recurrence() -> None:
     assert describe_recurrence(rec, "fr").startswith("tous les jours à 08:00 (durée 1 h 30)")
 
 
-def test_warm_up_runs() -> None:
+def test_warm_up_changes_no_reading() -> None:
+    before = [read_event("jeudi 18h", NOW).to_json(), read_recurrence("every tuesday 5pm", NOW).rrule]
     warm_up()
+    warm_up()  # a second call (a restart of the app in the same process) is harmless
+    after = [read_event("jeudi 18h", NOW).to_json(), read_recurrence("every tuesday 5pm", NOW).rrule]
+    assert after == before == [{"start": "2027-03-25T18:00:00+01:00", "end": None},
+                               "FREQ=WEEKLY;BYDAY=TU"]

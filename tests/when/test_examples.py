@@ -41,9 +41,10 @@ def test_example(example: dict, capsys) -> None:
 
 
 def test_the_copy_matches_the_shared_file() -> None:
-    if SHARED.exists():
-        assert (HERE / "time_examples.jsonl").read_text(encoding="utf-8") == \
-            SHARED.read_text(encoding="utf-8")
+    if not SHARED.exists():
+        pytest.skip(f"no shared spec at {SHARED}")
+    assert (HERE / "time_examples.jsonl").read_text(encoding="utf-8") == \
+        SHARED.read_text(encoding="utf-8")
 
 
 def test_words_in_several_arguments_are_joined(capsys) -> None:

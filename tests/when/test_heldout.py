@@ -5,12 +5,11 @@ is not wrong either."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from bot.when import WhenError, read_event, read_recurrence
 from bot.when.scan import looks_recurring
-
-from datetime import datetime
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent / "heldout.jsonl").read_text(encoding="utf-8").splitlines()

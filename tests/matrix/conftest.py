@@ -15,7 +15,7 @@ from bot.backends.matrix import MatrixBackend
 from bot.config import MatrixConfig
 from bot.clock import Clock
 from tests.matrix.synapse import Account, Synapse
-from tests.support import MemoryState  # noqa: F401  (re-exported for the tests here)
+from tests.support import MemoryState, wait_until  # noqa: F401  (MemoryState re-exported for the tests here)
 
 
 @pytest.fixture(scope="session")
@@ -112,15 +112,17 @@ class Person:
                            timeout: float = 20.0, settle: float = 0.0) -> dict[str, list[dict]]:
         """Wait until every command in `commands` has a reply; then `settle` seconds more,
         so that a duplicate would have time to show."""
-        deadline = time.monotonic() + timeout
-        while True:
-            got = await self.replies(room_id, bot_id)
-            if all(c in got for c in commands):
-                break
-            if time.monotonic() > deadline:
-                missing = [c for c in commands if c not in got]
-                raise AssertionError(f"{len(missing)} of {len(commands)} commands unanswered: {missing[:5]}")
-            await asyncio.sleep(0.1)
+        got: dict[str, list[dict]] = {}
+
+        async def all_answered() -> bool:
+            got.update(await self.replies(room_id, bot_id))
+            return all(c in got for c in commands)
+
+        def unanswered() -> str:
+            missing = [c for c in commands if c not in got]
+            return f"{len(missing)} of {len(commands)} commands unanswered: {missing[:5]}"
+
+        await wait_until(all_answered, timeout, unanswered, interval=0.1)
         if settle:
             await asyncio.sleep(settle)
             got = await self.replies(room_id, bot_id)
@@ -203,12 +205,9 @@ async def start_bot(running_synapse: Synapse) -> AsyncIterator[Callable[..., Any
         bot = RunningBot(backend, recorder, task)
         running.append(bot)
         if wait_ready:
-            deadline = time.monotonic() + 20
-            while backend.sync_count == 0:
-                if task.done():
-                    task.result()
-                assert time.monotonic() < deadline, "bot never synced"
-                await asyncio.sleep(0.02)
+            await wait_until(lambda: backend.sync_count or task.done(), 20, "bot never synced")
+            if task.done():
+                task.result()
         return bot
 
     yield start

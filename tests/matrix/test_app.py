@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -17,6 +16,7 @@ import pytest
 from bot.app import App
 from bot.config import ChambreConfig, Config, MatrixConfig
 from tests.matrix.synapse import Account, Synapse
+from tests.support import wait_until
 
 CHAMBRE_BOT = str(Path(sys.executable).parent / "chambre-bot")
 
@@ -42,10 +42,7 @@ async def start_app(running_synapse: Synapse, tmp_path: Path) -> AsyncIterator[C
         apps.append(app)
         await app.start()
         backend = app.backends["matrix"]
-        deadline = time.monotonic() + 30
-        while backend.sync_count == 0:
-            assert time.monotonic() < deadline, "the bot never synced"
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: backend.sync_count, 30, "the bot never synced")
         return app
 
     yield start
@@ -183,13 +180,11 @@ async def test_a_bot_killed_mid_burst_applies_and_answers_every_command_once(peo
 
         burst = asyncio.gather(*(type_burst(i) for i in range(3)))
         # Kill it once it has answered some of the burst, with more still coming.
-        deadline = time.monotonic() + 60
-        while True:
+        async def some_answered() -> bool:
             got = await users[0].replies(room, bot_account.user_id)
-            if sum(1 for c in typed if c in got) >= 8:
-                break
-            assert time.monotonic() < deadline, "the bot answered nothing of the burst"
-            await asyncio.sleep(0.05)
+            return sum(1 for c in typed if c in got) >= 8
+
+        await wait_until(some_answered, 60, "the bot answered nothing of the burst", interval=0.05)
         stop(proc, signal.SIGKILL)
         await burst
         assert len(typed) == 50

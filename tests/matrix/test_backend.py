@@ -12,6 +12,7 @@ from bot.backends.matrix import MatrixBackend
 from bot.clock import ManualClock
 from bot.richtext import Doc
 from tests.matrix.conftest import BotConfig, MemoryState, unique
+from tests.support import wait_until
 
 
 async def test_delivers_a_command_with_who_where_and_when(people, bot_account, start_bot, running_synapse):
@@ -178,7 +179,7 @@ async def test_room_aliases_are_joined_and_resolved_for_sending(people, bot_acco
     bot = await start_bot(bot_account, rooms=[alias])
     cmd = await alice.say(room, "!agenda")
     await bot.recorder.wait_for(lambda m: len(m) == 1)
-    assert bot.recorder.messages[0].room == room
+    assert (bot.recorder.messages[0].event_id, bot.recorder.messages[0].room) == (cmd, room)
     await bot.backend.send(Outgoing(send_key="alias-1", room=alias, body=Doc.text("annonce")))
     got = [e["content"]["body"] for e in await alice.events(room) if e["sender"] == bot_account.user_id]
     assert got == ["annonce"]
@@ -198,15 +199,11 @@ async def test_invites_are_accepted_only_where_the_config_allows(people, bot_acc
         return getattr(r, "content", {}).get("membership")
 
     async def settled():
-        for _ in range(100):
-            states = [await membership(friend, from_friend), await membership(stranger, from_stranger),
-                      await membership(configured_owner, configured)]
-            if "invite" not in states:
-                return states
-            await asyncio.sleep(0.1)
-        return states
+        states = [await membership(friend, from_friend), await membership(stranger, from_stranger),
+                  await membership(configured_owner, configured)]
+        return states if "invite" not in states else None
 
-    assert await settled() == ["join", "leave", "join"]
+    assert await wait_until(settled, 10, "an invite was left unanswered", interval=0.1) == ["join", "leave", "join"]
     cmd = await friend.say(from_friend, "!aide")
     await bot.recorder.wait_for(lambda m: cmd in [x.event_id for x in m])
     await bot.stop()
@@ -215,11 +212,11 @@ async def test_invites_are_accepted_only_where_the_config_allows(people, bot_acc
     other = await people("other")
     by_server = await start_bot(bot_account, invites_from=["localhost"])
     room = await other.create_room(invite=[bot_account.user_id])
-    for _ in range(100):
-        if await membership(other, room) == "join":
-            break
-        await asyncio.sleep(0.1)
-    assert await membership(other, room) == "join"
+    async def answered():
+        state = await membership(other, room)
+        return state if state != "invite" else None
+
+    assert await wait_until(answered, 10, "the invite was never answered", interval=0.1) == "join"
     await by_server.stop()
 
 
@@ -325,10 +322,7 @@ async def test_a_failing_delivery_is_retried_before_the_cursor_moves(people, bot
     bot = await start_bot(bot_account, rooms=[room], deliver=flaky)
     bot.backend.backoff_first = 0.05
     cmd = await alice.say(room, "!agenda")
-    for _ in range(100):
-        if len(calls) >= 2:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: len(calls) >= 2, 5, "the failed delivery was not retried")
     assert calls[:2] == [cmd, cmd]
 
 

@@ -11,7 +11,6 @@ import asyncio
 import json
 import re
 import signal
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
@@ -25,6 +24,7 @@ from bot.config import ChambreConfig, Config, MatrixConfig, RhythmConfig
 from tests.matrix.synapse import Account, Synapse
 from tests.matrix.test_app import body, run_bot, stop, write_config
 from tests.rocketchat.conftest import BOT, BOT_PASSWORD, fake, make_config  # noqa: F401  (fake: a fixture)
+from tests.support import wait_until
 
 PARIS = ZoneInfo("Europe/Paris")
 CHANNEL = "chambre"  # alice, bob and carol are in it (tests/rocketchat/conftest.py populate)
@@ -74,10 +74,7 @@ async def start_both(running_synapse: Synapse, fake: Any, tmp_path: Path) -> Asy
         await app.start()
         assert sorted(app.backends) == ["matrix", "rocketchat"]
         matrix = app.backends["matrix"]
-        deadline = time.monotonic() + 30
-        while matrix.sync_count == 0:
-            assert time.monotonic() < deadline, "the bot never synced with Matrix"
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: matrix.sync_count, 30, "the bot never synced with Matrix")
         await rocketchat_caught_up(fake)
         return app
 
@@ -194,10 +191,8 @@ async def test_chambre_bot_run_exits_non_zero_when_one_chat_refuses_the_bot(peop
                  f"channels = {json.dumps([CHANNEL])}\n")
     proc = run_bot(config, bot_account.password)
     try:
-        deadline = time.monotonic() + 30
-        while proc.poll() is None:
-            assert time.monotonic() < deadline, "the bot kept running with Rocket.Chat refusing it"
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: proc.poll() is not None, 30, "the bot kept running with Rocket.Chat refusing it",
+                         interval=0.05)
     finally:
         stop(proc, signal.SIGTERM)
     log = (tmp_path / "bot.log").read_text(errors="replace")

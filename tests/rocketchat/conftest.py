@@ -3,8 +3,6 @@ harness that runs the backend with a recording `deliver`."""
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
 import pytest
@@ -14,7 +12,7 @@ from bot.backends.rocketchat import RocketChatBackend
 from bot.config import RocketChatConfig
 from tests.rocketchat.fake_server import FakeRocketChat
 from tests.rocketchat.fake_server_alt import AltFake
-from tests.support import MemoryState  # noqa: F401  (re-exported for the tests here)
+from tests.support import MemoryState, wait_until  # noqa: F401  (MemoryState re-exported for the tests here)
 
 BOT, BOT_PASSWORD = "chambot", "s3cret-bot"
 CHANNELS = ["chambre", "bureau"]
@@ -90,14 +88,7 @@ class Harness:
         return [m.text for m in self.delivered]
 
     async def wait(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; delivered so far: {self.texts()}")
-            await asyncio.sleep(0.01)
+        return await wait_until(predicate, timeout, lambda: f"timed out; delivered so far: {self.texts()}")
 
     async def wait_texts(self, *texts: str, timeout: float = 5.0) -> None:
         await self.wait(lambda: all(t in self.texts() for t in texts), timeout)

@@ -31,6 +31,8 @@ from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
+from tests.support import wait_until
+
 METEOR_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
 EMOJI = {"thumbsup", "thumbsdown", "smile", "white_check_mark", "wave", "tada", "heart", "eyes", "x", "calendar"}
 BYPASS_ROLES = {"admin", "bot", "app"}
@@ -469,14 +471,7 @@ class FakeRocketChat:
         return sum(1 for s in self.sessions if s.uid == uid and any(k == "__my_messages__" for _, k in s.subs.values()))
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError("the fake server never saw the expected state")
-            await asyncio.sleep(0.01)
+        return await wait_until(predicate, timeout, "the fake server never saw the expected state")
 
     # ---- faults --------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ if/elif dispatcher over plain dicts.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -18,6 +17,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
+
+from tests.support import wait_until
 
 NOT_LOGGED_IN = "You must be logged in to do this."
 
@@ -207,12 +208,7 @@ class AltFake:
         return self.wire(m, "iso") if m else None
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        end = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > end:
-                raise AssertionError("alt fake: condition never met")
-            await asyncio.sleep(0.01)
-        return predicate()
+        return await wait_until(predicate, timeout, "alt fake: condition never met")
 
     # -- wire ----------------------------------------------------------------------------
     @staticmethod

@@ -236,12 +236,14 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
             missing.append([_t(lang, "pas de lieu", "no place")])
     if late:
         _late_note(doc, lang)
-    for m in meeting_svc.waiting(store, now, older_than=WAITING_TOO_LONG):
+    # Only the proposals that can show are read and rendered; the others are counted.
+    total = len(missing) + meeting_svc.waiting_count(store, now, older_than=WAITING_TOO_LONG)
+    for m in meeting_svc.waiting(store, now, older_than=WAITING_TOO_LONG, limit=LIST_LIMIT - len(missing)):
         missing.append([_t(lang, "à confirmer, ", "to confirm, "), *_waiting_line(m, now, lang, tz), _colon(lang),
                         code(_t(lang, "{p}réunion confirmer {n}", "{p}meeting confirm {n}", p=p, n=m.id))])
     doc.heading(_t(lang, "Ce qui manque", "What is missing"))
     if missing:
-        _listed(doc, missing, lambda row: row, lang)
+        _listed(doc, missing, lambda row: row, lang, total=total)
     else:
         doc.para(_t(lang, "Rien : tout est prêt.", "Nothing: all is ready."))
     return doc

@@ -123,3 +123,16 @@ async def test_a_long_list_shows_its_first_entries_and_how_many_more(harness):
     agenda = _one(h.chat.posts, "agenda", "jeudi 21 janvier 2027, 18:00").text
     _says(agenda, *(f". {s} — @camille:example.org" for s in shown), "… et 2 de plus : !odj liste")
     assert "Point 16" not in agenda and "Point 17" not in agenda
+
+
+async def test_a_reminder_names_the_first_waiting_proposals_and_counts_the_rest(harness):
+    h = harness(paris(2027, 1, 1, 10, 0))
+    await h.start()
+    for day in range(1, 18):
+        await h.say(f"!réunion proposer le {day} février 2027 à 19h ; Proposition {day:02} ; MESHS")
+    await h.say("!réunion proposer le 12 janvier 2027 à 19h ; Tout est prêt ; MESHS")
+    await h.say("!réunion confirmer 18")
+    await h.run_until(paris(2027, 1, 12, 0, 0))
+    reminder = _one([p for p in h.chat.posts if p.target == CAMILLE], "reminder", "Tout est prêt").text
+    _says(reminder, *(f"• à confirmer, n°{n} Proposition {n:02}" for n in range(1, 16)), "… et 2 de plus")
+    assert "Proposition 16" not in reminder and "Proposition 17" not in reminder

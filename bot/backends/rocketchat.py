@@ -13,7 +13,9 @@ How a message reaches the core exactly once (ROCKETCHAT.md §2.6 and §3):
   the bot logs in, subscribes, and only then catches up per room with
   `chat.syncMessages?lastUpdate=<high-water - overlap>`, through the same classifier.
 - The per-room high-water mark (max `_updatedAt` handled) moves only after
-  `await deliver(msg)` returned, and lives in BackendState with the auth token.
+  `await deliver(msg)` returned, and lives in BackendState with the auth token, written
+  once per batch (a live event, a room's catch-up): a crash inside a catch-up delivers
+  again what the core then finds already handled.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from bot.backends.rocketchat_rest import (
     parse_date,
 )
 from bot.clock import Clock
+from bot.config import RocketChatConfig
 
 __all__ = ["RocketChatBackend", "RocketChatAuthError", "RocketChatError"]
 
@@ -51,17 +54,12 @@ ROLE_CHANGES = {"subscription-role-added", "subscription-role-removed"}
 SEEN_MAX = 20_000
 
 
-def _cfg(config: Any, name: str, default: Any = None) -> Any:
-    value = getattr(config, name, default)
-    return default if value is None else value
-
-
 class RocketChatBackend(Backend):
     name = "rocketchat"
 
     def __init__(
         self,
-        config: Any,
+        config: RocketChatConfig,
         state: BackendState,
         clock: Clock | None = None,
         *,
@@ -81,13 +79,13 @@ class RocketChatBackend(Backend):
         self.state = state
         self.clock = clock or Clock()
         self.url: str = config.url
-        self.username: str | None = _cfg(config, "username")
-        self.password: str | None = _cfg(config, "password")
-        self.pat_user_id: str | None = _cfg(config, "user_id")
-        self.pat_token: str | None = _cfg(config, "token")  # the config loader reads CHAMBRE_ROCKETCHAT_TOKEN
-        self.channels: set[str] = {c.lstrip("#") for c in _cfg(config, "channels", [])}
-        self.organiser_roles: set[str] = set(_cfg(config, "organiser_roles", ["owner", "moderator"]))
-        self.max_command_age: timedelta = _cfg(config, "max_command_age", timedelta(hours=1))
+        self.username = config.username
+        self.password = config.password
+        self.pat_user_id = config.user_id
+        self.pat_token = config.token  # the config loader reads CHAMBRE_ROCKETCHAT_TOKEN
+        self.channels: set[str] = {c.lstrip("#") for c in config.channels}
+        self.organiser_roles: set[str] = set(config.organiser_roles)
+        self.max_command_age: timedelta = config.max_command_age
         self.ping_interval = ping_interval
         self.pong_timeout = pong_timeout
         self.connect_timeout = connect_timeout
@@ -110,8 +108,9 @@ class RocketChatBackend(Backend):
         self._seen: OrderedDict[str, datetime | None] = OrderedDict()
         self._high_water: dict[str, datetime] = {}
         self._recent: dict[str, dict[str, datetime]] = {}  # rid -> ids handled within the overlap
+        self._unsaved: set[str] = set()  # rooms whose mark moved since it was last stored
         self._epoch: datetime | None = None  # when the bot first listened: the floor of rooms never handled
-        self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name, fname)
+        self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name)
         self._room_ids: dict[str, str] = {}  # channel name -> rid
         self._roles: dict[str, tuple[float, dict[str, set[str]]]] = {}
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
@@ -244,8 +243,7 @@ class RocketChatBackend(Backend):
                     pass
         finally:
             self._running = False
-            await self._close_conn()
-            await self.rest.close()
+            await self.rest.close()  # _session() already closed its socket
 
     async def _session(self, deliver: Deliver) -> None:
         conn = DdpConnection(
@@ -301,10 +299,6 @@ class RocketChatBackend(Backend):
             return
         raise RocketChatAuthError("Rocket.Chat refused the bot's token on the realtime socket")
 
-    async def _close_conn(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-
     async def stop(self) -> None:
         self._stopping.set()
         conn = self._conn
@@ -321,7 +315,7 @@ class RocketChatBackend(Backend):
         for sub in body.get("update") or []:
             rid = sub.get("rid")
             if rid:
-                rooms[rid] = {"t": sub.get("t"), "name": sub.get("name"), "fname": sub.get("fname")}
+                rooms[rid] = {"t": sub.get("t"), "name": sub.get("name")}
         self._rooms = rooms
         self._room_ids = {r["name"]: rid for rid, r in rooms.items() if r.get("name") and r.get("t") != "d"}
         missing = self.channels - set(self._room_ids)
@@ -359,8 +353,11 @@ class RocketChatBackend(Backend):
             )
             if updated:
                 log.info("rocketchat: catching up %d updates in %s", len(updated), room.get("name") or rid)
-            for msg in updated:
-                await self._process(msg, room.get("t"), deliver, floor=floor)
+            try:
+                for msg in updated:
+                    await self._process(msg, room.get("t"), deliver, floor=floor)
+            finally:
+                await self._save_marks()  # once per room, not once per message
 
     async def _floor(self, rid: str) -> datetime:
         """The instant up to which this room was handled: its high-water mark, or the epoch."""
@@ -378,7 +375,8 @@ class RocketChatBackend(Backend):
         return mark
 
     async def _advance(self, rid: str, mid: str, updated_at: datetime | None) -> None:
-        """Record that `mid` was handled. Called only after deliver() returned."""
+        """Record that `mid` was handled. Called only after deliver() returned; the mark
+        reaches BackendState at the end of the batch (_save_marks)."""
         if updated_at is None:
             return
         await self._floor(rid)
@@ -389,8 +387,14 @@ class RocketChatBackend(Backend):
         for old in [m for m, at in recent.items() if at < high - self.overlap]:
             del recent[old]
         self._high_water[rid] = high
-        value = {"at": iso(high), "recent": {m: iso(at) for m, at in recent.items()}}
-        await self.state.set(f"hw:{rid}", json.dumps(value))
+        self._unsaved.add(rid)
+
+    async def _save_marks(self) -> None:
+        while self._unsaved:
+            rid = self._unsaved.pop()
+            recent = self._recent.get(rid, {})
+            value = {"at": iso(self._high_water[rid]), "recent": {m: iso(at) for m, at in recent.items()}}
+            await self.state.set(f"hw:{rid}", json.dumps(value))
 
     # ---- live events --------------------------------------------------------------------
 
@@ -410,12 +414,13 @@ class RocketChatBackend(Backend):
         room_type, room_name = allowed.get("roomType"), allowed.get("roomName")
         rid = msg.get("rid")
         if rid and rid not in self._rooms:
-            self._rooms[rid] = {"t": room_type, "name": room_name, "fname": None}
+            self._rooms[rid] = {"t": room_type, "name": room_name}
             if room_name and room_type != "d":
                 self._room_ids[room_name] = rid
         if not self._listens_in(room_type, room_name):
             return
         await self._process(msg, room_type, deliver)
+        await self._save_marks()
 
     def _remember(self, mid: str, edited_at: datetime | None) -> None:
         self._seen[mid] = edited_at

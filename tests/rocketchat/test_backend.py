@@ -10,7 +10,7 @@ import pytest
 from bot.backends.base import Outgoing, RetryLater
 from bot.backends.rocketchat import RocketChatAuthError
 from bot.richtext import Doc
-from tests.rocketchat.conftest import BOT, Harness, make_config
+from tests.rocketchat.conftest import BOT, Harness, MemoryState, make_config
 
 
 def counts(h: Harness) -> Counter:
@@ -285,3 +285,39 @@ async def test_a_reaction_is_added_never_toggled_off(any_fake):
         assert any_fake.message(msg["_id"])["reactions"] == {":white_check_mark:": {"usernames": [BOT]}}
     finally:
         await h.stop()
+
+
+async def test_a_catch_up_stores_each_rooms_mark_once_and_a_restart_resumes_from_it(any_fake):
+    class CountingState(MemoryState):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writes: Counter = Counter()
+
+        async def set(self, key: str, value: str) -> None:
+            self.writes[key] += 1
+            await super().set(key, value)
+
+    state = CountingState()
+    chambre = any_fake.rooms_by_name["chambre"]
+    h = await Harness(any_fake, state=state).start()
+    await any_fake.post_as("alice", chambre, "!agenda")
+    await h.wait_texts("!agenda")
+    await h.stop()
+
+    missed = [await any_fake.post_as("bob", chambre, f"!odj ajouter point {n}") for n in range(20)]
+    state.writes.clear()
+    h2 = await Harness(any_fake, state=state).start()
+    try:
+        assert counts(h2) == Counter({m["_id"]: 1 for m in missed})  # caught up before going live
+        assert state.writes[f"hw:{chambre}"] == 1
+    finally:
+        await h2.stop()
+
+    h3 = await Harness(any_fake, state=state).start()  # the stored mark covers all twenty
+    try:
+        await any_fake.post_as("carol", chambre, "!aide")
+        await h3.wait_texts("!aide")
+        await h3.settle()
+        assert h3.texts() == ["!aide"]
+    finally:
+        await h3.stop()

@@ -190,25 +190,16 @@ async def echo_bot(cfg_path: str) -> None:
     import logging
     import signal
     import tomllib
-    from datetime import timedelta
 
     from bot.backends.base import Outgoing
     from bot.backends.matrix import MatrixBackend
+    from bot.config import MatrixConfig
     from bot.richtext import Doc
+    from tests.support import MemoryState
 
     logging.basicConfig(level=logging.WARNING)
     data = tomllib.loads(Path(cfg_path).read_text())["matrix"]
-    cfg = argparse.Namespace(device_name="chambre-bot", access_token=None, invites_from=[],
-                             organiser_power_level=50, max_command_age=timedelta(hours=1), **data)
-
-    class State(dict):
-        async def get(self, k):  # noqa: ANN001
-            return dict.get(self, k)
-
-        async def set(self, k, v):  # noqa: ANN001
-            self[k] = v
-
-    backend = MatrixBackend(cfg, State())
+    backend = MatrixBackend(MatrixConfig(**data), MemoryState())
     queue: asyncio.Queue = asyncio.Queue()
 
     async def deliver(msg):  # noqa: ANN001

@@ -110,9 +110,7 @@ class App:
     async def _run_backend(self, backend: Backend) -> None:
         try:
             await backend.run(self.deliver)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
+        except Exception:  # CancelledError is not an Exception: a stop passes through
             log.exception("backend %s stopped on an error", backend.name)
             raise
 
@@ -207,16 +205,20 @@ class App:
             return None
         return (backend, user) if backend in self.backends else None
 
-    def enqueue_post(self, store: Store, name: str, body: Doc, target: str, now: datetime, dm: bool = False) -> bool:
-        """Queue a scheduled post (in the caller's transaction) under a key derived from its name."""
-        routed = self.route_person(target) if dm else self.route(target)
-        if routed is None:
-            log.warning("no configured backend for %s; post %s not queued there", target, name)
-            return False
-        backend, where = routed
+    def destination(self, target: str, dm: bool = False) -> tuple[str, str] | None:
+        """Where a post goes: (backend, room) for a configured room, (backend, user) for a
+        direct message; None when no running backend serves it."""
+        return self.route_person(target) if dm else self.route(target)
+
+    def enqueue_post(self, store: Store, name: str, body: Doc, destination: tuple[str, str], now: datetime,
+                     dm: bool = False) -> bool:
+        """Queue a scheduled post (in the caller's transaction) under a key derived from its
+        name and destination (see `destination`)."""
+        backend, where = destination
+        key = send_key("post", name, backend, where)
         if dm:  # the console shows a direct message as such
-            return store.enqueue(send_key("post", name, target), backend, body.to_json(), now, dm_user=where)
-        return store.enqueue(send_key("post", name, target), backend, body.to_json(), now, room=where)
+            return store.enqueue(key, backend, body.to_json(), now, dm_user=where)
+        return store.enqueue(key, backend, body.to_json(), now, room=where)
 
     def notify(self, backend: str | None = None) -> None:
         for name in [backend] if backend else list(self._wake):
@@ -254,8 +256,6 @@ class App:
                                dm_user=row["dm_user"], reply_to=row["reply_to"], thread=row["thread"])
                 try:
                     await backend.send(out)
-                except asyncio.CancelledError:
-                    raise
                 except RetryLater as err:
                     log.info("%s: send of %s postponed %.1fs: %s", name, out.send_key, err.delay, err)
                     await asyncio.sleep(max(err.delay, 0.05))

@@ -89,9 +89,9 @@ def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime):
         if kept.get("text") == rule and kept.get("tz") == tz:
             return Recurrence.from_parts(kept["rrule"], datetime.fromisoformat(kept["dtstart"]), kept["duration_minutes"], tz)
     rec = read_recurrence(rule, reference, tz)
-    minutes = int(rec.duration.total_seconds() // 60) if rec.duration else None
     store.state_set(STATE, DIGEST_RULE, json.dumps({"text": rule, "tz": tz, "rrule": rec.rrule,
-                                                    "dtstart": rec.dtstart.isoformat(), "duration_minutes": minutes}))
+                                                    "dtstart": rec.dtstart.isoformat(),
+                                                    "duration_minutes": rec.duration_minutes}))
     return rec
 
 
@@ -288,7 +288,7 @@ class Scheduler:
             store.record_post(due.name, due.kind, due.due, now, "skipped")
             return None
         app = self.app
-        routed = app.route_person(due.target) if due.dm else app.route(due.target)
+        routed = app.destination(due.target, due.dm)
         if routed is None:
             log.warning("scheduler: no backend for %s; post %s skipped", due.target, due.name)
             store.record_post(due.name, due.kind, due.due, now, "skipped")
@@ -296,7 +296,7 @@ class Scheduler:
         lang = app.language(*routed)
         at = now if late else due.due  # content as of the instant it speaks from
         body = self._body(store, due, at, lang, late)
-        app.enqueue_post(store, due.name, body, due.target, now, dm=due.dm)
+        app.enqueue_post(store, due.name, body, routed, now, dm=due.dm)
         store.record_post(due.name, due.kind, due.due, now, "late" if late else "posted")
         if late:
             log.info("scheduler: posted %s late (due %s)", due.name, iso(due.due))

@@ -233,7 +233,8 @@ async def test_an_organiser_reminder_goes_to_one_dm_room_across_restarts(people,
         # What the scheduler does for an organiser reminder: a DM post in the outbox.
         def write(d):
             with d.atomic():
-                app.enqueue_post(Store(d), name, Doc.text(f"Rappel {name}"), orga.user_id, app.clock.now(), dm=True)
+                app.enqueue_post(Store(d), name, Doc.text(f"Rappel {name}"), app.destination(orga.user_id, dm=True),
+                                 app.clock.now(), dm=True)
 
         await app.db.run(write)
         app.notify("matrix")

@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -274,7 +273,8 @@ class MatrixBackend(Backend):
 
     async def _login(self) -> None:
         client = self._nio
-        configured = self.config.access_token or os.environ.get("CHAMBRE_MATRIX_ACCESS_TOKEN")
+        # The environment variables are read once, by the configuration loader.
+        configured = self.config.access_token
         if configured:
             client.access_token = configured
             who = await self._call(client.whoami())
@@ -296,7 +296,7 @@ class MatrixBackend(Backend):
                     raise
                 log.warning("matrix: the stored access token was revoked; logging in again")
                 client.access_token = ""
-        password = self.config.password or os.environ.get("CHAMBRE_MATRIX_PASSWORD")
+        password = self.config.password
         if not password:
             raise MatrixLoginError(
                 "matrix: no access token and no password (set [matrix] password or "

@@ -11,6 +11,7 @@ from bot.backends.base import Outgoing, RetryLater
 from bot.backends.matrix import MatrixBackend
 from bot.clock import ManualClock
 from bot.richtext import Doc
+from bot.config import parse_config
 from tests.matrix.conftest import BotConfig, MemoryState, unique
 from tests.support import wait_until
 
@@ -161,11 +162,13 @@ async def test_the_device_is_reused_after_a_restart(people, bot_account, start_b
     assert set(running_synapse.devices(bot_account.user_id)) == after
 
 
-async def test_an_access_token_from_the_environment_is_enough(people, bot_account, start_bot, monkeypatch):
+async def test_an_access_token_from_the_environment_is_enough(people, bot_account, start_bot, running_synapse):
     alice = await people("alice")
     room = await alice.create_room(invite=[bot_account.user_id])
-    monkeypatch.setenv("CHAMBRE_MATRIX_ACCESS_TOKEN", bot_account.access_token)
-    bot = await start_bot(bot_account, rooms=[room], password=None)
+    # A configuration with no secret in the file: the token comes from the environment.
+    loaded = parse_config({"matrix": {"homeserver": running_synapse.url, "user_id": bot_account.user_id, "rooms": [room]}},
+                          env={"CHAMBRE_MATRIX_ACCESS_TOKEN": bot_account.access_token}).matrix
+    bot = await start_bot(bot_account, rooms=[room], password=loaded.password, access_token=loaded.access_token)
     assert bot.backend.device_id == bot_account.device_id
     cmd = await alice.say(room, "!agenda")
     await bot.recorder.wait_for(lambda m: [x.event_id for x in m] == [cmd])

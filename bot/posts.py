@@ -16,7 +16,8 @@ from bot.richtext import Doc, Span, b, code, i
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
-from commands.render import STATUS, bar, instant, meeting_line, permanence_occurrence_line, topic_line, tr, when_text, word
+from commands.render import (STATUS, bar, instant, meeting_line, number, permanence_occurrence_line, topic_line, tr,
+                             when_text, word)
 from storage.store import Store
 
 TWO_WEEKS = timedelta(days=14)
@@ -32,10 +33,6 @@ def _t(lang: str, fr: str, en: str, **values: object) -> str:
 
 def _colon(lang: str) -> str:
     return ": " if lang == "en" else " : "
-
-
-def _num(n: int, lang: str) -> str:
-    return f"#{n}" if lang == "en" else f"n°{n}"
 
 
 def _journal(store: Store, since: datetime, until: datetime, kinds: tuple[str, ...] | None = None) -> list[JournalEntry]:
@@ -109,7 +106,7 @@ def _pending(store: Store, config: Config, now: datetime, lang: str, doc: Doc) -
     unplanned = meeting_svc.to_organise(store)
     if unplanned:
         doc.heading(_t(lang, "Réunions à organiser", "Meetings to organise"))
-        _listed(doc, unplanned, lambda m: [b(_num(m.id, lang)), " ", b(m.title), " — ",
+        _listed(doc, unplanned, lambda m: [b(number(m.id, lang)), " ", b(m.title), " — ",
                                            _t(lang, "proposée par ", "proposed by "), m.proposed_by], lang,
                 f"{config.chambre.prefix}réunion liste", f"{config.chambre.prefix}meeting list")
 
@@ -213,7 +210,7 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
         meeting = store.meeting(occasion.record_id or 0)
         if meeting is None:
             return doc.para(_t(lang, "Réunion introuvable.", "Meeting not found."))
-        doc.heading(_t(lang, "Rappel — réunion ", "Reminder — meeting "), b(_num(meeting.id, lang)), " ", b(meeting.title))
+        doc.heading(_t(lang, "Rappel — réunion ", "Reminder — meeting "), b(number(meeting.id, lang)), " ", b(meeting.title))
         doc.para(when_text(meeting.start, meeting.end, lang, tz), " — ",
                  meeting.place or i(_t(lang, "lieu à préciser", "place to be decided")))
         yes, maybe = len(meeting.rsvp["yes"]), len(meeting.rsvp["maybe"])
@@ -288,7 +285,7 @@ def _journal_line(entry: JournalEntry, lang: str, tz) -> list[Span]:
     what = data.get("title") or data.get("name") or data.get("text") or ""
     row: list[Span] = [word(JOURNAL_LABELS, entry.kind, lang), _colon(lang)]
     if entry.record_id and entry.kind.startswith(("meeting", "permanence")):
-        row += [b(_num(entry.record_id, lang)), " "]
+        row += [b(number(entry.record_id, lang)), " "]
     if what:
         row.append(b(what))
     if data.get("occurrence"):

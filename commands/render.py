@@ -16,6 +16,11 @@ CATEGORY = {"brick": ("brique", "brick"), "infrastructure": ("infrastructure", "
 RSVP = {"yes": ("oui", "yes"), "no": ("non", "no"), "maybe": ("peut-être", "maybe")}
 
 
+def number(n: int, lang: str) -> str:
+    """A record's number as each language writes it: n°3, #3."""
+    return f"#{n}" if lang == "en" else f"n°{n}"
+
+
 def word(table: dict, code: str, lang: str) -> str:
     fr, en = table.get(code, (code, code))
     return en if lang == "en" else fr
@@ -55,7 +60,7 @@ def bar(status: str, lang: str) -> str:
 
 
 def meeting_line(m: Meeting, lang: str, tz) -> list[Span]:
-    spans: list[Span] = [b(f"n°{m.id}" if lang != "en" else f"#{m.id}"), " ", b(m.title), " — ",
+    spans: list[Span] = [b(number(m.id, lang)), " ", b(m.title), " — ",
                          when_text(m.start, m.end, lang, tz)]
     if m.place:
         spans += [" — ", m.place]
@@ -71,7 +76,7 @@ def permanence_occurrence_line(p: Permanence, when: datetime, lang: str, tz) -> 
     from datetime import timedelta
 
     end = when + timedelta(minutes=p.duration_minutes) if p.duration_minutes else None
-    spans: list[Span] = [b(f"{tr(lang, 'permanence n°', 'permanence #')}{p.id}"), " ", b(p.title), " — ",
+    spans: list[Span] = [b("permanence " + number(p.id, lang)), " ", b(p.title), " — ",
                          when_text(when, end, lang, tz)]
     if p.place:
         spans += [" — ", p.place]

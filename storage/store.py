@@ -83,7 +83,7 @@ class Store:
         return self.meeting(meeting_id)
 
     def meetings(self, where: str = "1", params: Iterable[Any] = (), order: str = "start IS NULL, start, id", limit: int | None = None) -> list[Meeting]:
-        sql = f"SELECT * FROM meetings WHERE {where} ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
+        sql = f"SELECT * FROM meetings WHERE {where} ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit is not None else "")
         return self._with_rsvps(self._rows(sql, params))
 
     def _with_rsvps(self, rows: list[dict]) -> list[Meeting]:

@@ -37,8 +37,7 @@ def _active(perm: Permanence) -> None:
 
 
 def add(store: Store, actor: Actor, now: datetime, rec, title: str, place: str | None, room: str) -> Permanence:
-    minutes = int(rec.duration.total_seconds() // 60) if rec.duration else None
-    perm = store.add_permanence(title, place, rec.rrule, rec.dtstart, rec.tz, minutes, actor.user, room, now)
+    perm = store.add_permanence(title, place, rec.rrule, rec.dtstart, rec.tz, rec.duration_minutes, actor.user, room, now)
     store.log("permanence.added", perm.id, actor.user, now, title=title)
     return perm
 

@@ -24,8 +24,7 @@ def current(store: Store, config: Config, now: datetime) -> Rhythm | None:
     from bot.when import read_recurrence
 
     rec = read_recurrence(rule, now, config.chambre.tz)
-    minutes = int(rec.duration.total_seconds() // 60) if rec.duration else None
-    rhythm = Rhythm(rrule=rec.rrule, dtstart=rec.dtstart, tz=rec.tz, duration_minutes=minutes,
+    rhythm = Rhythm(rrule=rec.rrule, dtstart=rec.dtstart, tz=rec.tz, duration_minutes=rec.duration_minutes,
                     place=config.rhythm.place, text=rule, set_by="configuration")
     store.set_rhythm(rhythm, now)
     return rhythm
@@ -49,8 +48,7 @@ def next_session(rhythm: Rhythm | None, now: datetime) -> datetime | None:
 
 
 def set_rhythm(store: Store, actor: Actor, now: datetime, rec, text: str, place: str | None) -> Rhythm:
-    minutes = int(rec.duration.total_seconds() // 60) if rec.duration else None
-    rhythm = Rhythm(rrule=rec.rrule, dtstart=rec.dtstart, tz=rec.tz, duration_minutes=minutes,
+    rhythm = Rhythm(rrule=rec.rrule, dtstart=rec.dtstart, tz=rec.tz, duration_minutes=rec.duration_minutes,
                     place=place, text=text, set_by=actor.user)
     store.set_rhythm(rhythm, now)
     store.log("rhythm.set", None, actor.user, now, text=text, place=place)

@@ -122,10 +122,14 @@ class Recurrence:
     def first(self, n: int) -> list[datetime]:
         return self.occurrences(self.dtstart, count=n)
 
+    @property
+    def duration_minutes(self) -> int | None:
+        return _minutes(self.duration)
+
     def to_json(self) -> dict:
         return {"rrule": self.rrule,
                 "occurrences": [o.isoformat() for o in self.first(4)],
-                "duration_minutes": _minutes(self.duration)}
+                "duration_minutes": self.duration_minutes}
 
     @classmethod
     def from_parts(cls, rrule: str, dtstart: datetime, duration_minutes: int | None,

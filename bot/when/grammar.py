@@ -623,17 +623,21 @@ class Reader:
         return None
 
     # ---- recurrences ----
+    def _next_item(self, j: int, articles: tuple[str, ...]) -> int:
+        """Past what joins two items of a list: "," then "et"/"and" then an article
+        ("le mardi, et le vendredi"); j itself when nothing joins them."""
+        k = j
+        if self.sym(k) == ",":
+            k += 1
+        if self.w(k) in ("et", "and"):
+            k += 1
+        kk = self.any_phrase(k, articles)
+        return k if kk is None else kk
+
     def _weekday_list(self, j: int, first: int) -> tuple[tuple[int, ...], int]:
         days = [first]
         while True:
-            k = j
-            if self.sym(k) == ",":
-                k += 1
-            if self.w(k) in ("et", "and"):
-                k += 1
-            kk = self.any_phrase(k, ("le", "les", "on"))
-            if kk is not None:
-                k = kk
+            k = self._next_item(j, ("le", "les", "on"))
             day = self.weekday_at(k, plural=True)
             if day is None or k == j:
                 break
@@ -753,14 +757,7 @@ class Reader:
         ordinals = [first[0]]
         j = first[1]
         while True:
-            k = j
-            if self.sym(k) == ",":
-                k += 1
-            if self.w(k) in ("et", "and"):
-                k += 1
-            kk = self.any_phrase(k, ("le", "la", "les", "the"))
-            if kk is not None:
-                k = kk
+            k = self._next_item(j, ("le", "la", "les", "the"))
             more = self.ordinal_number(k) if k != j else None
             if more is None:
                 break

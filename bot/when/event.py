@@ -61,6 +61,11 @@ def add_months(d: date, months: int) -> date | None:
     return date(y, m, d.day)
 
 
+# A day and month without a year that fell this many days ago or less is that past day, not
+# next year's (TIME.md): "le 30 novembre" typed on 1 December means the day before.
+RECENT = timedelta(days=90)
+
+
 class _Resolver:
     """Turns the pieces of a reading into dates, with errors in both languages."""
 
@@ -125,9 +130,13 @@ class _Resolver:
         return self.error(f"Le {text} n'existe pas.", f"{text} (day/month) does not exist.",
                           "nodate")
 
-    def date_of(self, spec: DateSpec, clock: Clock | None, today: date) -> date:
-        """The day a DateSpec names: with a year, that day; without, the next time it comes
-        (a day still ahead, with its time if any)."""
+    def date_of(self, spec: DateSpec, clock: Clock | None, today: date,
+                past_ok: bool = False) -> date:
+        """The day a DateSpec names. With a year, that day. A day of the month alone, the next
+        one still ahead. A day and month without a year, the next time it comes, unless it
+        fell in the last RECENT days: then it is that past day (TIME.md), which is an error
+        unless `past_ok` (a recurrence's first day, which only sets the phase). Still ahead
+        means with its time, when there is one; `today` is the reference day."""
         def ahead(d: date) -> bool:
             if clock is None:
                 return d >= today
@@ -152,15 +161,38 @@ class _Resolver:
             return d
         if spec.day > calendar.monthrange(2028, spec.month)[1]:  # 2028: a leap year
             raise self.nonexistent(spec)
-        for y in range(today.year, today.year + 9):
+        # the last such day not ahead, then the next one ahead (29 February: within 8 years)
+        last: date | None = None
+        for y in range(today.year - 1, today.year + 9):
             try:
                 d = date(y, spec.month, spec.day)
             except ValueError:
                 continue
             if ahead(d):
-                self.check_weekday(d, spec.weekday)
-                return d
-        raise self.nonexistent(spec)
+                break
+            last = d
+        else:
+            raise self.nonexistent(spec)
+        if last is not None and today - last <= RECENT:
+            if not past_ok:
+                raise self.recent_past(last, clock, d)
+            self.check_weekday(last, spec.weekday)
+            return last
+        self.check_weekday(d, spec.weekday)
+        return d
+
+    def recent_past(self, day: date, clock: Clock | None, upcoming: date) -> WhenError:
+        """A year-less date that has just passed: say so, and how to name the next one."""
+        if clock is None:
+            fr_was, en_was = day_fr_en(day)
+        else:
+            fr_was, en_was = instant_fr_en(datetime.combine(day, time(clock.hour, clock.minute)))
+        fr_next = day_fr_en(upcoming)[0].split(" ", 1)[1]
+        en_next = day_fr_en(upcoming)[1].split(" ", 1)[1]
+        return self.error(f"Le {fr_was} est passé ; si vous pensiez au {fr_next}, écrivez "
+                          f"l'année : « {fr_next} ».",
+                          f'{en_was} is past; if you meant {en_next}, write the year: '
+                          f'"{en_next}".', "past")
 
     def weekday_date(self, spec: WeekdaySpec, clock: Clock | None, today: date) -> date:
         ahead = (spec.weekday - today.weekday()) % 7

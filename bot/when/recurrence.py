@@ -243,7 +243,8 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
         length = res.length(duration.span)
 
     # from when, until when
-    start_day = _anchor_day(res, starts[0].what, today) if starts else None
+    # a first day without a year that has just passed is kept: it sets the phase
+    start_day = _anchor_day(res, starts[0].what, today, past_ok=True) if starts else None
     if start_day is not None and not byday and kind == "WEEKLY":
         byday = [DAY_CODES[start_day.weekday()]]
     if kind == "WEEKLY" and not byday:
@@ -275,10 +276,10 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
     return Recurrence(";".join(parts), dtstart, length, zone_.key)
 
 
-def _anchor_day(res: _Resolver, what: object, today: date) -> date:
+def _anchor_day(res: _Resolver, what: object, today: date, past_ok: bool = False) -> date:
     if isinstance(what, DateSpec):
         # with a year, a first day in the past is kept: it sets the phase of the rhythm
-        return res.date_of(what, None, today)
+        return res.date_of(what, None, today, past_ok)
     if isinstance(what, WeekdaySpec):
         return res.weekday_date(what, None, today)
     if isinstance(what, DayRel):

@@ -64,6 +64,16 @@ def add_months(d: date, months: int) -> date | None:
 # A day and month without a year that fell this many days ago or less is that past day, not
 # next year's (TIME.md): "le 30 novembre" typed on 1 December means the day before.
 RECENT = timedelta(days=90)
+# The dates a member may name (TIME.md): none before 1900, none more than ten years ahead.
+# Beyond, a typo ("01/01/0099", "9999") would be stored, and break whatever reads it later.
+FIRST_YEAR = 1900
+YEARS_AHEAD = 10
+
+
+def latest_day(today: date) -> date:
+    """The last day a member may name: ten years after `today` (28 February for a 29th)."""
+    year = today.year + YEARS_AHEAD
+    return today.replace(year=year, day=min(today.day, calendar.monthrange(year, today.month)[1]))
 
 
 class _Resolver:
@@ -86,10 +96,30 @@ class _Resolver:
         self.tz = tz
         self.kind = kind
         self.lang = reader.lang
+        self.latest = latest_day(now.date())
 
     def error(self, fr: str, en: str, code: str) -> WhenError:
         return WhenError(fr, en, kind=self.kind, lang=self.lang, code=code,
                          understood=understood_text(self.reader, self.reading))
+
+    def year_too_early(self, year: int) -> WhenError:
+        return self.error(f"L'année {year} est avant {FIRST_YEAR} : écrivez-la en entier "
+                          f"(par exemple {self.now.year}).",
+                          f"The year {year} is before {FIRST_YEAR}: write it in full "
+                          f"(for example {self.now.year}).", "bounds")
+
+    def within_bounds(self, day: date) -> date:
+        """`day` if a member may name it, else the error that says why not."""
+        if day.year < FIRST_YEAR:
+            raise self.year_too_early(day.year)
+        if day > self.latest:
+            fr_day, en_day = day_fr_en(day)
+            fr_last, en_last = day_fr_en(self.latest)
+            raise self.error(f"Le {fr_day} est à plus de dix ans : pas de date après le "
+                             f"{fr_last}.",
+                             f"{en_day} is more than ten years ahead: no date after {en_last}.",
+                             "bounds")
+        return day
 
     def past(self, day: date) -> WhenError:
         fr_day, en_day = day_fr_en(day)
@@ -153,10 +183,13 @@ class _Resolver:
                 y, m = (y + 1, 1) if m == 12 else (y, m + 1)
             raise self.nonexistent(spec)
         if spec.year is not None:
+            if spec.year < FIRST_YEAR:
+                raise self.year_too_early(spec.year)
             try:
                 d = date(spec.year, spec.month, spec.day)
             except ValueError:
                 raise self.nonexistent(spec, spec.year) from None
+            self.within_bounds(d)
             self.check_weekday(d, spec.weekday)
             return d
         if spec.day > calendar.monthrange(2028, spec.month)[1]:  # 2028: a leap year
@@ -243,7 +276,7 @@ class _Resolver:
         if len(set(dates)) > 1:
             raise self.error("La demande nomme deux jours différents.",
                              "The request names two different days.", "conflict")
-        return dates[0] if dates else None
+        return self.within_bounds(dates[0]) if dates else None
 
 
 PERIOD_HOURS = {"matin": range(4, 12), "apresmidi": range(12, 19), "soir": range(17, 24)}
@@ -289,6 +322,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
                             "A zero delay is not a moment ahead.", "past")
         base = now_l.replace(second=0, microsecond=0).astimezone(timezone.utc)
         start = (base + offset.span.exact).astimezone(zone_)
+        res.within_bounds(start.date())
         return Event(start, _end_by_duration(res, start, duration))
 
     day = res.day(clock)
@@ -335,6 +369,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
         if end <= start:
             raise res.error("La fin est avant le début.", "The end is before the start.",
                             "order")
+        res.within_bounds(end.date())
     elif duration is not None:
         end = _end_by_duration(res, start, duration)
     return Event(start, end)
@@ -345,8 +380,15 @@ def _end_by_duration(res: _Resolver, start: datetime, duration: Duration | None)
         return None
     span = duration.span
     res.length(span)  # refuses months and lengths that are not positive
-    # days on the wall clock (same time N days later), hours and minutes as elapsed time,
-    # so the end is right across a change of summer time
+    end = add_span(start, span)
+    res.within_bounds(end.date())
+    return end
+
+
+def add_span(start: datetime, span: Span) -> datetime:
+    """`start` plus `span`: days on the wall clock (the same time N days later; a time the
+    spring change skips moves on by the gap), hours and minutes as elapsed time, so that a
+    length is right across a change of summer time. `start` is aware, in its zone."""
     zone_ = start.tzinfo
     base = start
     if span.days:

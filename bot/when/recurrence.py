@@ -271,12 +271,17 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
 
     dtstart = _first_occurrence(res, parts, kind, clock.hour, clock.minute, start_day, until_day,
                                 now_l, zone_)
+    res.within_bounds(dtstart.date())  # a first day at the limit may find its weekday beyond
     if until_day is not None:
         parts.append("UNTIL=" + until_value(until_day, zone_))
     return Recurrence(";".join(parts), dtstart, length, zone_.key)
 
 
 def _anchor_day(res: _Resolver, what: object, today: date, past_ok: bool = False) -> date:
+    return res.within_bounds(_anchor(res, what, today, past_ok))
+
+
+def _anchor(res: _Resolver, what: object, today: date, past_ok: bool) -> date:
     if isinstance(what, DateSpec):
         # with a year, a first day in the past is kept: it sets the phase of the rhythm
         return res.date_of(what, None, today, past_ok)

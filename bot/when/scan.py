@@ -2,9 +2,11 @@
 piece: a word left over is never ignored, it makes the request unreadable."""
 from __future__ import annotations
 
+import re
+
 from .errors import WhenError
 from .grammar import Piece, Reader, Reading
-from .lexicon import VAGUE, calendar_names
+from .lexicon import NUMBER_WORDS, VAGUE, calendar_names
 from .tokens import Token, normalise, tokenize
 
 RECURRENCE_MARKERS = ("tous les", "toutes les", "chaque", "sur deux", "sur trois", "sur quatre",
@@ -19,9 +21,17 @@ def detect_language(tokens: list[Token]) -> str:
     return "en" if en > fr else "fr"
 
 
+# "un jeudi sur 3", "une semaine sur dix": one <something> in N
+_ONE_IN_N = re.compile(r" (?:un|une) [a-z]+ sur (?:\d+|" + "|".join(
+    w for w in NUMBER_WORDS if w not in ("un", "une") and w.isascii() and w.isalpha()) + ") ")
+
+
 def looks_recurring(text: str) -> bool:
+    """Whether `text` is meant as a recurrence ("tous les…", "un jeudi sur deux", "le premier
+    lundi du mois"): the one test of it, for every caller (`!quand`, `chambre-bot when`)."""
     folded = " " + " ".join(normalise(text).split()) + " "
-    return any(f" {marker} " in folded for marker in RECURRENCE_MARKERS)
+    return any(f" {marker} " in folded for marker in RECURRENCE_MARKERS) or \
+        _ONE_IN_N.search(folded) is not None
 
 
 def scan(text: str, kind: str, lang: str | None) -> tuple[Reader, Reading]:

@@ -95,6 +95,32 @@ class Recurrence:
         # through UTC and back: a wall time skipped in spring moves forward by the gap
         return naive.replace(tzinfo=self._zone).astimezone(timezone.utc).astimezone(self._zone)
 
+    def _expansion_near(self, search: datetime) -> RRule:
+        """The rule to expand from `search` (naive, local): the rule itself, or, when it began
+        long before, the same rule begun later on a day in step with it (a whole number of
+        its intervals on), so that a permanence begun years ago is not walked through day by
+        day at each reading. The occurrences from `search` on are the same."""
+        p = self._parts
+        freq, interval = p["FREQ"], int(p.get("INTERVAL", "1"))
+        start = self.dtstart.replace(tzinfo=None)
+        if "COUNT" in p or "BYSETPOS" in p or freq not in ("DAILY", "WEEKLY", "MONTHLY") or \
+                freq == "MONTHLY" and "BYDAY" not in p and "BYMONTHDAY" not in p:
+            return self._rule  # a rule whose day or count depends on its start: as it is
+        # one interval of margin before `search`
+        if freq == "MONTHLY":
+            steps = ((search.year - start.year) * 12 + search.month - start.month) // interval - 1
+            if steps <= 0:
+                return self._rule
+            month = start.month - 1 + steps * interval
+            later = start.replace(year=start.year + month // 12, month=month % 12 + 1, day=1)
+        else:
+            step = interval * (7 if freq == "WEEKLY" else 1)
+            steps = (search - start).days // step - 1
+            if steps <= 0:
+                return self._rule
+            later = start + timedelta(days=steps * step)
+        return self._rule.replace(dtstart=later)
+
     def occurrences(self, after: datetime, count: int | None = None,
                     before: datetime | None = None, inclusive: bool = True) -> list[datetime]:
         """Starts at or after `after` (strictly after if not inclusive) and before `before`,
@@ -108,7 +134,7 @@ class Recurrence:
         found: list[datetime] = []
         if count is not None and count <= 0:
             return found
-        for naive in self._rule.xafter(search, inc=True):
+        for naive in self._expansion_near(search).xafter(search, inc=True):
             start = self._aware(naive)
             if before is not None and start >= before:
                 break

@@ -13,9 +13,10 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.when import (WhenError, describe_recurrence, format_event, looks_recurring,
+from bot.when import (Recurrence, WhenError, describe_recurrence, format_event, looks_recurring,
                       read_day, read_duration, read_event, read_recurrence, run_when_cli)
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -249,3 +250,38 @@ def test_the_command_line_answers_json_whatever_is_typed(text: str, now: dt.date
         code = run_when_cli(["--now", now.isoformat(), "--", text])
     answer = json.loads(out.getvalue())
     assert (code, "error" in answer) in ((0, False), (1, True))
+
+
+# ---- a rule begun long ago is expanded from near the reference, with the same dates -------
+
+RULES = st.one_of(
+    st.builds(lambda n: f"FREQ=DAILY;INTERVAL={n}", st.integers(1, 400)),
+    st.builds(lambda n, days: f"FREQ=WEEKLY;INTERVAL={n};BYDAY={','.join(days)}",
+              st.integers(1, 52),
+              st.lists(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]),
+                       min_size=1, max_size=3, unique=True)),
+    st.builds(lambda n, o, d: f"FREQ=MONTHLY;INTERVAL={n};BYDAY={o}{d}", st.integers(1, 12),
+              st.sampled_from([1, 2, 3, 4, -1]), st.sampled_from(["MO", "TH", "SU"])),
+    st.builds(lambda n, d: f"FREQ=MONTHLY;INTERVAL={n};BYMONTHDAY={d}", st.integers(1, 12),
+              st.integers(1, 28)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(RULES, st.datetimes(min_value=dt.datetime(2012, 1, 1), max_value=dt.datetime(2027, 1, 1)),
+       st.integers(min_value=0, max_value=20 * 365), st.sampled_from(ZONES))
+def test_expanding_from_near_the_reference_gives_the_same_dates(rule: str, start: dt.datetime,
+                                                                days_later: int, zone: str) -> None:
+    tz = ZoneInfo(zone)
+    start = start.replace(second=0, microsecond=0)
+    rec = Recurrence(rule, start.replace(tzinfo=tz), None, zone)
+    after = (start + dt.timedelta(days=days_later, hours=5)).replace(tzinfo=tz)
+    # the plain expansion: from the first occurrence, one by one
+    plain = []
+    for naive in rrulestr(rule, dtstart=rec.dtstart.replace(tzinfo=None)):
+        aware = naive.replace(tzinfo=tz).astimezone(dt.timezone.utc).astimezone(tz)
+        if aware >= after:
+            plain.append(aware)
+            if len(plain) == 5:
+                break
+    assert rec.occurrences(after, count=5) == plain

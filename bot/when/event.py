@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from .errors import WhenError
 from .grammar import (Clock, DateSpec, DayRel, Duration, Offset, Period, Reader, Reading,
                       Span, TimeSpec, WeekdaySpec)
-from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, instant_fr_en
+from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, instant_fr_en, spoken_time
 from .scan import looks_recurring, scan, understood_text
 
 
@@ -282,6 +282,11 @@ class _Resolver:
 PERIOD_HOURS = {"matin": range(4, 12), "apresmidi": range(12, 19), "soir": range(17, 24)}
 
 
+PERIOD_NAMES = {"matin": ("le matin", "in the morning"),
+                "apresmidi": ("l'après-midi", "in the afternoon"),
+                "soir": ("le soir", "in the evening")}
+
+
 def _check_period(res: _Resolver, clock: Clock | None) -> None:
     period = res.one(Period, "moments de la journée", "parts of the day")
     if period is None:
@@ -289,11 +294,21 @@ def _check_period(res: _Resolver, clock: Clock | None) -> None:
     if clock is None:
         raise res.error("« matin », « soir » : trop vague, donnez une heure (18h, 9h30).",
                         '"morning", "evening": too vague, give a time (6pm, 9:30am).', "vague")
-    if clock.hour not in PERIOD_HOURS[period.name] and not (period.name == "soir" and clock.midnight):
-        raise res.error("L'heure ne va pas avec le moment de la journée (« 8h du soir » ? "
-                        "écrivez 20h).",
-                        'The time does not match the part of the day ("8 in the evening"? '
-                        "write 8pm).", "period")
+    hours = PERIOD_HOURS[period.name]
+    if clock.hour in hours or (period.name == "soir" and clock.midnight):
+        return
+    # the same time twelve hours away, if it is in that part of the day ("soir 8h": 20h)
+    other = clock.hour + 12 if clock.hour < 12 else clock.hour - 12
+    fr_part, en_part = PERIOD_NAMES[period.name]
+    fr = f"{spoken_time(clock.hour, clock.minute, 'fr')} n'est pas {fr_part}"
+    en = f"{spoken_time(clock.hour, clock.minute, 'en')} is not {en_part}"
+    if other in hours:
+        raise res.error(f"{fr} : vouliez-vous {spoken_time(other, clock.minute, 'fr')} ?",
+                        f"{en}: did you mean {spoken_time(other, clock.minute, 'en')}?", "period")
+    piece = next(p for p in res.reading.pieces if p.value == period)
+    word = res.reader.quote(piece.start, piece.end)
+    raise res.error(f"{fr} : enlevez « {word} » ou changez l'heure.",
+                    f'{en}: remove "{word}" or change the time.', "period")
 
 
 def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",

@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule as RRule, rrulestr
 
+from .errors import WhenError
 from .event import _Resolver, _check_period, localise
 from .grammar import (Anchor, DateSpec, DayList, DayRel, Duration, Freq, MonthDay,
                       OrdinalWeekdays, TimeSpec, WeekdaySpec)
 from .names import WEEKDAYS_EN, WEEKDAYS_FR, format_clock, format_day, format_span
+from .scan import scan
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -172,6 +174,46 @@ def _minutes(duration: timedelta | None) -> int | None:
 
 def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
                     lang: str | None = None) -> Recurrence:
+    """Read a recurrence ("un jeudi sur deux de 18h à 20h"), or refuse. A single date
+    ("mardi 17h") is refused as such, with the recurrence it may have meant."""
+    try:
+        return _read_recurrence(text, now, tz, lang)
+    except WhenError as err:
+        if err.code in ("unknown", "norule"):
+            single = _single_date(text, lang)
+            if single is not None:
+                raise single from None
+        raise
+
+
+def _single_date(text: str, lang: str | None) -> WhenError | None:
+    """The refusal for a request that reads as one date, not a rhythm; None if it does not."""
+    try:
+        reader, reading = scan(text, "event", lang)
+    except WhenError:
+        return None
+    days = [p for p in reading.pieces if isinstance(p.value, (WeekdaySpec, DateSpec, DayRel))]
+    if not days:
+        return None
+    times = [p for p in reading.pieces if isinstance(p.value, TimeSpec)]
+    at_fr = at_en = "à 18h"
+    fr_example, en_example = "tous les jeudis à 18h", "every Thursday at 6pm"
+    if times:
+        at_fr = at_en = reader.quote(times[0].start, times[0].end)
+    weekday = days[0].value
+    if len(days) == 1 and isinstance(weekday, WeekdaySpec) and not weekday.extra_weeks:
+        fr_example = f"tous les {WEEKDAYS_FR[weekday.weekday]}s {at_fr}"
+        en_example = f"every {WEEKDAYS_EN[weekday.weekday]} {at_en}"
+    elif times:
+        fr_example, en_example = f"tous les jeudis {at_fr}", f"every Thursday {at_en}"
+    typed = reader.quote(0, len(reader.t))
+    return WhenError(f"« {typed} » est une seule date : il faut une récurrence, par exemple "
+                     f"« {fr_example} ».",
+                     f'"{typed}" is a single date: a recurrence is needed, for example '
+                     f'"{en_example}".', kind="recurrence", lang=reader.lang, code="single")
+
+
+def _read_recurrence(text: str, now: datetime, tz: ZoneInfo | str, lang: str | None) -> Recurrence:
     res = _Resolver.for_text(text, now, tz, lang, "recurrence")
     reading, now_l, zone_ = res.reading, res.now, res.tz
     today = now_l.date()

@@ -3,6 +3,7 @@ language, without storing anything. It decides "is this a recurrence" with the t
 one test (bot.when.looks_recurring), as `chambre-bot when` does."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,28 @@ def test_an_event_and_a_refusal(chat):
     reply = chat.say("!when 30/11 at 6pm", lang="en")
     assert "is past; if you meant 30 November 2027, write the year" in reply
     assert chat.export()["meetings"] == [] and chat.export()["permanences"] == []
+
+
+# ---- the 90-day rule through the commands that read a year-less date ------------------------
+
+def test_an_occurrence_of_the_day_before_is_not_next_years(chat):
+    chat.say("!permanence ajouter tous les lundis 17h-19h ; Permanence")
+    reply = chat.say("!permanence annuler 1 ; 30/11")  # typed on Tuesday 1 December 2026
+    assert reply.startswith("Le lundi 30 novembre 2026 est passé ; si vous pensiez au 30 novembre 2027, "
+                            "écrivez l'année"), reply
+    assert chat.export()["permanences"][0]["cancelled"] == []
+
+
+def test_a_rhythm_typed_a_few_weeks_late_keeps_its_weeks(chat):
+    chat.now = datetime(2027, 1, 2, 9, tzinfo=timezone.utc)
+    reply = chat.say("!rythme régler un jeudi sur deux à 18h à partir du 3 décembre ; MESHS")
+    assert "à partir du jeudi 3 décembre 2026" in reply, reply
+    # 3, 17, 31 December, then 14 January: not 53 weeks on, not the other Thursdays
+    assert "Prochaines séances : jeudi 14 janvier 2027, 18:00; jeudi 28 janvier 2027, 18:00" in reply
+
+
+def test_a_series_typed_after_its_first_day_starts_this_year(chat):
+    chat.now = datetime(2027, 1, 10, 9, tzinfo=timezone.utc)
+    reply = chat.say("!permanence ajouter tous les mardis 17h-19h à partir du 5 janvier ; P")
+    assert "à partir du mardi 5 janvier 2027" in reply, reply
+    assert "mardi 12 janvier 2027, 17:00–19:00" in reply and "2028" not in reply

@@ -323,7 +323,10 @@ def _read_recurrence(text: str, now: datetime, tz: ZoneInfo | str, lang: str | N
                   'This rhythm needs a first day ("starting december 3").', "noanchor")
     until_day = None
     if untils:
-        until_day = _anchor_day(res, untils[0].what, start_day or today)
+        # counted from the first day when there is one; a day just before a first day still
+        # ahead is not past, only before the start (the order error below)
+        until_day = _anchor_day(res, untils[0].what, start_day or today,
+                                past_ok=start_day is not None and start_day > today)
         if until_day < today:
             raise res.past(until_day)
         if start_day is not None and until_day < start_day:

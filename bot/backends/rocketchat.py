@@ -117,6 +117,7 @@ class RocketChatBackend(Backend):
         self._deliver: Deliver | None = None
         self._running = False
         self.connects = 0  # sessions that reached the live state, for tests and logs
+        self.live = False  # caught up, and hearing the stream: what comes now comes in order
 
     # ---- auth -------------------------------------------------------------------------
 
@@ -272,6 +273,7 @@ class RocketChatBackend(Backend):
             # and the seen store absorbs the overlap.
             await self._catch_up(deliver)
             self.connects += 1
+            self.live = True
             log.info("rocketchat: live as %s", self.self_username)
             while True:
                 frame = await conn.events.get()
@@ -279,6 +281,7 @@ class RocketChatBackend(Backend):
                     raise DdpClosed(conn.close_reason or "socket closed")
                 await self._on_frame(frame, deliver)
         finally:
+            self.live = False
             self._conn = None
             await conn.close()
 

@@ -16,6 +16,7 @@ from tests.support import MemoryState, wait_until  # noqa: F401  (MemoryState re
 
 BOT, BOT_PASSWORD = "chambot", "s3cret-bot"
 CHANNELS = ["chambre", "bureau"]
+BARRIER = "~barrière~"  # a marker message, never a command (see Harness.barrier)
 
 # Timers shrunk so a dead link, a backoff or a rate-limit wait costs tens of milliseconds.
 FAST = dict(
@@ -60,10 +61,14 @@ class Harness:
         self.state = state or MemoryState()
         self.backend = RocketChatBackend(self.config, self.state, **{**FAST, **timers})
         self.delivered: list[Incoming] = []
+        self.barriers: list[str] = []  # the barrier markers delivered, apart from the rest
         self.on_deliver: Callable[[Incoming], Awaitable[None]] | None = None
         self.task: asyncio.Task | None = None
 
     async def deliver(self, msg: Incoming) -> None:
+        if msg.text.startswith(BARRIER):
+            self.barriers.append(msg.text)
+            return
         if self.on_deliver is not None:
             await self.on_deliver(msg)
         self.delivered.append(msg)
@@ -93,9 +98,16 @@ class Harness:
     async def wait_texts(self, *texts: str, timeout: float = 5.0) -> None:
         await self.wait(lambda: all(t in self.texts() for t in texts), timeout)
 
-    async def settle(self, seconds: float = 0.3) -> None:
-        """Give stray duplicates time to arrive before asserting they did not."""
-        await asyncio.sleep(seconds)
+    async def barrier(self, room: str = "chambre", who: str = "alice") -> None:
+        """Until everything the server sent before now has been through the backend, so that
+        "delivered once" can be asserted without sleeping. The backend is first waited for
+        live (caught up: no catch-up can deliver anything after this), then a marker is posted
+        and waited for: the stream carries every room on one socket, in order, so any copy
+        or update sent before the marker was handled before it."""
+        await self.wait(lambda: self.backend.live)
+        text = f"{BARRIER} {len(self.barriers) + 1}"
+        await self.fake.post_as(who, self.fake.rooms_by_name[room], text)
+        await self.wait(lambda: text in self.barriers)
 
 
 async def start_fake(kind: str, **options: Any) -> Any:

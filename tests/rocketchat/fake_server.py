@@ -173,6 +173,7 @@ class FakeRocketChat:
         self.calls: list[tuple[str, str, int]] = []  # (method, endpoint, status)
         self.ddp_logins: list[tuple[str, bool]] = []  # (kind, ok)
         self.connections = 0
+        self.pongs = 0  # answers to the server's own pings
         self._last_now: datetime | None = None
         self._tasks: set[asyncio.Task] = set()
         self._runner: web.AppRunner | None = None
@@ -894,7 +895,7 @@ class FakeRocketChat:
             if session.answer_pings:
                 await self._send(session, {"msg": "pong", **({"id": frame["id"]} if "id" in frame else {})})
         elif kind == "pong":
-            pass
+            self.pongs += 1
         elif kind == "method":
             await self._on_method(session, frame)
         elif kind == "sub":

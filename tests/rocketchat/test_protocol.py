@@ -48,7 +48,7 @@ async def test_server_pings_are_answered_so_the_server_keeps_the_link(make_fake)
     fake = await make_fake(server_ping_interval=0.1, server_ping_timeout=0.15, welcome="msg")
     h = await Harness(fake, ping_interval=5.0).start()  # our own pings too rare to keep it alive
     try:
-        await asyncio.sleep(0.8)
+        await h.wait(lambda: fake.pongs >= 4)  # each a ping that would have closed the link unanswered
         assert fake.connections == 1
         await fake.post_as("alice", fake.rooms_by_name["chambre"], "!agenda")
         await h.wait_texts("!agenda")
@@ -65,7 +65,7 @@ async def test_a_dead_link_is_noticed_by_our_own_pings(make_fake, fault):
         await h.wait(lambda: h.backend.connects >= 2, timeout=5)
         msg = await fake.post_as("alice", fake.rooms_by_name["chambre"], "!aide")
         await h.wait_texts("!aide")
-        await h.settle()
+        await h.barrier()
         assert counts(h) == Counter({msg["_id"]: 1})
     finally:
         await h.stop()
@@ -82,7 +82,7 @@ async def test_every_kind_of_close_leads_to_a_reconnect_and_catch_up(make_fake, 
         await h.wait(lambda: h.backend.connects >= 2)
         after = await fake.post_as("bob", chambre, "!aide")
         await h.wait_texts("!agenda", "!aide")
-        await h.settle()
+        await h.barrier()
         assert counts(h) == Counter({lost["_id"]: 1, after["_id"]: 1})
     finally:
         await h.stop()
@@ -113,7 +113,8 @@ async def test_duplicate_frames_and_document_updates_deliver_once(make_fake):
         c = await fake.post_as("carol", chambre, "!agenda")
         await fake.delete(c["_id"], hard=True)
         await h.wait(lambda: len(counts(h)) >= 3)
-        await h.settle(0.4)
+        await h.wait(lambda: "urls" in fake.messages[a["_id"]])  # the delayed preview went out
+        await h.barrier()
         assert counts(h) == Counter({a["_id"]: 1, b["_id"]: 1, c["_id"]: 1})
     finally:
         await h.stop()
@@ -154,7 +155,7 @@ async def test_a_restarted_bot_resumes_from_its_marks(make_fake):
         await h2.wait_texts("!aide", "!digest")
         await fake.react(old["_id"], "thumbsup", "carol")  # an old message touched after the restart
         await fake.edit(old["_id"], "!agenda toutes")
-        await h2.settle()
+        await h2.barrier()
         assert counts(h2) == Counter({while_down["_id"]: 1, in_dm["_id"]: 1})
         assert sum(1 for _, e, _ in fake.calls if e == "login") == 1  # the saved token was reused
     finally:
@@ -170,9 +171,8 @@ async def test_catch_up_skips_commands_older_than_the_max_age(make_fake, caplog)
     stale = await fake.post_as("alice", chambre, "!réunion proposer demain ; vieux")
     h2 = Harness(fake, state=state)
     h2.backend.clock = LaterClock(timedelta(hours=2))  # the bot was away for two hours
-    await h2.start()
+    await h2.start()  # returns once live: the catch-up is over
     try:
-        await h2.settle()
         assert h2.delivered == []
         assert any(stale["_id"] in r.getMessage() and "older than" in r.getMessage() for r in caplog.records)
     finally:
@@ -255,7 +255,7 @@ async def test_a_room_the_bot_was_removed_from_does_not_block_the_others(make_fa
         msg = await fake.post_as("bob", chambre, "!agenda")
         await h.wait_texts("!agenda")
         await fake.post_as("alice", bureau, "!aide")  # no longer the bot's room
-        await h.settle()
+        await h.barrier()
         assert [m.event_id for m in h.delivered] == [msg["_id"]]
     finally:
         await h.stop()

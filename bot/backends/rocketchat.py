@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 
 STREAM = "stream-room-messages"
 MY_MESSAGES = "__my_messages__"
+TWO_FACTOR_HINT = (
+    "if the account has two-factor authentication (Rocket.Chat 8.0+ refuses it without saying so), "
+    "use a personal access token created with 'Ignore Two Factor Authentication' instead of a password"
+)
 ROLE_CHANGES = {"subscription-role-added", "subscription-role-removed"}
 SEEN_MAX = 20_000
 
@@ -176,7 +180,9 @@ class RocketChatBackend(Backend):
                     "with 'Ignore Two Factor Authentication' instead of a password"
                 ) from exc
             if exc.status in (401, 403):
-                raise RocketChatAuthError(f"Rocket.Chat refused the password of {self.username}") from exc
+                # From 8.0 every refused login is a bare `unauthorized`, a two-factor one included:
+                # the hint goes with any refusal, since the server no longer tells them apart.
+                raise RocketChatAuthError(f"Rocket.Chat refused the password of {self.username}; {TWO_FACTOR_HINT}") from exc
             raise
         data = body.get("data") or {}
         uid, token = data.get("userId"), data.get("authToken")

@@ -641,6 +641,8 @@ class FakeRocketChat:
             if user.password is None or body.get("password") != user.password:
                 raise self._login_failure(403, "Incorrect password")
             if user.totp and not body.get("code"):
+                if self.version >= (8, 0, 0):  # 8.0 answers every refused login alike
+                    raise ApiFailure(401, {"success": False, "error": "unauthorized"})
                 raise ApiFailure(401, {"success": False, "error": "TOTP Required [totp-required]", "errorType": "totp-required", "details": {"method": "email", "codeGenerated": True}})
             token = secrets.token_urlsafe(32)
             user.tokens.add(token)

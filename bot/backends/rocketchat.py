@@ -75,6 +75,7 @@ class RocketChatBackend(Backend):
         stable_after: float = 10.0,
         catchup_overlap: timedelta = timedelta(seconds=5),
         roles_ttl: float = 600.0,
+        roles_refresh_after: float = 60.0,
         http_timeout: float = 30.0,
         rate_limit_min_wait: float = 1.0,
         server_retry_delay: float = 5.0,
@@ -97,7 +98,10 @@ class RocketChatBackend(Backend):
         self.backoff_max = backoff_max
         self.stable_after = stable_after
         self.overlap = catchup_overlap
-        self.roles_ttl = roles_ttl
+        self.roles_ttl = timedelta(seconds=roles_ttl)
+        # Before a refusal, roles older than this are read again (Hide_System_Messages hides
+        # the role changes that clear the cache).
+        self.recheck_after = timedelta(seconds=roles_refresh_after)
 
         self.rest = RestClient(
             self.url, timeout=http_timeout, rate_limit_min_wait=rate_limit_min_wait, server_retry_delay=server_retry_delay
@@ -116,7 +120,7 @@ class RocketChatBackend(Backend):
         self._epoch: datetime | None = None  # when the bot first listened: the floor of rooms never handled
         self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name)
         self._room_ids: dict[str, str] = {}  # channel name -> rid
-        self._roles: dict[str, tuple[float, dict[str, set[str]]]] = {}
+        self._roles: dict[str, tuple[datetime, dict[str, set[str]]]] = {}  # rid -> (read at, username -> roles)
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
         self._deliver: Deliver | None = None
         self._running = False
@@ -494,7 +498,9 @@ class RocketChatBackend(Backend):
         )
         try:
             await deliver(incoming)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, RocketChatTransient):
+            # Stopped, or the server went away while the core asked it about roles
+            # (refresh_organiser): the catch-up after the reconnect delivers it again.
             self._seen.pop(mid, None)
             raise
         except Exception:
@@ -520,9 +526,27 @@ class RocketChatBackend(Backend):
             return False
         return bool(roles.get(username, set()) & self.organiser_roles)
 
+    async def refresh_organiser(self, msg: Incoming) -> bool:
+        """The core is about to refuse `msg` for want of organiser rights. A server with
+        Hide_System_Messages never tells the bot that someone became a moderator, so the
+        cached roles may be stale: read them again, unless they were read less than
+        `recheck_after` ago (once a minute per room at most, however many refusals)."""
+        if msg.is_direct or not self.organiser_roles:
+            return msg.sender_is_organiser
+        cached = self._roles.get(msg.room)
+        if cached is not None and self.clock.now() - cached[0] < self.recheck_after:
+            return msg.sender_is_organiser
+        self._roles.pop(msg.room, None)
+        room_type = (self._rooms.get(msg.room) or {}).get("t")
+        fresh = await self._is_organiser(msg.room, msg.sender, room_type)
+        if fresh != msg.sender_is_organiser:
+            log.info("rocketchat: %s's roles in %s changed unannounced; now %s", msg.sender, msg.room,
+                     "an organiser" if fresh else "not an organiser")
+        return fresh
+
     async def _room_roles(self, rid: str, room_type: str | None) -> dict[str, set[str]]:
         cached = self._roles.get(rid)
-        if cached is not None and time.monotonic() - cached[0] < self.roles_ttl:
+        if cached is not None and self.clock.now() - cached[0] < self.roles_ttl:
             return cached[1]
         body: dict | None = None
         if not self._rooms_roles_missing:
@@ -540,7 +564,7 @@ class RocketChatBackend(Backend):
             name = (entry.get("u") or {}).get("username")
             if name:
                 roles.setdefault(name, set()).update(entry.get("roles") or [])
-        self._roles[rid] = (time.monotonic(), roles)
+        self._roles[rid] = (self.clock.now(), roles)
         return roles
 
     # ---- sending ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ as any user sees it); `chat.sendMessage`'s request schema (no key but `message` 
 (a two-factor refusal is a bare `unauthorized` too). Also a stream without the undeclared
 second argument of `__my_messages__` (`stream_room_info=False`), and a proxy that hides
 `/api/info` (`info_visible=False`).
+Hide_System_Messages: some system messages are never stored nor sent (`hidden_system_messages`).
 """
 from __future__ import annotations
 
@@ -150,11 +151,13 @@ class FakeRocketChat:
         url_preview_delay: float = 0.05,
         double_deliver: bool = False,
         stream_room_info: bool = True,  # args[1] = {roomParticipant, roomType, roomName} on __my_messages__
+        hidden_system_messages: tuple[str, ...] = (),  # Hide_System_Messages: never stored nor sent
         info_visible: bool = True,  # False: a proxy in front hides /api/info (404)
         seed: int | None = None,
     ) -> None:
         self.version = tuple(int(p) for p in version.split(".")[:3])
         self.stream_room_info = stream_room_info
+        self.hidden_system_messages = set(hidden_system_messages)
         self.info_visible = info_visible
         self.welcome = welcome
         self.first_frame_error = first_frame_error
@@ -431,7 +434,9 @@ class FakeRocketChat:
         self.deleted.append((doc["rid"], mid, self.now()))
         await self._notify_room(doc["rid"], "deleteMessage", [{"_id": mid}])
 
-    async def system(self, rid: str, t: str, actor: str, msg: str, **extra: Any) -> dict:
+    async def system(self, rid: str, t: str, actor: str, msg: str, **extra: Any) -> dict | None:
+        if t in self.hidden_system_messages:
+            return None  # Hide_System_Messages: the change happens, nobody is told
         doc = await self._insert(self.user(actor), self.rooms[rid], msg, t=t, extra=extra)
         return to_wire(doc, "iso")
 

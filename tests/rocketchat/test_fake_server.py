@@ -240,3 +240,19 @@ async def test_a_stream_without_its_room_argument():
             await raw.ws.close()
     finally:
         await fake.close()
+
+
+async def test_hide_system_messages_changes_roles_silently():
+    fake = await start_fake("faithful", hidden_system_messages=("subscription-role-added",))
+    try:
+        fake.rooms_by_name = await populate(fake)
+        chambre = fake.rooms_by_name["chambre"]
+        await fake.set_role(chambre, "bob", "moderator")
+        assert not any(m.get("t") == "subscription-role-added" and m["msg"] == "bob"
+                       for m in fake.room_messages(chambre, include_system=True))
+        async with aiohttp.ClientSession() as http:
+            fake.http = http
+            _, body, _ = await rest(fake, "GET", "rooms.roles", user="alice", params={"rid": chambre})
+        assert {e["u"]["username"]: e["roles"] for e in body["roles"]}["bob"] == ["moderator"]
+    finally:
+        await fake.close()

@@ -55,6 +55,7 @@ TWO_FACTOR_HINT = (
     "use a personal access token created with 'Ignore Two Factor Authentication' instead of a password"
 )
 ROLE_CHANGES = {"subscription-role-added", "subscription-role-removed"}
+LEFT = {"ru", "ul"}  # removed from a room, left it: `msg` is the username
 SEEN_MAX = 20_000
 
 
@@ -122,6 +123,7 @@ class RocketChatBackend(Backend):
         self._room_ids: dict[str, str] = {}  # channel name -> rid
         self._roles: dict[str, tuple[datetime, dict[str, set[str]]]] = {}  # rid -> (read at, username -> roles)
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
+        self._not_mine: dict[str, datetime] = {}  # rid -> when the subscriptions last said "not the bot's room"
         self._deliver: Deliver | None = None
         self._running = False
         self.connects = 0  # sessions that reached the live state, for tests and logs
@@ -270,6 +272,9 @@ class RocketChatBackend(Backend):
             await self._ddp_login(conn)
             await conn.subscribe(STREAM, [MY_MESSAGES, False], timeout=self.connect_timeout)
             await self._load_rooms()
+            missing = self.channels - set(self._room_ids)
+            if missing:
+                log.warning("rocketchat: the bot is not a member of %s; invite it there", ", ".join(sorted(missing)))
             if self._epoch is None:
                 stored = await self.state.get("epoch")
                 self._epoch = parse_date(stored) if stored else None
@@ -331,9 +336,6 @@ class RocketChatBackend(Backend):
                 rooms[rid] = {"t": sub.get("t"), "name": sub.get("name")}
         self._rooms = rooms
         self._room_ids = {r["name"]: rid for rid, r in rooms.items() if r.get("name") and r.get("t") != "d"}
-        missing = self.channels - set(self._room_ids)
-        if missing:
-            log.warning("rocketchat: the bot is not a member of %s; invite it there", ", ".join(sorted(missing)))
 
     def _listens_in(self, room_type: str | None, room_name: str | None) -> bool:
         if room_type == "d":
@@ -421,19 +423,48 @@ class RocketChatBackend(Backend):
         if not args or not isinstance(args[0], dict):
             return
         msg = args[0]
-        allowed = args[1] if len(args) > 1 else None
-        if not isinstance(allowed, dict) or not allowed.get("roomParticipant"):
-            return  # a public channel the bot has not joined, or not meant for us
-        room_type, room_name = allowed.get("roomType"), allowed.get("roomName")
         rid = msg.get("rid")
-        if rid and rid not in self._rooms:
-            self._rooms[rid] = {"t": room_type, "name": room_name}
-            if room_name and room_type != "d":
-                self._room_ids[room_name] = rid
+        allowed = args[1] if len(args) > 1 else None
+        if isinstance(allowed, dict):
+            if not allowed.get("roomParticipant"):
+                return  # a public channel the bot has not joined
+            room_type, room_name = allowed.get("roomType"), allowed.get("roomName")
+            if rid and rid not in self._rooms:
+                self._rooms[rid] = {"t": room_type, "name": room_name}
+                if room_name and room_type != "d":
+                    self._room_ids[room_name] = rid
+        else:
+            # No published type declares that second argument, so a server may leave it out:
+            # then the bot's own subscriptions say whether the room is one of its rooms.
+            room = await self._subscribed_room(rid) if isinstance(rid, str) else None
+            if room is None:
+                return
+            room_type, room_name = room.get("t"), room.get("name")
         if not self._listens_in(room_type, room_name):
             return
         await self._process(msg, room_type, deliver)
         await self._save_marks()
+
+    async def _subscribed_room(self, rid: str) -> dict | None:
+        """The bot's room `rid` (type and name), or None when the bot is not in it. A room
+        not known yet (a new DM, a channel the bot was just invited to) sends the bot to its
+        subscriptions once; a room found not to be the bot's (a public channel it has not
+        joined, whose every message the stream carries) is looked up again only after
+        `recheck_after`, so a busy channel costs one call a minute, not one per message."""
+        room = self._rooms.get(rid)
+        if room is not None:
+            return room
+        now = self.clock.now()
+        checked = self._not_mine.get(rid)
+        if checked is not None and now - checked < self.recheck_after:
+            return None
+        await self._load_rooms()
+        room = self._rooms.get(rid)
+        if room is None:
+            self._not_mine[rid] = now
+        else:
+            self._not_mine.pop(rid, None)
+        return room
 
     def _remember(self, mid: str, edited_at: datetime | None) -> None:
         self._seen[mid] = edited_at
@@ -455,6 +486,10 @@ class RocketChatBackend(Backend):
         if msg.get("t"):
             if msg["t"] in ROLE_CHANGES:
                 self._roles.pop(rid, None)
+            elif msg["t"] in LEFT and msg.get("msg") == self.self_username and rid in self._rooms:
+                # Without the stream's room argument, this is how the bot learns it is out.
+                room = self._rooms.pop(rid)
+                self._room_ids.pop(room.get("name") or "", None)
             self._remember(mid, edited_at)
             await self._advance(rid, mid, updated_at)
             return

@@ -39,6 +39,60 @@ async def make_fake():
             await server.close()
 
 
+# ---- the stream without its second argument ------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["faithful", "alt"])
+async def test_without_the_room_argument_the_bots_own_rooms_decide(make_fake, kind):
+    fake = await make_fake(kind, "8.x")
+    h = await Harness(fake).start()
+    try:
+        rooms = fake.rooms_by_name
+        await fake.post_as("alice", rooms["ailleurs"], "!agenda ailleurs")  # a public channel the bot is not in
+        await fake.post_as("alice", rooms["bavardage"], "!agenda bavardage")  # the bot's, but not configured
+        wanted = [await fake.post_as("bob", rooms["chambre"], "!aide"),
+                  await fake.post_as("alice", rooms["bureau"], "!agenda")]
+        # A DM opened while the bot listens: unknown room, found in the bot's subscriptions.
+        wanted.append(await fake.post_as("dave", fake.open_dm("dave", BOT), "!aide réunion"))
+        await h.wait(lambda: len(h.delivered) >= 3)
+        await h.barrier()
+        assert counts(h) == Counter({m["_id"]: 1 for m in wanted})
+        assert h.backend.connects == 1  # heard live, not caught up after a reconnect
+        by_id = {m.event_id: m for m in h.delivered}
+        assert by_id[wanted[2]["_id"]].is_direct and not by_id[wanted[0]["_id"]].is_direct
+    finally:
+        await h.stop()
+
+
+async def test_a_busy_channel_the_bot_is_not_in_costs_one_lookup_a_minute(make_fake):
+    fake = await make_fake("faithful", "8.x")
+    h = await Harness(fake, roles_refresh_after=3600).start()
+    try:
+        before = sum(1 for _, e, _ in fake.calls if e == "subscriptions.get")
+        for n in range(20):
+            await fake.post_as("alice", fake.rooms_by_name["ailleurs"], f"bavardage {n}")
+        await h.barrier()
+        assert sum(1 for _, e, _ in fake.calls if e == "subscriptions.get") - before == 1
+        assert h.delivered == []
+    finally:
+        await h.stop()
+
+
+async def test_without_the_room_argument_a_bot_removed_from_a_channel_stops_listening_there(make_fake):
+    fake = await make_fake("faithful", "8.x")
+    h = await Harness(fake).start()
+    try:
+        chambre = fake.rooms_by_name["chambre"]  # public: its messages still reach the bot's stream
+        before = await fake.post_as("bob", chambre, "!aide")
+        await h.wait_texts("!aide")
+        await fake.remove_member(chambre, BOT, by="alice")
+        await fake.post_as("bob", chambre, "!agenda")
+        await h.barrier(room="bureau")
+        assert [m.event_id for m in h.delivered] == [before["_id"]]
+    finally:
+        await h.stop()
+
+
 # ---- logging in ---------------------------------------------------------------------------
 
 

@@ -16,6 +16,10 @@ How a message reaches the core exactly once (ROCKETCHAT.md §2.6 and §3):
   `await deliver(msg)` returned, and lives in BackendState with the auth token, written
   once per batch (a live event, a room's catch-up): a crash inside a catch-up delivers
   again what the core then finds already handled.
+
+Servers 6.0 to 8.x differ (docs/rocketchat.md): the version is read from /api/info at each
+connection, and what cannot be known from it (a stream event without its room argument, role
+changes a server hides) is asked of the server itself.
 """
 from __future__ import annotations
 
@@ -37,14 +41,17 @@ from bot.backends.rocketchat_rest import (
     RocketChatApiError,
     RocketChatAuthError,
     RocketChatError,
+    RocketChatNotReached,
+    RocketChatNotRocketChat,
     RocketChatTransient,
     iso,
     parse_date,
+    parse_version,
 )
 from bot.clock import Clock
 from bot.config import RocketChatConfig
 
-__all__ = ["RocketChatBackend", "RocketChatAuthError", "RocketChatError"]
+__all__ = ["RocketChatBackend", "RocketChatAuthError", "RocketChatError", "RocketChatNotReached"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,18 @@ TWO_FACTOR_HINT = (
 ROLE_CHANGES = {"subscription-role-added", "subscription-role-removed"}
 LEFT = {"ru", "ul"}  # removed from a room, left it: `msg` is the username
 SEEN_MAX = 20_000
+PREVIEW_URLS_SINCE = (6, 4)  # chat.sendMessage refuses any key but `message` before 6.4
+
+
+def refuses_preview_urls(exc: RocketChatApiError) -> bool:
+    """A 400 `invalid-params` about a key the request schema does not allow. The server's
+    text is ajv's ("must NOT have additional properties"), which does not name the key; but
+    the top level of the bot's request holds `message`, which is required, and previewUrls,
+    so a refused extra key is previewUrls. A text naming previewUrls says so outright."""
+    if exc.status != 400 or "invalid-params" not in (exc.error_type, exc.error.rsplit("[", 1)[-1].rstrip("]")):
+        return False
+    text = exc.error + " " + json.dumps(exc.body.get("details") or "")
+    return "previewUrls" in text or "additional propert" in text.lower()
 
 
 class RocketChatBackend(Backend):
@@ -77,6 +96,7 @@ class RocketChatBackend(Backend):
         catchup_overlap: timedelta = timedelta(seconds=5),
         roles_ttl: float = 600.0,
         roles_refresh_after: float = 60.0,
+        first_contact_timeout: float = 30.0,
         http_timeout: float = 30.0,
         rate_limit_min_wait: float = 1.0,
         server_retry_delay: float = 5.0,
@@ -98,6 +118,7 @@ class RocketChatBackend(Backend):
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.stable_after = stable_after
+        self.first_contact_timeout = first_contact_timeout  # then a first start gives up (a wrong URL)
         self.overlap = catchup_overlap
         self.roles_ttl = timedelta(seconds=roles_ttl)
         # Before a refusal, roles older than this are read again (Hide_System_Messages hides
@@ -125,7 +146,11 @@ class RocketChatBackend(Backend):
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
         self._not_mine: dict[str, datetime] = {}  # rid -> when the subscriptions last said "not the bot's room"
         self._deliver: Deliver | None = None
+        self.server_version: tuple[int, ...] | None = None  # from /api/info, read at each connection
+        self._preview_urls: bool | None = None  # send previewUrls? None: /api/info not read yet
         self._running = False
+        self._answered = False  # something at self.url answered as Rocket.Chat, in this process
+        self._info_failure: str | None = None  # why /api/info did not look like Rocket.Chat
         self.connects = 0  # sessions that reached the live state, for tests and logs
         self.live = False  # caught up, and hearing the stream: what comes now comes in order
 
@@ -215,31 +240,68 @@ class RocketChatBackend(Backend):
 
     # ---- the connection loop ----------------------------------------------------------
 
+    async def _mark_answered(self) -> None:
+        """Something at the URL answered as Rocket.Chat (/api/info, a login): remembered, so
+        that the next start waits for this server instead of calling the URL wrong."""
+        if self._answered:
+            return
+        self._answered = True
+        if await self.state.get("server") != self.url:
+            await self.state.set("server", self.url)
+
+    def _first_contact_left(self, first_try: float, failure: str) -> float:
+        """First start, and nothing at the URL has ever answered as Rocket.Chat: a wrong URL,
+        port or name is a configuration error to report once `first_contact_timeout` has
+        passed, not an outage to wait out. Returns the time left for tries."""
+        left = self.first_contact_timeout - (time.monotonic() - first_try)
+        if left > 0:
+            return left
+        fatal = RocketChatNotReached(
+            f"Rocket.Chat: nothing at {self.url} answered as a Rocket.Chat server in "
+            f"{self.first_contact_timeout:g} s ({self._info_failure or failure}); check url in [rocketchat]"
+        )
+        log.error("%s", fatal)
+        raise fatal
+
     async def run(self, deliver: Deliver) -> None:
         self._deliver = deliver
         self._stopping.clear()
         self.rest.closed = False
         self._running = True
         attempt = 0
+        first_try = time.monotonic()
+        # A server that answered at this URL before (this database remembers it) is away, not
+        # misconfigured: it is waited for however long it takes, as after any connection.
+        known = await self.state.get("server") == self.url
         try:
             while not self._stopping.is_set():
                 started = time.monotonic()
+                failure = ""
                 try:
+                    if await self._read_server():
+                        await self._mark_answered()
                     await self._authenticate()
+                    await self._mark_answered()
                     await self._session(deliver)
                 except RocketChatAuthError as exc:
                     log.error("rocketchat: %s; the Rocket.Chat backend stops", exc)
                     raise
                 except (DdpClosed, DdpMethodError, RocketChatError, OSError, asyncio.TimeoutError) as exc:
+                    failure = str(exc) or exc.__class__.__name__
                     if not self._stopping.is_set():
-                        log.warning("rocketchat: connection lost (%s)", exc)
+                        if self._answered:
+                            log.warning("rocketchat: connection lost (%s)", failure)
+                        else:
+                            log.warning("rocketchat: no Rocket.Chat answer from %s yet (%s)", self.url, failure)
                 except aiohttp.ClientError as exc:  # a refused websocket upgrade (503 while restarting), ...
+                    failure = f"{exc.__class__.__name__}: {exc}"
                     if not self._stopping.is_set():
-                        log.warning("rocketchat: connection failed (%s: %s)", exc.__class__.__name__, exc)
-                except Exception:
+                        log.warning("rocketchat: connection failed (%s)", failure)
+                except Exception as exc:
                     # A bug, not the network: say so loudly, but keep listening.
                     if self._stopping.is_set():
                         break
+                    failure = f"{exc.__class__.__name__}: {exc}"
                     log.exception("rocketchat: unexpected error; reconnecting")
                 if self._stopping.is_set():
                     break
@@ -249,6 +311,8 @@ class RocketChatBackend(Backend):
                 delay = min(self.backoff_max, self.backoff_base * 2**attempt)
                 delay *= random.uniform(0.5, 1.0)
                 attempt += 1
+                if not (known or self._answered):
+                    delay = min(delay, self._first_contact_left(first_try, failure))
                 log.info("rocketchat: reconnecting in %.2fs", delay)
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=delay)
@@ -257,6 +321,26 @@ class RocketChatBackend(Backend):
         finally:
             self._running = False
             await self.rest.close()  # _session() already closed its socket
+
+    async def _read_server(self) -> bool:
+        """The server's version, read at each connection (a server may have been upgraded
+        meanwhile): what chat.sendMessage accepts depends on it. True when it answered as
+        Rocket.Chat; a proxy that hides /api/info only costs the version."""
+        try:
+            info = await self.rest.server_info(timeout=self.connect_timeout)
+        except RocketChatNotRocketChat as exc:
+            self._info_failure = str(exc)
+            log.info("rocketchat: %s; the server's version stays unknown", exc)
+            if self._preview_urls is None:
+                self._preview_urls = True  # try previewUrls, and learn from a refusal (_send_message)
+            return False
+        self._info_failure = None
+        version = parse_version(info.get("version"))
+        if version != self.server_version:
+            log.info("rocketchat: server version %s", info.get("version"))
+        self.server_version = version
+        self._preview_urls = version is not None and version >= PREVIEW_URLS_SINCE
+        return True
 
     async def _session(self, deliver: Deliver) -> None:
         conn = DdpConnection(
@@ -612,9 +696,7 @@ class RocketChatBackend(Backend):
             if out.thread:
                 message["tmid"] = out.thread
             try:
-                await self.rest.call(
-                    "POST", "chat.sendMessage", json={"message": message, "previewUrls": []}, no_wait=True
-                )
+                await self._send_message(message)
             except RocketChatApiError as exc:
                 if exc.status == 400 and await self._already_posted(out.send_key, rid):
                     log.info("rocketchat: %s was already posted", out.send_key)
@@ -622,6 +704,27 @@ class RocketChatBackend(Backend):
                 raise
         except RocketChatTransient as exc:
             raise RetryLater(str(exc), exc.delay) from exc
+
+    async def _send_message(self, message: dict[str, Any]) -> None:
+        """chat.sendMessage, with `previewUrls: []` (no link previews under the bot's replies)
+        where the server knows it: from 6.4. Before, the request schema allows `message` and
+        nothing else, and any other key gets 400 `invalid-params`."""
+        if self._preview_urls is None:
+            # Sent before run() read the version: what a previous run left in the outbox
+            # goes out at once.
+            await self._read_server()
+        body: dict[str, Any] = {"message": message}
+        if self._preview_urls:
+            body["previewUrls"] = []
+        try:
+            await self.rest.call("POST", "chat.sendMessage", json=body, no_wait=True)
+        except RocketChatApiError as exc:
+            if "previewUrls" not in body or not refuses_preview_urls(exc):
+                raise
+            log.warning("rocketchat: the server (version %s) refused previewUrls (%s); sending without it from now on",
+                        ".".join(map(str, self.server_version or ())) or "unknown", exc.error)
+            self._preview_urls = False
+            await self.rest.call("POST", "chat.sendMessage", json={"message": message}, no_wait=True)
 
     async def _already_posted(self, send_key: str, rid: str) -> bool:
         """A resend after a crash: the first attempt may have landed. Ask for the message

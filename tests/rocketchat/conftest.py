@@ -3,9 +3,11 @@ harness that runs the backend with a recording `deliver`."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any, Awaitable, Callable
 
 import pytest
+from aiohttp import web
 
 from bot.backends.base import Incoming
 from bot.backends.rocketchat import RocketChatBackend
@@ -129,6 +131,26 @@ async def start_fake(kind: str, era: str | None = None, **options: Any) -> Any:
     if kind == "faithful":
         return await FakeRocketChat(seed=7, **options).start()
     return await AltFake(**options).start()
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then let go)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def plain_web_server() -> web.AppRunner:
+    """A web server that is not Rocket.Chat: a home page, 404 elsewhere."""
+    async def home(request: web.Request) -> web.Response:
+        return web.Response(text="<h1>Bienvenue</h1>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", home)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner
 
 
 @pytest.fixture

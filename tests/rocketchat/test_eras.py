@@ -39,6 +39,88 @@ async def make_fake():
             await server.close()
 
 
+async def test_every_era_answers_a_command_in_a_channel_a_thread_and_a_dm(era_fake):
+    h = await Harness(era_fake).start()
+    try:
+        chambre = era_fake.rooms_by_name["chambre"]
+        dm = era_fake.open_dm("dave", BOT)
+        cmd = await era_fake.post_as("alice", chambre, "!agenda")
+        in_dm = await era_fake.post_as("dave", dm, "!aide")
+        await h.wait_texts("!agenda", "!aide")
+        await h.backend.send(Outgoing(send_key="era-1", body=Doc.text("Agenda : rien"), room=chambre, thread=cmd["_id"]))
+        await h.backend.send(Outgoing(send_key="era-2", body=Doc.text("Aide"), dm_user="dave"))
+        await h.barrier()
+        assert counts(h) == Counter({cmd["_id"]: 1, in_dm["_id"]: 1})
+        # What a member sees: both replies, where they belong, each refused nowhere.
+        assert [(m["_id"], m.get("tmid")) for m in era_fake.messages_by(BOT, chambre)] == [("era-1", cmd["_id"])]
+        assert [m["_id"] for m in era_fake.messages_by(BOT, dm)] == ["era-2"]
+        assert sends(era_fake) == [200, 200]
+    finally:
+        await h.stop()
+
+
+@pytest.mark.parametrize("era,previews", [("6.3", True), ("7.x", False), ("8.x", False)])
+async def test_link_previews_are_turned_off_where_the_server_allows_it(make_fake, era, previews):
+    fake = await make_fake("faithful", era, url_preview_delay=0.0)
+    h = await Harness(fake).start()
+    try:
+        await h.backend.send(Outgoing(send_key="lien-1", body=Doc.text("Le pad : https://pad.example.org/x"), room="chambre"))
+        if previews:  # 6.3 has no previewUrls: the server previews the bot's link, as for anyone
+            await fake.wait_for(lambda: "urls" in fake.messages["lien-1"])
+        await h.barrier()  # a preview would have been emitted before the marker
+        assert ("urls" in fake.messages["lien-1"]) is previews
+        assert sends(fake) == [200]
+    finally:
+        await h.stop()
+
+
+@pytest.mark.parametrize("kind", ["faithful", "alt"])
+async def test_previewUrls_refused_by_a_server_of_unknown_version_is_dropped_and_the_send_made_once(make_fake, kind, caplog):
+    """A proxy hides /api/info, so the version is unknown: the first send tries previewUrls,
+    the 6.3 server refuses it (ajv's words on the faithful fake, the key named on the other),
+    the bot sends again without it, once, says so in the log, and never tries it again."""
+    fake = await make_fake(kind, "6.3", info_visible=False)
+    h = await Harness(fake).start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.backends.rocketchat"):
+            for n in range(3):
+                await h.backend.send(Outgoing(send_key=f"old-{n}", body=Doc.text(f"réponse {n}"), room="chambre"))
+        assert [m["_id"] for m in fake.messages_by(BOT)] == ["old-0", "old-1", "old-2"]
+        assert sends(fake) == [400, 200, 200, 200]
+        [warning] = [r.getMessage() for r in caplog.records if "previewUrls" in r.getMessage()]
+        assert "refused previewUrls" in warning
+    finally:
+        await h.stop()
+
+
+async def test_a_send_before_the_backend_runs_reads_the_version_first(make_fake):
+    """What a previous run left in the outbox goes out before run() has read the version."""
+    fake = await make_fake("faithful", "6.3")
+    backend = Harness(fake).backend
+    try:
+        await backend.send(Outgoing(send_key="left-1", body=Doc.text("reste"), room="chambre"))
+        assert sends(fake) == [200]
+        assert backend.server_version == (6, 3)
+    finally:
+        await backend.stop()
+
+
+@pytest.mark.parametrize("era,endpoint", [("6.3", "channels.roles"), ("7.x", "rooms.roles"), ("8.x", "rooms.roles")])
+@pytest.mark.parametrize("kind", ["faithful", "alt"])
+async def test_room_roles_in_each_era(make_fake, kind, era, endpoint):
+    fake = await make_fake(kind, era)
+    h = await Harness(fake).start()
+    try:
+        chambre = fake.rooms_by_name["chambre"]
+        for who in ("alice", "carol", "bob"):  # owner, moderator, member
+            await fake.post_as(who, chambre, f"!rythme ({who})")
+        await h.wait(lambda: len(h.delivered) >= 3)
+        assert {m.sender: m.sender_is_organiser for m in h.delivered} == {"alice": True, "carol": True, "bob": False}
+        assert endpoint in {e for _, e, status in fake.calls if e.endswith(".roles") and status == 200}
+    finally:
+        await h.stop()
+
+
 # ---- the stream without its second argument ------------------------------------------------
 
 

@@ -3,16 +3,18 @@ duplicate frames, document updates, version switches, restarts of the bot itself
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.backends.base import Outgoing, RetryLater
-from bot.backends.rocketchat import RocketChatAuthError
+from bot.backends.rocketchat import RocketChatAuthError, RocketChatNotReached
 from bot.clock import Clock
 from bot.richtext import Doc
-from tests.rocketchat.conftest import BOT, Harness, MemoryState, make_config, populate, start_fake
+from tests.rocketchat.conftest import (BOT, Harness, MemoryState, closed_port, make_config, plain_web_server, populate,
+                                       start_fake)
 
 
 @pytest.fixture
@@ -269,3 +271,64 @@ async def test_send_without_run_then_stop_leaves_nothing_open(make_fake):
     with pytest.raises(RetryLater):
         await backend.send(Outgoing(send_key="alone-2", body=Doc.text("trop tard"), room="chambre"))
     assert [m["_id"] for m in fake.messages_by(BOT)] == ["alone-1"]
+
+
+# ---- first start: a URL where no Rocket.Chat answers ---------------------------------------------
+
+
+class Nowhere:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+@pytest.mark.parametrize("where", ["port", "name", "web"])
+async def test_on_first_start_a_url_where_no_rocketchat_answers_is_a_configuration_error(where):
+    web_server = await plain_web_server()
+    try:
+        url, reason = {
+            "port": (f"http://127.0.0.1:{closed_port()}", "connection refused"),
+            "name": ("http://chambre-bot-nowhere.invalid", "the name does not resolve"),
+            "web": (f"http://127.0.0.1:{web_server.addresses[0][1]}", "/api/info answered HTTP 404"),
+        }[where]
+        state = MemoryState()
+        h = Harness(Nowhere(url), config=make_config(url), state=state, first_contact_timeout=0.5)
+        await h.start(wait_live=False)
+        with pytest.raises(RocketChatNotReached) as caught:
+            await asyncio.wait_for(h.task, 10)
+        h.task = None
+        assert f"nothing at {url} answered as a Rocket.Chat server" in str(caught.value)
+        assert reason in str(caught.value) and "check url in [rocketchat]" in str(caught.value)
+        assert "server" not in state.data
+    finally:
+        await web_server.cleanup()
+
+
+async def test_a_server_that_answered_before_is_waited_for_however_long(caplog):
+    """This database has been served by that URL: the server is away, not misconfigured."""
+    url = f"http://127.0.0.1:{closed_port()}"
+    state = MemoryState()
+    state.data["server"] = url
+    h = Harness(Nowhere(url), config=make_config(url), state=state, first_contact_timeout=0.2)
+    started = time.monotonic()
+    await h.start(wait_live=False)
+    try:
+        tries = lambda: sum("no Rocket.Chat answer" in r.getMessage() for r in caplog.records)  # noqa: E731
+        await h.wait(lambda: tries() >= 6 and time.monotonic() - started > 3 * 0.2)
+        assert not h.task.done()
+    finally:
+        await h.stop()  # stops without an error
+
+
+async def test_once_connected_a_long_outage_is_waited_out(make_fake):
+    fake = await make_fake()
+    state = MemoryState()
+    h = await Harness(fake, state=state, first_contact_timeout=0.2).start()
+    try:
+        assert state.data["server"] == fake.url
+        await fake.restart(downtime=1.0)  # longer than the first-contact limit
+        msg = await fake.post_as("alice", fake.rooms_by_name["chambre"], "!agenda")
+        await h.wait_texts("!agenda")
+        await h.barrier()
+        assert counts(h) == Counter({msg["_id"]: 1})
+    finally:
+        await h.stop()

@@ -11,6 +11,7 @@ from bot.app import App
 from bot.backends.base import Backend, Incoming, Outgoing, RetryLater
 from bot.clock import ManualClock
 from bot.config import Config
+from tests.support import wait_until
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
 
@@ -51,13 +52,6 @@ def command(n: int, text: str) -> Incoming:
     return Incoming(backend="fake", room="!room", sender="alice", text=text, event_id=f"$ev{n}", sent_at=NOW)
 
 
-async def until(predicate, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def test_a_refused_reply_does_not_hold_back_the_others(tmp_path: Path):
     chat = Chat()
     app = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=str(tmp_path / "o.db"))
@@ -69,13 +63,13 @@ async def test_a_refused_reply_does_not_hold_back_the_others(tmp_path: Path):
         await app.deliver(command(1, "!odj ajouter Atelier interdit"))
         await app.deliver(command(2, "!odj ajouter Atelier lent"))
         await app.deliver(command(3, "!odj ajouter Atelier normal"))
-        await until(lambda: len(chat.texts()) == 2)
+        await wait_until(lambda: len(chat.texts()) == 2, message=lambda: f"shown: {chat.texts()}")
         texts = chat.texts()
         assert "Atelier lent" in texts[0] and "Atelier normal" in texts[1]  # in order, the slow one waited out
         assert chat.attempts[next(t for t in chat.attempts if "interdit" in t)] == 6  # then given up
         await app.deliver(command(1, "!odj ajouter Atelier interdit"))  # a redelivery changes nothing
-        await asyncio.sleep(0.1)
-        assert len(chat.texts()) == 2
+        await app.drained("fake")
+        assert len(chat.texts()) == 2 and chat.attempts[next(t for t in chat.attempts if "interdit" in t)] == 6
     finally:
         await app.stop()
 
@@ -92,9 +86,9 @@ async def test_a_reply_left_unsent_by_a_crash_is_sent_once_at_the_next_start(tmp
     second = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=db)
     await second.start()
     try:
-        await until(lambda: len(chat.texts()) == 1)
+        await second.drained("fake")
         await second.deliver(command(7, "!odj ajouter Salle pour janvier"))  # the chat delivers it again
-        await asyncio.sleep(0.1)
+        await second.drained("fake")
         assert len(chat.texts()) == 1 and "Point n°1" in chat.texts()[0]
         topics = await second.db.run(lambda d: d.execute("SELECT count(*) FROM topics").fetchone()[0])
         assert topics == 1

@@ -264,3 +264,47 @@ async def test_an_organiser_reminder_goes_to_one_dm_room_across_restarts(people,
     bodies = [e["content"]["body"] for e in await orga.events(dm) if e["sender"] == bot_account.user_id]
     assert bodies == ["Rappel r1", "Rappel r2"]
 
+
+# ---- a reply larger than one event ---------------------------------------------------------------
+
+def long_brick_name(k: int) -> str:
+    """As long as a name may be (120 characters), and heavy: a brick emoji is 4 bytes, an
+    "&" 5 in the HTML body."""
+    return (f"{k:03d} " + "🧱 & " * 40)[:120]
+
+
+async def test_a_reply_larger_than_one_event_arrives_whole_in_several(people, bot_account, start_app):
+    from bot.backends.matrix import MAX_CONTENT_BYTES, content_size
+    from storage.store import Store
+    from tests.core.test_richtext import balanced
+
+    alice = await people("alice")
+    room = await alice.create_room(invite=[bot_account.user_id])
+    app = await start_app(bot_account, [room])
+
+    def add_bricks(d) -> list[int]:
+        with d.atomic():
+            return [Store(d).add_brick(long_brick_name(k), "brick", "", alice.user_id, app.clock.now()).id
+                    for k in range(140)]
+
+    ids = await app.db.run(add_bricks)
+    listing = await alice.say(room, "!brique liste")
+    await alice.wait_replies(room, bot_account.user_id, [listing], timeout=30)
+    parts = (await settled_replies(app, alice, room, bot_account.user_id))[listing]
+
+    assert len(parts) == 2
+    contents = [p["content"] for p in parts]
+    for k, content in enumerate(contents, 1):
+        assert content_size(content) <= MAX_CONTENT_BYTES
+        assert content["msgtype"] == "m.notice" and content["m.mentions"] == {}
+        assert content["m.relates_to"]["m.in_reply_to"]["event_id"] == listing
+        assert content["body"].endswith(f"({k}/2)") and balanced(content["formatted_body"])
+    # every brick once, in order, none cut in two
+    shown = [line for c in contents for line in c["body"].splitlines() if line.startswith("• ")]
+    ours = [line for line in shown if "🧱" in line]
+    assert ours == [f"• {n}. {long_brick_name(k)}  ▰▱▱▱▱ idée" for k, n in enumerate(ids)]
+    # and this homeserver would have refused the list as one event (413 M_TOO_LARGE)
+    whole = {"msgtype": "m.notice", "body": "\n".join(c["body"] for c in contents),
+             "format": "org.matrix.custom.html", "formatted_body": "".join(c["formatted_body"] for c in contents)}
+    refused = await alice.client.room_send(room, "m.room.message", whole)
+    assert getattr(refused, "status_code", None) == "M_TOO_LARGE", refused

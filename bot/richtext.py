@@ -115,8 +115,9 @@ def _plain_spans(spans: list) -> str:
         elif span[0] == "code":
             out.append(neutralise_room_mentions(span[1]))
         elif span[0] == "a":
-            label, url = span[2], span[1]
-            out.append(url if label == url else f"{neutralise_room_mentions(label)} ({url})")
+            # The address is text here too: `https://@room` must not ping the room.
+            label, url = span[2], neutralise_room_mentions(span[1])
+            out.append(url if span[2] == span[1] else f"{neutralise_room_mentions(label)} ({url})")
     return "".join(out)
 
 
@@ -206,7 +207,10 @@ def _rc_spans(spans: list) -> str:
         elif span[0] == "a":
             url, label = span[1], span[2]
             if safe_url(url):
-                out.append(url if label == url else f"[{_rc_esc(label)}]({url})")
+                # A bare address holding "@" would show a mention: give it as a labelled
+                # link, whose label is escaped like any text.
+                bare = label == url and "@" not in url
+                out.append(url if bare else f"[{_rc_esc(label)}]({url})")
             else:
                 out.append(_rc_esc(label))
     return "".join(out)

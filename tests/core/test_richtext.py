@@ -1,5 +1,6 @@
 """What the bot says, as each chat renders it: a reply too large for one message is cut into
-several that each fit, in order, whole (no item, markup element or escape cut in two)."""
+several that each fit, in order, whole (no item, markup element or escape cut in two), and
+an address typed by a member pings nobody in any rendering."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.app import message_parts
 from bot.backends.base import Outgoing
-from bot.richtext import Doc, b, code, i, link
+from bot.richtext import WORD_JOINER, Doc, b, code, i, link
 
 HOSTILE = "Ça & <b>@room</b> *gras* é\u0301 🧱 @all"
 
@@ -122,3 +123,16 @@ def test_parts_get_their_own_keys_derived_from_the_message():
     [whole] = message_parts(out, lambda o: True)
     assert whole.send_key == "cbreply" and whole.body == out.body
 
+
+def test_an_address_pings_nobody_in_any_rendering():
+    doc = Doc().para("Lien : ", link("https://@room"), " ; ", link("https://example.org/@all", "@here"),
+                     " ; ", link("https://social.example/@everyone/1"))
+    # What a reader sees: the HTML without its link targets, Rocket.Chat's text without its
+    # "(url)" link targets (its parser reads them as addresses, not as text).
+    html_text = re.sub(r'href="[^"]*"', "", doc.html())
+    rc_text = re.sub(r"\]\([^)]*\)", "]", doc.rocketchat())
+    for rendered in (doc.plain(), rc_text, html_text):  # console and Matrix body, Rocket.Chat, Matrix HTML
+        assert not re.search(r"@(room|all|here|everyone)\b", rendered), rendered
+    assert "https://@" + WORD_JOINER + "room" in doc.plain()
+    # the addresses themselves are kept where a chat reads them as addresses
+    assert 'href="https://@room"' in doc.html() and "](https://@room)" in doc.rocketchat()

@@ -56,7 +56,10 @@ def day(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
 
 
 def brick(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
-    """A brick by number, by exact name, or by a part of its name that names only one."""
+    """A brick by number, by its name, or by a part of its name that names only one; names
+    compare as bricks.name_key does."""
+    from bot.services.bricks import name_key
+
     names = ctx.store.brick_names()
     candidate = value.lstrip("#")
     if candidate.isdigit():
@@ -64,11 +67,11 @@ def brick(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
             return int(candidate)
         raise NotFound("Pas de brique n°{n}. {liste} montre les numéros.", "No brick #{n}. {liste} shows the numbers.",
                        n=candidate, liste=ctx.prefix + ("brick list" if ctx.lang == "en" else "brique liste"))
-    wanted = reg.fold(value)
-    exact = [i for i, name in names if reg.fold(name) == wanted]
+    wanted = name_key(value)
+    exact = [i for i, name in names if name_key(name) == wanted]
     if exact:
         return exact[0]
-    matches = [(i, name) for i, name in names if wanted in reg.fold(name)]
+    matches = [(i, name) for i, name in names if wanted in name_key(name)]
     if len(matches) == 1:
         return matches[0][0]
     if not matches:

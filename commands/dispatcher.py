@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.richtext import Doc, code
+from bot.text import is_blank
 from commands import registry as reg
 from commands.context import Context
 
@@ -144,7 +145,7 @@ def _dispatch(ctx: Context, text: str) -> Doc:
         raise usage_error(ctx, cmd, "Trop d'arguments.", "Too many arguments.")
     values: dict[str, Any] = {}
     for i, arg in enumerate(cmd.args):
-        if i >= len(pieces) or not pieces[i]:
+        if i >= len(pieces) or is_blank(pieces[i]):  # zero-width characters alone are no text
             if arg.optional:
                 continue
             raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=arg.label(ctx.lang))

@@ -12,6 +12,67 @@ from tests.core.conftest import Chat, dumps
 ZERO_WIDTH = ["\u200b", "\u200b\u200c\u200d", "\u2060\ufeff", "\u3164", "\u00a0\u200b", "\u2800", "\u034f\u200b"]
 
 
+# ---- the same brick name, the same link ---------------------------------------------------
+
+@pytest.mark.parametrize("name", ["Services legaux pour les communs", "SERVICES LÉGAUX POUR LES COMMUNS",
+                                  "Services  légaux pour  les communs", "Services légaux pour les communs ",
+                                  "services\u200blégaux pour les communs", "Serviceslégaux pour les communs"])
+def test_a_brick_name_already_there_in_another_spelling_is_refused(chat, name):
+    before = dumps(chat.export())
+    reply = chat.say(f"!brique ajouter {name}")
+    assert reply == "La brique n°1 s'appelle déjà « Services légaux pour les communs » (aux majuscules, accents et espaces près)."
+    assert dumps(chat.export()) == before
+    assert chat.say("!brique voir legaux").startswith("1. Services légaux pour les communs")
+
+
+def test_a_new_brick_name_is_taken_and_found_by_part_of_it(chat):
+    assert "ajoutée" in chat.say("!brique ajouter Services légaux pour les associations")
+    assert "plusieurs briques" in chat.say("!brique voir legaux")  # two different names share that word
+    assert "added: Commons canteen" in chat.say("!brick add Commons canteen", lang="en")
+    assert "is already called \"Commons canteen\"" in chat.say("!brick add COMMONS  CANTEEN", lang="en")
+
+
+@pytest.mark.parametrize("again", ["https://pad.example.org/finances", "HTTPS://PAD.Example.ORG/finances",
+                                   "https://pad.example.org:443/finances", "Https://pad.example.org/finances"])
+def test_a_link_already_on_the_brick_is_refused(chat, again):
+    assert "Lien ajouté" in chat.say("!brique lien 2 ; https://pad.example.org/finances ; le pad")
+    before = dumps(chat.export())
+    reply = chat.say(f"!brique lien 2 ; {again}")
+    assert reply.startswith("Ce lien est déjà sur la brique") and reply.endswith(": https://pad.example.org/finances")
+    assert dumps(chat.export()) == before
+
+
+def test_links_that_differ_where_it_matters_are_two_links(chat):
+    chat.say("!brique lien 2 ; https://example.org")
+    assert "déjà" in chat.say("!brique lien 2 ; https://example.org/")  # an empty path is "/"
+    for other in ("https://example.org/Finances", "http://example.org/", "https://example.org/?a=1",
+                  "https://user@example.org/"):
+        assert "Lien ajouté" in chat.say(f"!brique lien 2 ; {other}"), other
+
+
+# ---- text that shows nothing -----------------------------------------------------------------
+
+@pytest.mark.parametrize("blank", ZERO_WIDTH)
+@pytest.mark.parametrize("line, missing", [
+    ("!brique ajouter {}", "Il manque <nom>"),
+    ("!odj ajouter {}", "Il manque <texte>"),
+    ("!réunion proposer vendredi 19h ; {} ; MESHS", "Il manque <titre>"),
+    ("!brique note 1 ; {}", "Il manque <texte>"),
+    ("!permanence ajouter tous les mardis 17h-19h ; {}", "Il manque <titre>"),
+])
+def test_a_text_of_invisible_characters_is_a_missing_one(chat, blank, line, missing):
+    before = dumps(chat.export())
+    reply = chat.say(line.format(blank))
+    assert missing in reply and "Exemple :" in reply, reply
+    assert dumps(chat.export()) == before
+
+
+def test_visible_text_with_invisible_characters_in_it_is_kept_as_typed(chat):
+    assert "Point n°1 ajouté à l'ordre du jour : Bu\u200bdget" in chat.say("!odj ajouter Bu\u200bdget")
+    chat.say("!brique ajouter Cantine des communs")
+    assert "s'appelle déjà « Cantine des communs »" in chat.say("!brique ajouter Can\u200btine des com\u2060muns")
+
+
 # ---- a meeting moved to the date it has -------------------------------------------------------
 
 def test_a_meeting_moved_to_its_own_date_has_not_moved_and_stays_confirmed(chat):

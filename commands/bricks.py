@@ -6,6 +6,7 @@ from bot.richtext import Doc, b, i
 from bot.services import Actor
 from bot.services import bricks as svc
 from commands.context import Context
+from commands.convert import record_number
 from commands.registry import Arg, command, fold
 from commands.render import CATEGORY, STATUS, bar, brick_line, instant, link_span, tr, word
 
@@ -100,7 +101,7 @@ def _change(ctx: Context, h) -> str:
          help_fr="ajoute une brique (au statut idée)", help_en="add a brick (as an idea)",
          example_fr="!brique ajouter Cantine des communs ; Une cantine partagée", example_en="!brick add Commons canteen ; A shared canteen")
 def add(ctx: Context, name: str, description: str | None = None) -> Doc:
-    if name.strip().isdigit():
+    if record_number(name) is not None:  # "12", "n°12": it would read as brick number 12
         return Doc.text(ctx.t("Un nom de brique ne peut pas être un simple numéro.", "A brick name cannot be a bare number."))
     br = svc.add(ctx.store, actor(ctx), ctx.now, name, description)
     ctx.changed.add("bricks")

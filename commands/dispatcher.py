@@ -50,8 +50,11 @@ def split_args(cmd: reg.Command, raw: str) -> list[str]:
     raw = raw.strip()
     pieces = [p.strip() for p in raw.split(";")] if raw else []
     if cmd.spaced_choice and len(pieces) == 1 and " " in pieces[0]:
-        first, rest = pieces[0].split(None, 1)
-        pieces = [first, rest.strip()]
+        from commands.convert import split_number
+
+        # "3 oui", and "n° 3 oui" too: the number may hold a space.
+        first, rest = split_number(pieces[0]) or pieces[0].split(None, 1)
+        pieces = [first, rest.strip()] if rest.strip() else [first]
     if len(pieces) > len(cmd.args) and cmd.args and cmd.args[-1].kind == "text":
         # A member's text may itself hold " ; ": keep it whole in the last text argument.
         keep = len(cmd.args) - 1

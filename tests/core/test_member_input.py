@@ -50,6 +50,34 @@ def test_links_that_differ_where_it_matters_are_two_links(chat):
         assert "Lien ajouté" in chat.say(f"!brique lien 2 ; {other}"), other
 
 
+# ---- a record number, however it is written -------------------------------------------------
+
+@pytest.mark.parametrize("ref", ["1", "n°1", "n° 1", "N°1", "nº1", "no 1", "No. 1", "#1", "# 1"])
+def test_a_record_number_reads_the_same_however_it_is_written(chat, ref):
+    chat.say("!réunion proposer vendredi 19h ; Atelier")
+    chat.say("!permanence ajouter tous les jeudis 17h-19h ; Permanence")
+    chat.say("!odj ajouter Budget")
+    assert chat.say(f"!brique voir {ref}").startswith("1. Services légaux pour les communs")
+    assert chat.say(f"!réunion voir {ref}").startswith("Réunion n°1 : Atelier")
+    assert chat.say(f"!permanence voir {ref}").startswith("Permanence n°1 : Permanence")
+    assert chat.say(f"!réunion participe {ref} peut-être").startswith("Noté : peut-être pour la réunion n°1")
+    assert chat.say(f"!brique note {ref} ; vu").startswith("Note ajoutée à Services légaux")
+    assert chat.say(f"!odj fait {ref}").startswith("Point n°1 traité")
+
+
+def test_a_brick_named_like_a_number_is_refused_and_n_1_is_always_number_1(tmp_path):
+    chat = Chat(tmp_path / "old.db", Config())
+    try:
+        for name in ("n°1", "n° 12", "#3", "no 4", "12"):
+            assert "simple numéro" in chat.say(f"!brique ajouter {name}"), name
+        # a brick named so by an earlier version: "n°1" is brick number 1, not that one
+        old = chat.store.add_brick("n°1", "brick", "", "alice", chat.now)
+        assert chat.say("!brique voir n°1").startswith("1. Services légaux")
+        assert chat.say(f"!brique voir {old.id}").startswith(f"{old.id}. n°1")
+    finally:
+        chat.close()
+
+
 # ---- text that shows nothing -----------------------------------------------------------------
 
 @pytest.mark.parametrize("blank", ZERO_WIDTH)

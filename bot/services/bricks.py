@@ -11,6 +11,8 @@ from bot.services import Actor
 from bot.text import loose_key
 from storage.store import Store
 
+# What one member can make a brick grow to: `!brique voir` shows every link.
+MAX_LINKS = 10
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
 
@@ -94,6 +96,9 @@ def link(store: Store, actor: Actor, now: datetime, n: int, url: str, label: str
     if same is not None:
         raise UserError("Ce lien est déjà sur la brique « {name} » : {url}", "That link is already on brick \"{name}\": {url}",
                         name=brick.name, url=same)
+    if len(brick.links) >= MAX_LINKS:
+        raise UserError("La brique « {name} » a déjà {max} liens, le plus qu'elle puisse en montrer.",
+                        "Brick \"{name}\" already has {max} links, the most it can show.", name=brick.name, max=MAX_LINKS)
     store.add_link(n, url, label, actor.user, now)
     store.add_history(n, actor.user, "link", brick.status, url if not label else f"{label} : {url}", now)
     store.update_brick(n, now)

@@ -50,6 +50,14 @@ def test_links_that_differ_where_it_matters_are_two_links(chat):
         assert "Lien ajouté" in chat.say(f"!brique lien 2 ; {other}"), other
 
 
+def test_a_brick_takes_at_most_ten_links(chat):
+    for k in range(10):
+        assert "Lien ajouté" in chat.say(f"!brique lien 2 ; https://example.org/{k}")
+    before = dumps(chat.export())
+    assert "déjà 10 liens" in chat.say("!brique lien 2 ; https://example.org/10")
+    assert dumps(chat.export()) == before
+
+
 # ---- a record number, however it is written -------------------------------------------------
 
 @pytest.mark.parametrize("ref", ["1", "n°1", "n° 1", "N°1", "nº1", "no 1", "No. 1", "#1", "# 1"])
@@ -121,3 +129,29 @@ def test_a_day_meeting_moved_to_that_day_at_an_hour_moves(chat):
     chat.say("!réunion proposer le 4 décembre ; Journée")
     assert "déjà" in chat.say("!réunion déplacer 1 ; le 4 décembre")
     assert "déplacée" in chat.say("!réunion déplacer 1 ; le 4 décembre à 10h")
+
+
+# ---- what one member can make a reply grow to ------------------------------------------------
+
+def test_lists_show_a_bounded_number_of_items_and_say_how_many_more(chat):
+    for k in range(205):
+        chat.say(f"!brique ajouter Brique numéro {k} " + "x" * 60)
+    for k in range(55):
+        chat.say(f"!odj ajouter Point {k}")
+    for k in range(22):
+        chat.say(f"!permanence ajouter tous les mardis 17h-19h ; Permanence {k}")
+    bricks, total = chat.say("!brique liste"), len(chat.export()["bricks"])
+    assert bricks.count("\n• ") == 200 and f"… et {total - 200} autres : filtrez par statut ou catégorie" in bricks
+    topics = chat.say("!odj liste")
+    assert topics.count("Point ") == 50 and "… et 5 autres" in topics
+    perms = chat.say("!permanence liste")
+    assert perms.count("— tous les mardis") == 20 and "… et 2 autres" in perms
+
+
+def test_a_brick_shows_its_last_fifteen_entries_with_long_notes_cut(chat):
+    for k in range(20):
+        chat.say(f"!brique note 2 ; note {k} " + "n" * 900)
+    shown = chat.say("!brique voir 2")
+    assert shown.count(" : note ") == 15 and "(6 entrées plus anciennes dans l'export)" in shown
+    assert "note 19 " + "n" * 292 + "…" in shown and "n" * 400 not in shown
+    assert len(chat.export()["bricks"][1]["history"][-1]["note"]) == 908  # the record keeps it whole

@@ -76,6 +76,15 @@ def refuses_preview_urls(exc: RocketChatApiError) -> bool:
         return False
     text = exc.error + " " + json.dumps(exc.body.get("details") or "")
     return "previewUrls" in text or "additional propert" in text.lower()
+# The server's `Message_MaxAllowedSize` (a public setting) until it says otherwise.
+DEFAULT_MESSAGE_LENGTH = 5000
+MESSAGE_SIZE_SETTING = "Message_MaxAllowedSize"
+
+
+def js_length(text: str) -> int:
+    """A text's length as the server counts it (JavaScript's: UTF-16 code units, so an emoji
+    outside the first plane counts two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class RocketChatBackend(Backend):
@@ -151,6 +160,9 @@ class RocketChatBackend(Backend):
         self._running = False
         self._answered = False  # something at self.url answered as Rocket.Chat, in this process
         self._info_failure: str | None = None  # why /api/info did not look like Rocket.Chat
+        self.max_message_length = DEFAULT_MESSAGE_LENGTH
+        self._message_length_read = False  # read at the first send, and again after a refusal
+        self._message_length_refused = False  # since a refusal, a reading may only lower it
         self.connects = 0  # sessions that reached the live state, for tests and logs
         self.live = False  # caught up, and hearing the stream: what comes now comes in order
 
@@ -688,9 +700,15 @@ class RocketChatBackend(Backend):
 
     # ---- sending ------------------------------------------------------------------------
 
+    def fits(self, out: Outgoing) -> bool:
+        return js_length(out.body.rocketchat()) <= self.max_message_length
+
     async def send(self, out: Outgoing) -> None:
         try:
             await self._authenticate()
+            await self._read_message_length()
+            if not self.fits(out):  # split for a limit learnt just now: nothing was sent
+                raise RetryLater(f"rocketchat: longer than the server's {self.max_message_length} characters", 0.0)
             rid = await self._target_room(out)
             message: dict[str, Any] = {"_id": out.send_key, "rid": rid, "msg": out.body.rocketchat()}
             if out.thread:
@@ -698,6 +716,13 @@ class RocketChatBackend(Backend):
             try:
                 await self._send_message(message)
             except RocketChatApiError as exc:
+                if exc.error_type == "error-message-size-exceeded":
+                    # The limit was lowered since it was read: read it again (and shrink,
+                    # should the setting not say less), and the outbox splits again.
+                    self.max_message_length = min(self.max_message_length, js_length(message["msg"]) * 3 // 4)
+                    self._message_length_read, self._message_length_refused = False, True
+                    log.warning("rocketchat: the server refused %d characters", js_length(message["msg"]))
+                    raise RetryLater("rocketchat: message too long for the server", 0.0) from exc
                 if exc.status == 400 and await self._already_posted(out.send_key, rid):
                     log.info("rocketchat: %s was already posted", out.send_key)
                     return
@@ -725,6 +750,23 @@ class RocketChatBackend(Backend):
                         ".".join(map(str, self.server_version or ())) or "unknown", exc.error)
             self._preview_urls = False
             await self.rest.call("POST", "chat.sendMessage", json={"message": message}, no_wait=True)
+    async def _read_message_length(self) -> None:
+        """The server's message length limit, once: a public setting, read without auth
+        (recent servers filter on `_id`; an older one may leave it out of its first page, and the default stays)."""
+        if self._message_length_read:
+            return
+        try:
+            body = await self.rest.call("GET", "settings.public", params={"_id": MESSAGE_SIZE_SETTING}, auth=False)
+        except RocketChatApiError as exc:
+            log.info("rocketchat: cannot read %s (%s); messages stay within %d characters",
+                     MESSAGE_SIZE_SETTING, exc, self.max_message_length)
+            body = {}
+        self._message_length_read = True
+        for setting in body.get("settings") or []:
+            value = setting.get("value")
+            if setting.get("_id") == MESSAGE_SIZE_SETTING and isinstance(value, int) and value > 0:
+                self.max_message_length = min(value, self.max_message_length) if self._message_length_refused else value
+        log.info("rocketchat: messages within %d characters", self.max_message_length)
 
     async def _already_posted(self, send_key: str, rid: str) -> bool:
         """A resend after a crash: the first attempt may have landed. Ask for the message

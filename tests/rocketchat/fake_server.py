@@ -207,6 +207,7 @@ class FakeRocketChat:
             ("POST", "chat.sendMessage"): self._api_send_message,
             ("POST", "chat.postMessage"): self._api_post_message,
             ("GET", "chat.getMessage"): self._api_get_message,
+            ("GET", "settings.public"): self._api_settings_public,
             ("POST", "chat.react"): self._api_react,
             ("GET", "chat.syncMessages"): self._api_sync_messages,
             ("POST", "im.create"): self._api_im_create,
@@ -613,7 +614,7 @@ class FakeRocketChat:
         try:
             if limited is not None:
                 raise limited
-            if endpoint != "login" and user is None:
+            if endpoint not in ("login", "settings.public") and user is None:
                 raise ApiFailure(401, self._auth_body())
             body = {}
             if request.method == "POST":
@@ -727,11 +728,18 @@ class FakeRocketChat:
                 raise ApiFailure(400, {"success": False, "error": f'E11000 duplicate key error collection: rocketchat.rocketchat_message index: _id_ dup key: {{ _id: "{mid}" }}'})
             raise failure("error-message-already-exists", "The message already exists")
         text = message.get("msg") or ""
-        if len(text) > self.max_message_size:
+        if len(text.encode("utf-16-le")) // 2 > self.max_message_size:  # JavaScript's length
             raise failure("error-message-size-exceeded", "Message size exceeds the maximum allowed")
         room = self._room_for_write(user, message["rid"])
         doc = await self._insert(user, room, text, mid=mid, tmid=message.get("tmid"), tshow=message.get("tshow"), preview_urls=body.get("previewUrls"))
         return {"message": doc}
+
+    async def _api_settings_public(self, _: User | None, query: dict, body: dict) -> dict:
+        # Only the setting the bot reads; `_id` filters as in 7.0 and later.
+        settings = [{"_id": "Message_MaxAllowedSize", "value": self.max_message_size}]
+        wanted = {s.strip() for s in query.get("_id", "").split(",") if s.strip()}
+        shown = [s for s in settings if not wanted or s["_id"] in wanted]
+        return {"settings": shown, "count": len(shown), "offset": 0, "total": len(shown)}
 
     async def _api_post_message(self, user: User, query: dict, body: dict) -> dict:
         target = body.get("roomId") or body.get("channel") or ""

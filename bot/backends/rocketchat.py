@@ -750,6 +750,7 @@ class RocketChatBackend(Backend):
                         ".".join(map(str, self.server_version or ())) or "unknown", exc.error)
             self._preview_urls = False
             await self.rest.call("POST", "chat.sendMessage", json={"message": message}, no_wait=True)
+
     async def _read_message_length(self) -> None:
         """The server's message length limit, once: a public setting, read without auth
         (recent servers filter on `_id`; an older one may leave it out of its first page, and the default stays)."""

@@ -177,7 +177,9 @@ ABOUT_EXISTING = _words(
     r"(?:est|is) ce qu on maintient", r"maintenue?s?", r"maintient", r"confirmee?s?",
     r"quelle heure", r"what time", r"when is", r"where is", r"is it still", r"still on",
     r"toujours (?:bon|ok|d accord|prevue?|valable|maintenue?|dispo)", r"horaires?",
-    r"opening hours", r"est ce qu il y a", r"y a t il", r"is there",
+    r"opening hours", r"comme (?:prevue?|convenue?|d hab\w*)", r"as (?:planned|agreed|usual)",
+    r"c est note", r"bien (?:note|notee|recu)", r"notee? dans", r"noted", r"rappel", r"reminder",
+    r"inscrite?s", r"complet", r"sold out", r"est ce qu il y a", r"y a t il", r"is there",
     r"(?:vous savez|tu sais|quelqu un sait|on sait|savez vous) s", r"(?:do you|does anyone|anyone) know",
 )
 

@@ -31,6 +31,9 @@ NOT_A_PLACE = {
     "meeting", "workshop", "session", "medecin", "dentiste", "ma", "mon", "mes", "my", "your", "votre", "ton",
     "ta", "sa", "son", "prochaines", "faveur", "recherche", "rigueur", "vue", "voir",
 }
+# inside a place's name: "Maison de l'économie solidaire", "Ferme du Héron"
+CONNECTORS = {"de", "du", "des", "d", "l", "la", "le", "les", "of", "the"}
+ROOMS = {"salle", "room", "amphi", "bureau", "etage", "batiment", "bat", "local", "hall"}
 # one's own places, said alone ("à la maison", "au boulot"): where one is, not a venue
 OWN_PLACES = {"maison", "boulot", "travail", "bureau", "taf", "home", "work", "office",
               "school", "ecole", "creche", "hopital", "lit", "bed"}
@@ -94,14 +97,10 @@ def find_place(body: str, tokens: list[Token], busy: set[int],
         first = _first_word(body, tokens, i)
         if first is None or first in busy:
             continue
-        j = first
-        while j < len(tokens) and j - first < MAX_WORDS and j not in busy:
-            t = tokens[j]
-            if t.kind == "sym" and t.text != "-":
-                break
-            if t.kind == "word" and t.text in STOP:
-                break
-            j += 1
+        if tok.text == "chez" and tokens[first].text in ("moi", "nous"):
+            found.append(Place(body[tok.start:tokens[first].end], tok.start, tokens[first].end))
+            continue
+        j = _place_end(body, tokens, first, busy)
         while j > first and tokens[j - 1].kind == "sym":
             j -= 1
         if j == first or tokens[first].text in NOT_A_PLACE or tokens[first].kind != "word":
@@ -127,6 +126,31 @@ def find_place(body: str, tokens: list[Token], busy: set[int],
         if at >= 0:
             return Place(name, at, at + len(key))
     return None
+
+
+def _place_end(body: str, tokens: list[Token], first: int, busy: set[int]) -> int:
+    """Where the words of a place starting at `first` end: at punctuation, the date or a
+    small word ("pour", "avec", "to"), after MAX_WORDS words; and, for a name that starts
+    with a capital, at a lowercase word that is neither inside a "de …" complement nor a
+    room ("la Maison de l'économie solidaire", "MESHS salle 2", but "MESHS | organisé par la
+    ville")."""
+    proper = body[tokens[first].start].isupper()
+    complement = False
+    j = first
+    while j < len(tokens) and j - first < MAX_WORDS and j not in busy:
+        t = tokens[j]
+        if t.kind == "sym" and t.text != "-":
+            break
+        if t.kind == "word" and t.text in STOP:
+            break
+        if t.kind == "word" and j > first:
+            if t.text in CONNECTORS:
+                complement = True
+            elif proper and not complement and not body[t.start].isupper() \
+                    and t.text not in ROOMS and tokens[j - 1].text != "-":
+                break
+        j += 1
+    return j
 
 
 def _first_word(body: str, tokens: list[Token], i: int) -> int | None:

@@ -231,6 +231,16 @@ TABLE = [
             "solidaire", "2026-12-12 10:00", "2026-12-12 18:00",
             place="Maison de l'économie solidaire", title="Forum des communs"),
 
+    meeting("J'ai vu qu'il y a un atelier jeudi 18h à la MESHS organisé par la ville",
+            "2026-12-03 18:00", place="MESHS", title="Atelier organisé par la ville"),
+    meeting("Camille propose un atelier jeudi 18h à la MESHS", "2026-12-03 18:00", place="MESHS"),
+    meeting("Je relaie : conférence sur les communs mardi 8 décembre à 19h à l'université",
+            "2026-12-08 19:00", place="université", title="Conférence sur les communs"),
+    meeting("J'anime un atelier à la médiathèque jeudi 18h, venez si vous voulez",
+            "2026-12-03 18:00", place="médiathèque", title="Atelier"),
+    meeting("Ce soir 19h apéro chez moi pour fêter ça", "2026-12-02 19:00", place="chez moi",
+            title="Apéro pour fêter ça"),
+
     # ---- meetings, English ----
     meeting("Let's meet on Monday at 10am at the MESHS", "2026-12-07 10:00", place="MESHS",
             title="Meeting"),
@@ -336,6 +346,10 @@ TABLE = [
     nothing("I'm at the MESHS until 6pm on Thursday if anyone wants to drop by"),
     nothing("Ma fille a son spectacle vendredi à 18h"),
     nothing("Atelier samedi 14h chez moi, enfin si ma fille n'est pas malade"),
+    nothing("Coucou, c'est mon anniv samedi à 20h, venez !"),
+    nothing("La salle est réservée jeudi de 18h à 20h"),
+    nothing("Je propose qu'on relise le doc avant jeudi 18h"),
+    nothing("Le dossier est à rendre vendredi à 17h, qui peut relire ?"),
     nothing("Je vais chez le coiffeur jeudi à 17h, je serai en retard à l'atelier"),
 
     # ---- nothing: the past ----
@@ -406,6 +420,19 @@ TABLE = [
     nothing("N'oubliez pas la réunion de demain 18h !"),
     nothing("Qui a gardé les clés depuis l'atelier de samedi 14h ?"),
     nothing("Does anyone know if the MESHS is open on Saturday at 9am?"),
+    nothing("On se retrouve jeudi 18h comme prévu ?"),
+    nothing("Bien reçu, réunion jeudi 18h notée dans l'agenda"),
+    nothing("Atelier jeudi 18h : 12 inscrits"),
+    nothing("Rappel : atelier jeudi 18h à la MESHS"),
+    nothing("Petit rappel : réunion demain 18h !"),
+    nothing("Vous venez à l'atelier jeudi 18h ?"),
+    nothing("Je serai à l'atelier jeudi 18h"),
+    nothing("À jeudi 18h alors !"),
+    nothing("Parfait, jeudi 18h à la MESHS 👍"),
+    nothing("Ok va pour jeudi 18h"),
+    nothing("Je confirme la réunion de jeudi 18h"),
+    nothing("Réunion jeudi 18h confirmée à la MESHS"),
+    nothing("Reminder: workshop on Saturday at 2pm at the Tiers-lieu"),
 
     # ---- nothing: jokes ----
     nothing("Rendez-vous le 31 novembre à 18h 😂"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 from datetime import datetime
@@ -21,7 +22,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.richtext import Doc
 from commands.context import Context
-from commands.dispatcher import dispatch, is_command
+from commands.dispatcher import dispatch, is_command, needs_organiser
 from storage.db import Database
 from storage.store import Store
 
@@ -147,8 +148,14 @@ class App:
 
     async def deliver(self, msg: Incoming) -> None:
         """Handle one incoming message, once. Returns after the reply is in the outbox."""
-        if not is_command(msg.text, self.config.chambre.prefix):
+        prefix = self.config.chambre.prefix
+        if not is_command(msg.text, prefix):
             return
+        if not self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser) and needs_organiser(msg.text, prefix):
+            # About to be refused: the chat may know better than the backend's cache.
+            backend = self.backends.get(msg.backend)
+            if backend is not None and await backend.refresh_organiser(msg):
+                msg = dataclasses.replace(msg, sender_is_organiser=True)
         changed = await self.db.run(lambda db: self._handle(db, msg))
         if changed is None:
             return

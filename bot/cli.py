@@ -52,7 +52,8 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
     from bot.clock import Clock, ManualClock
 
     clock = ManualClock(now) if now else Clock()
-    console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language)
+    console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language,
+                             tz=config.chambre.tz)
     app = App(config, clock=clock, backends=[console], db_path=db)
     console.settle = app.settle
     await app.start()

@@ -35,6 +35,16 @@ def is_command(text: str, prefix: str) -> bool:
     return text.startswith(prefix) and len(text) > len(prefix) and text[len(prefix)].isalpha()
 
 
+def needs_organiser(text: str, prefix: str) -> bool:
+    """Whether `text` names a command that may be refused to a member who is not an
+    organiser (organisers only, or organisers and the record's author): the core then asks
+    the backend for a fresh answer before refusing (Backend.refresh_organiser)."""
+    if not is_command(text, prefix):
+        return False
+    cmd, _ = reg.REGISTRY.lookup(text.strip()[len(prefix):].partition("\n")[0].split()[:2])
+    return cmd is not None and cmd.who in (reg.ORGANISERS, reg.ORGANISERS_OR_OWNER)
+
+
 class Usage(UserError):
     pass
 

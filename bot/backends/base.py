@@ -90,3 +90,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def stop(self) -> None:
         """Stop delivering and release connections."""
+
+    async def refresh_organiser(self, msg: Incoming) -> bool:
+        """Asked by the core just before it would refuse `msg` for want of organiser rights:
+        is its sender an organiser by the chat's own rules, asked afresh? A backend whose
+        answer may come from a stale cache reads it again here (Rocket.Chat: a server that
+        hides system messages never announces a new moderator); the others keep the
+        answer the message came with."""
+        return msg.sender_is_organiser

@@ -21,6 +21,7 @@ test: $(STAMP)
 # The benchmarks (scripts, not tests); each prints its numbers. See docs/*.md for measured ones.
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_when.py
+	$(VENV)/bin/python bench/bench_listen.py
 	$(VENV)/bin/python bench/bench_core.py
 	$(VENV)/bin/python bench/bench_rocketchat.py
 	$(VENV)/bin/python bench/bench_matrix.py

@@ -1,4 +1,4 @@
-"""`chambre-bot`: run, console, when, export, check-config, digest."""
+"""`chambre-bot`: run, console, when, notice, export, check-config, digest."""
 from __future__ import annotations
 
 import argparse
@@ -110,15 +110,27 @@ def cmd_console(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_when(args: argparse.Namespace) -> int:
-    from bot.when import run_when_cli
-
-    # The default zone is the configured one (if a configuration is found), else Europe/Paris.
+def _configured_zone() -> None:
+    """The default zone of `when` and `notice` is the configured one (if a configuration is
+    found), else Europe/Paris."""
     chosen = os.environ.get("CHAMBRE_CONFIG") or (DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None)
     if chosen and "CHAMBRE_TIMEZONE" not in os.environ:
         with contextlib.suppress(ConfigError):
             os.environ["CHAMBRE_TIMEZONE"] = load_config(chosen).chambre.timezone
+
+
+def cmd_when(args: argparse.Namespace) -> int:
+    from bot.when import run_when_cli
+
+    _configured_zone()
     return run_when_cli(args.rest)
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    from bot.listening.cli import run_notice_cli
+
+    _configured_zone()
+    return run_notice_cli(args.rest)
 
 
 def _open_store(config: Config, db: str | None):
@@ -206,6 +218,11 @@ def parser() -> argparse.ArgumentParser:
     when.add_argument("rest", nargs=argparse.REMAINDER)
     when.set_defaults(fn=cmd_when)
 
+    notice = sub.add_parser("notice", help="print what listening would record from one message, as JSON",
+                            add_help=False)
+    notice.add_argument("rest", nargs=argparse.REMAINDER)
+    notice.set_defaults(fn=cmd_notice)
+
     export = sub.add_parser("export", help="everything as JSON (version 1) or an iCalendar file")
     export.add_argument("-c", "--config")
     export.add_argument("--db")
@@ -230,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         # argparse's REMAINDER drops options that come first (`when --now ... TEXT`):
         # the when command parses its own arguments.
         return cmd_when(argparse.Namespace(rest=argv[1:]))
+    if argv[:1] == ["notice"]:  # likewise
+        return cmd_notice(argparse.Namespace(rest=argv[1:]))
     args = parser().parse_args(argv)
     return int(args.fn(args) or 0)
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
@@ -54,6 +54,7 @@ def command_line(stdin: bytes):
     traces = Traces()
     root = logging.getLogger()
     root.addHandler(traces)
+    nio_level = logging.getLogger("nio").level  # the command line quietens it; other tests read it
     saved = sys.stdin, sys.stdout, sys.stderr
     out, err = io.StringIO(), io.StringIO()
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
@@ -63,6 +64,7 @@ def command_line(stdin: bytes):
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved
         root.removeHandler(traces)
+        logging.getLogger("nio").setLevel(nio_level)
 
 
 DB = Path(tempfile.mkdtemp(prefix="chambre-no-traceback-")) / "chambre.db"
@@ -70,6 +72,7 @@ DB = Path(tempfile.mkdtemp(prefix="chambre-no-traceback-")) / "chambre.db"
 
 @SETTINGS
 @given(stdin=INPUT)
+@example(stdin=b"\xff\xfe\n!odj ajouter caf\xe9\n!brique voir \x00\x81\n\r\n!aide\n")
 def test_console_with_any_input(stdin: bytes):
     with command_line(stdin) as (out, err, traces):
         status = main(["console", "--db", str(DB), "--now", NOW, "--user", "alice"])

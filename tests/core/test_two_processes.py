@@ -7,11 +7,12 @@ import json
 import os
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from storage.db import StorageError, connect, hold_serve_lock
+from storage.db import StorageError, connect, hold_serve_lock, is_served
 from storage.migrations import MIGRATIONS
 from tests.core.conftest import chambre_bot, run_cli
 
@@ -73,21 +74,28 @@ def test_a_fresh_database_opened_by_several_at_once_is_migrated_once(tmp_path: P
 
 def test_a_second_run_on_a_served_database_refuses_to_start(tmp_path: Path):
     db = tmp_path / "chambre.db"
-    lock = hold_serve_lock(db)  # what a running `chambre-bot run` holds for its life
+    config = tmp_path / "config.toml"
+    config.write_text(f'[chambre]\ndatabase = "{db}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
+    # The first: `run` with no chat configured, the console, waiting for its input.
+    first = subprocess.Popen([*chambre_bot(), "run", "-c", str(config)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        config = tmp_path / "config.toml"
-        config.write_text(f'[chambre]\ndatabase = "{db}"\n', encoding="utf-8")
-        proc = run_cli("run", "-c", str(config), stdin="!odj ajouter ne doit pas passer\n", check=False)
-        assert proc.returncode == 1
-        assert "Traceback" not in proc.stderr
-        assert "already served" in proc.stderr and str(os.getpid()) in proc.stderr and str(db) in proc.stderr
-        assert "ne doit pas passer" not in proc.stdout
-        with pytest.raises(StorageError):
-            hold_serve_lock(db)  # in this process too: one holder
+        deadline = time.monotonic() + 60
+        while not is_served(db):
+            assert first.poll() is None and time.monotonic() < deadline, "the first run never took its lock"
+            time.sleep(0.05)
+        second = run_cli("run", "-c", str(config), stdin="!odj ajouter ne doit pas passer\n", check=False)
+        assert second.returncode == 1 and "Traceback" not in second.stderr, second.stderr
+        assert f"{db} is already served by another chambre-bot run (process {first.pid})" in second.stderr
+        assert "ne doit pas passer" not in second.stdout
+        with pytest.raises(StorageError, match="already served"):
+            hold_serve_lock(db)  # nor in this process
     finally:
-        lock.close()
-    proc = run_cli("run", "-c", str(config), stdin="!odj ajouter maintenant oui\n", cwd=tmp_path)
-    assert "maintenant oui" in proc.stdout  # released with its holder
+        out, err = first.communicate("!odj ajouter depuis la première\n", timeout=60)
+    assert first.returncode == 0 and "depuis la première" in out, err
+    again = run_cli("run", "-c", str(config), stdin="!odj liste\n")  # released with its holder
+    assert "depuis la première" in again.stdout and "ne doit pas passer" not in again.stdout
 
 
 def test_a_console_beside_a_running_bot_leaves_it_the_scheduled_posts(tmp_path: Path):

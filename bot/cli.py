@@ -102,7 +102,7 @@ async def _run_chat(config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from storage.db import hold_serve_lock
+    from storage.lock import hold_serve_lock
 
     config = _config(args.config)
     _logging(args.log_level, args.verbose)
@@ -121,7 +121,7 @@ def _default_user() -> str:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from storage.db import is_served
+    from storage.lock import is_served
 
     config = _config(args.config)
     _logging(args.log_level, args.verbose)

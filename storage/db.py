@@ -20,14 +20,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import errno
-import fcntl
 import logging
 import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import IO, Callable, Iterator, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 import sqlite_utils
 
@@ -152,58 +150,6 @@ def _migrate(db: ChambreDatabase, path: Path) -> None:
         if not MIGRATIONS.applied(db) and set(db.table_names()) - {MIGRATIONS.migrations_table}:
             raise StorageError(f"{path} is a SQLite database of another program, not chambre-bot's")
         MIGRATIONS.apply(db)
-
-
-def hold_serve_lock(path: str | Path) -> IO[str]:
-    """Take the OS lock that says a `chambre-bot run` serves this database, for as long as the
-    returned file stays open (the process's life): a second `run` on the same file would make
-    every scheduled post twice. The lock lives in `<database>.lock`, which may stay on disk;
-    the OS releases the lock itself when its holder exits, however it exits."""
-    path = Path(path)
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(lock_path, "a+", encoding="utf-8")
-    except OSError as err:
-        raise StorageError(f"{lock_path}: cannot create the lock file ({err.strerror})") from None
-    # A console looking whether the database is served holds the lock for an instant: try
-    # for half a second before saying another bot holds it.
-    for attempt in range(10):
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError as err:
-            if err.errno not in (errno.EWOULDBLOCK, errno.EACCES):
-                fh.close()
-                raise StorageError(f"{lock_path}: cannot lock ({err.strerror})") from None
-            if attempt < 9:
-                time.sleep(0.05)
-    else:
-        fh.seek(0)
-        holder = fh.read().strip()
-        fh.close()
-        raise StorageError(f"{path} is already served by another chambre-bot run"
-                           f"{f' (process {holder})' if holder else ''}; stop it first, "
-                           "or give this one another [chambre] database")
-    fh.seek(0)
-    fh.truncate()
-    fh.write(f"{os.getpid()}\n")
-    fh.flush()
-    return fh
-
-
-def is_served(path: str | Path) -> bool:
-    """Whether a `chambre-bot run` holds this database's lock now."""
-    path = Path(path)
-    lock_path = path.with_name(path.name + ".lock")
-    if not lock_path.exists():
-        return False
-    try:
-        with open(lock_path, encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    return False
 
 
 class Database:

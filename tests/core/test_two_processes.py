@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import StorageError, connect, hold_serve_lock, is_served
+from storage.db import StorageError, connect
+from storage.lock import hold_serve_lock, is_served
 from storage.migrations import MIGRATIONS
 from tests.core.conftest import chambre_bot, run_cli
 

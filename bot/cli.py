@@ -255,18 +255,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _dispatch(argv: list[str]) -> int:
+    if argv[:1] == ["when"]:
+        # argparse's REMAINDER drops options that come first (`when --now ... TEXT`):
+        # the when command parses its own arguments.
+        return cmd_when(argparse.Namespace(rest=argv[1:]))
+    args = parser().parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     from storage.db import StorageError
 
-    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv[:1] == ["when"]:
-            # argparse's REMAINDER drops options that come first (`when --now ... TEXT`):
-            # the when command parses its own arguments.
-            status = cmd_when(argparse.Namespace(rest=argv[1:]))
-        else:
-            args = parser().parse_args(argv)
-            status = int(args.fn(args) or 0)
+        status = _dispatch(list(sys.argv[1:] if argv is None else argv))
         sys.stdout.flush()  # here, where a closed pipe can still be reported
         return status
     except StorageError as err:

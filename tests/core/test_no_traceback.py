@@ -9,9 +9,9 @@ import io
 import json
 import logging
 import sys
-import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -67,15 +67,18 @@ def command_line(stdin: bytes):
         logging.getLogger("nio").setLevel(nio_level)
 
 
-DB = Path(tempfile.mkdtemp(prefix="chambre-no-traceback-")) / "chambre.db"
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Path:
+    """One database for every example: what they add piles up, as in a real one."""
+    return tmp_path_factory.mktemp("no-traceback") / "chambre.db"
 
 
 @SETTINGS
 @given(stdin=INPUT)
 @example(stdin=b"\xff\xfe\n!odj ajouter caf\xe9\n!brique voir \x00\x81\n\r\n!aide\n")
-def test_console_with_any_input(stdin: bytes):
+def test_console_with_any_input(database: Path, stdin: bytes):
     with command_line(stdin) as (out, err, traces):
-        status = main(["console", "--db", str(DB), "--now", NOW, "--user", "alice"])
+        status = main(["console", "--db", str(database), "--now", NOW, "--user", "alice"])
     assert status == 0, err.getvalue()
     assert not traces.bad, "\n".join(traces.bad)
     assert "Traceback" not in out.getvalue() + err.getvalue()

@@ -67,7 +67,8 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
     # Bytes that are not UTF-8 reach the console as such, which refuses that line alone.
     sys.stdin.reconfigure(errors="surrogateescape")
     clock = ManualClock(now) if now else Clock()
-    console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language)
+    console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language,
+                             tz=config.chambre.tz)
     app = App(config, clock=clock, backends=[console], db_path=db)
     app.schedule = schedule
     console.settle = app.settle

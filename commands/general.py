@@ -1,16 +1,11 @@
 """!aide, !quand, !agenda, !digest"""
 from __future__ import annotations
 
-import re
-
 from bot.posts import build_agenda, build_digest
 from bot.richtext import Doc, b, code
 from commands import registry as reg
 from commands.context import Context
 from commands.registry import Arg, command
-
-# Words that make an expression a recurrence rather than one date.
-RECURRING = re.compile(r"\b(tous|toutes|chaque|every|each|sur deux|daily|weekly|monthly)\b")
 
 
 @command(fr="aide", en="help", args=(Arg("commande", "command", "text", optional=True, max_len=60),),
@@ -49,15 +44,17 @@ def help_(ctx: Context, command: str | None = None) -> Doc:
          help_fr="montre comment le bot lit une date ou une récurrence", help_en="show how the bot reads a date or a recurrence",
          example_fr="!quand un jeudi sur deux à 18h", example_en="!when every other thursday at 6pm")
 def when(ctx: Context, expression: str) -> Doc:
-    from bot.when import (WhenError, describe_recurrence, format_event, format_instant, read_event,
-                          read_recurrence)
+    from bot.when import (WhenError, describe_recurrence, format_event, format_instant, looks_recurring,
+                          read_event, read_recurrence)
 
     try:
-        if RECURRING.search(reg.fold(expression)):
+        # the time layer's own test, as `chambre-bot when` uses it: one answer to "is this a recurrence"
+        if looks_recurring(expression):
             rec = read_recurrence(expression, ctx.now, ctx.tz, ctx.lang)
             doc = Doc().para(ctx.t("Je comprends : ", "I read: "), b(describe_recurrence(rec, ctx.lang)))
             doc.para(ctx.t("Prochaines dates :", "Next dates:"))
-            doc.bullets([format_instant(s, ctx.lang) for s in rec.first(4)])
+            # a first day in the past only sets the weeks: show what comes next
+            doc.bullets([format_instant(s, ctx.lang, ctx.tz) for s in rec.occurrences(ctx.now, count=4)])
             return doc
         event = read_event(expression, ctx.now, ctx.tz, ctx.lang)
     except WhenError as err:

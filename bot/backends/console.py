@@ -13,6 +13,7 @@ import sys
 import uuid
 from datetime import timedelta
 from typing import Awaitable, Callable, TextIO
+from zoneinfo import ZoneInfo
 
 from bot.backends.base import Backend, Deliver, Incoming, Outgoing
 from bot.clock import Clock, ManualClock
@@ -25,7 +26,7 @@ class ConsoleBackend(Backend):
     name = "console"
 
     def __init__(self, user: str, clock: Clock, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-                 is_organiser: bool = True, lang: str = "fr",
+                 is_organiser: bool = True, lang: str = "fr", tz: ZoneInfo | str = "Europe/Paris",
                  settle: Callable[[], Awaitable[None]] | None = None) -> None:
         self.user = user
         self.clock = clock
@@ -33,6 +34,7 @@ class ConsoleBackend(Backend):
         self.stdout = stdout or sys.stdout
         self.is_organiser = is_organiser
         self.lang = lang
+        self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)  # the wall clock /avance counts days on
         # Set by the App: wait until the outbox is sent and due posts are out.
         self.settle = settle
         self._stopped = asyncio.Event()
@@ -83,23 +85,26 @@ class ConsoleBackend(Backend):
                 await self.settle()
 
     def _advance(self, text: str) -> None:
-        from bot.when import WhenError, read_duration
+        from bot.when import WhenError, add_duration, format_instant
 
         rest = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
         if not isinstance(self.clock, ManualClock):
             self._say(self._t("L'horloge ne se déplace qu'avec --now : chambre-bot console --now 2026-12-01T09:00",
                               "The clock only moves with --now: chambre-bot console --now 2026-12-01T09:00"))
             return
+        now = self.clock.now()
         try:
-            delta = read_duration(rest)
+            # a day is a day on the wall clock: 09:00 stays 09:00 across a change of summer time
+            then = add_duration(now, rest, self.tz)
         except WhenError as err:
             self._say(self._t("Usage : /avance 3 jours (ou 2 heures, 30 minutes). ", "Usage: /advance 3 days (or 2 hours, 30 minutes). ")
                       + err.explain(self.lang).splitlines()[0])
             return
-        if delta <= timedelta(0) or delta > timedelta(days=366):
+        if then <= now or then - now > timedelta(days=366):
             self._say(self._t("Avancez d'une durée entre une minute et un an.", "Advance by a duration between a minute and a year."))
             return
-        self.clock.advance(delta)
+        self.clock.set(then)
+        self._say(self._t("Horloge : ", "Clock: ") + format_instant(then, self.lang, self.tz))
 
     def _t(self, fr: str, en: str) -> str:
         return en if self.lang == "en" else fr

@@ -3,24 +3,40 @@ members write them ("jeudi 18h", "un jeudi sur deux de 18h à 20h"), or refuses 
 explanation. A refusal is always better than a wrong date. See docs/when.md."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from .cli import run_when_cli
 from .errors import WhenError
-from .event import Event, read_day, read_event
+from .event import Event, add_span, read_day, read_event, zone
 from .names import format_day, format_instant
 from .recurrence import Recurrence, describe_recurrence, read_recurrence
-from .grammar import Reader
+from .grammar import Reader, Span
 from .scan import detect_language, looks_recurring
 from .tokens import tokenize
 
 __all__ = ["read_event", "read_recurrence", "read_duration", "read_day", "Event", "Recurrence",
            "WhenError", "format_event", "format_instant", "format_day", "describe_recurrence",
-           "warm_up", "run_when_cli", "looks_recurring"]
+           "warm_up", "run_when_cli", "looks_recurring", "add_duration"]
 
 
 def read_duration(text: str, lang: str | None = None) -> timedelta:
-    """A configured length: "2 jours", "24 heures", "1 heure", "30 minutes", "2 days"."""
+    """A configured length: "2 jours", "24 heures", "1 heure", "30 minutes", "2 days"; a day
+    counts 24 hours here (see add_duration for days on the wall clock)."""
+    span = _read_span(text, lang)
+    return span.exact + timedelta(days=span.days)
+
+
+def add_duration(moment: datetime, text: str, tz: ZoneInfo | str = "Europe/Paris",
+                 lang: str | None = None) -> datetime:
+    """`moment` (aware) plus a length typed by a member ("3 jours", "2 heures"), in zone `tz`:
+    days and weeks on the wall clock (a day is the same time the next day: 23 or 25 hours
+    across a change of summer time), hours and minutes as elapsed time. The console's
+    `/avance`; the same arithmetic as an event's "pendant 2 jours"."""
+    return add_span(moment.astimezone(zone(tz)), _read_span(text, lang))
+
+
+def _read_span(text: str, lang: str | None) -> Span:
     tokens = tokenize(text)
     lang_ = lang if lang in ("fr", "en") else detect_language(tokens)
     reader = Reader(tokens, text, "duration", lang_)
@@ -29,11 +45,10 @@ def read_duration(text: str, lang: str | None = None) -> timedelta:
         raise WhenError(f"« {text} » n'est pas une durée.", f'"{text}" is not a length of time.',
                         kind="duration", lang=lang_, code="duration")
     span = got[0]
-    length = span.exact + timedelta(days=span.days)
-    if length <= timedelta():
+    if span.exact + timedelta(days=span.days) <= timedelta():
         raise WhenError("Une durée doit être positive.", "A length of time must be positive.",
                         kind="duration", lang=lang_, code="duration")
-    return length
+    return span
 
 
 def format_event(ev: Event, lang: str) -> str:

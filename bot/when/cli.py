@@ -50,6 +50,9 @@ def _now(value: str | None, tz: ZoneInfo) -> datetime:
     except ValueError:
         raise WhenError(f"--now : « {value} » n'est pas une date ISO 8601.",
                         f'--now: "{value}" is not an ISO 8601 time.', code="now") from None
+    if not 1900 <= now.year <= 2999:  # the dates read against it must fit ten years on
+        raise WhenError(f"--now : « {value} » n'est pas entre 1900 et 2999.",
+                        f'--now: "{value}" is not between 1900 and 2999.', code="now")
     return now if now.tzinfo else now.replace(tzinfo=tz)
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from .errors import WhenError
 from .grammar import (Clock, DateSpec, DayRel, Duration, Offset, Period, Reader, Reading,
                       Span, TimeSpec, WeekdaySpec)
-from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, instant_fr_en
+from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, instant_fr_en, spoken_time
 from .scan import looks_recurring, scan, understood_text
 
 
@@ -61,6 +61,21 @@ def add_months(d: date, months: int) -> date | None:
     return date(y, m, d.day)
 
 
+# A day and month without a year that fell this many days ago or less is that past day, not
+# next year's (TIME.md): "le 30 novembre" typed on 1 December means the day before.
+RECENT = timedelta(days=90)
+# The dates a member may name (TIME.md): none before 1900, none more than ten years ahead.
+# Beyond, a typo ("01/01/0099", "9999") would be stored, and break whatever reads it later.
+FIRST_YEAR = 1900
+YEARS_AHEAD = 10
+
+
+def latest_day(today: date) -> date:
+    """The last day a member may name: ten years after `today` (28 February for a 29th)."""
+    year = today.year + YEARS_AHEAD
+    return today.replace(year=year, day=min(today.day, calendar.monthrange(year, today.month)[1]))
+
+
 class _Resolver:
     """Turns the pieces of a reading into dates, with errors in both languages."""
 
@@ -81,10 +96,30 @@ class _Resolver:
         self.tz = tz
         self.kind = kind
         self.lang = reader.lang
+        self.latest = latest_day(now.date())
 
     def error(self, fr: str, en: str, code: str) -> WhenError:
         return WhenError(fr, en, kind=self.kind, lang=self.lang, code=code,
                          understood=understood_text(self.reader, self.reading))
+
+    def year_too_early(self, year: int) -> WhenError:
+        return self.error(f"L'année {year} est avant {FIRST_YEAR} : écrivez-la en entier "
+                          f"(par exemple {self.now.year}).",
+                          f"The year {year} is before {FIRST_YEAR}: write it in full "
+                          f"(for example {self.now.year}).", "bounds")
+
+    def within_bounds(self, day: date) -> date:
+        """`day` if a member may name it, else the error that says why not."""
+        if day.year < FIRST_YEAR:
+            raise self.year_too_early(day.year)
+        if day > self.latest:
+            fr_day, en_day = day_fr_en(day)
+            fr_last, en_last = day_fr_en(self.latest)
+            raise self.error(f"Le {fr_day} est à plus de dix ans : pas de date après le "
+                             f"{fr_last}.",
+                             f"{en_day} is more than ten years ahead: no date after {en_last}.",
+                             "bounds")
+        return day
 
     def past(self, day: date) -> WhenError:
         fr_day, en_day = day_fr_en(day)
@@ -125,9 +160,13 @@ class _Resolver:
         return self.error(f"Le {text} n'existe pas.", f"{text} (day/month) does not exist.",
                           "nodate")
 
-    def date_of(self, spec: DateSpec, clock: Clock | None, today: date) -> date:
-        """The day a DateSpec names: with a year, that day; without, the next time it comes
-        (a day still ahead, with its time if any)."""
+    def date_of(self, spec: DateSpec, clock: Clock | None, today: date,
+                past_ok: bool = False) -> date:
+        """The day a DateSpec names. With a year, that day. A day of the month alone, the next
+        one still ahead. A day and month without a year, the next time it comes, unless it
+        fell in the last RECENT days: then it is that past day (TIME.md), which is an error
+        unless `past_ok` (a recurrence's first day, which only sets the phase). Still ahead
+        means with its time, when there is one; `today` is the reference day."""
         def ahead(d: date) -> bool:
             if clock is None:
                 return d >= today
@@ -144,23 +183,49 @@ class _Resolver:
                 y, m = (y + 1, 1) if m == 12 else (y, m + 1)
             raise self.nonexistent(spec)
         if spec.year is not None:
+            if spec.year < FIRST_YEAR:
+                raise self.year_too_early(spec.year)
             try:
                 d = date(spec.year, spec.month, spec.day)
             except ValueError:
                 raise self.nonexistent(spec, spec.year) from None
+            self.within_bounds(d)
             self.check_weekday(d, spec.weekday)
             return d
         if spec.day > calendar.monthrange(2028, spec.month)[1]:  # 2028: a leap year
             raise self.nonexistent(spec)
-        for y in range(today.year, today.year + 9):
+        # the last such day not ahead, then the next one ahead (29 February: within 8 years)
+        last: date | None = None
+        for y in range(today.year - 1, today.year + 9):
             try:
                 d = date(y, spec.month, spec.day)
             except ValueError:
                 continue
             if ahead(d):
-                self.check_weekday(d, spec.weekday)
-                return d
-        raise self.nonexistent(spec)
+                break
+            last = d
+        else:
+            raise self.nonexistent(spec)
+        if last is not None and today - last <= RECENT:
+            if not past_ok:
+                raise self.recent_past(last, clock, d)
+            self.check_weekday(last, spec.weekday)
+            return last
+        self.check_weekday(d, spec.weekday)
+        return d
+
+    def recent_past(self, day: date, clock: Clock | None, upcoming: date) -> WhenError:
+        """A year-less date that has just passed: say so, and how to name the next one."""
+        if clock is None:
+            fr_was, en_was = day_fr_en(day)
+        else:
+            fr_was, en_was = instant_fr_en(datetime.combine(day, time(clock.hour, clock.minute)))
+        fr_next = day_fr_en(upcoming)[0].split(" ", 1)[1]
+        en_next = day_fr_en(upcoming)[1].split(" ", 1)[1]
+        return self.error(f"Le {fr_was} est passé ; si vous pensiez au {fr_next}, écrivez "
+                          f"l'année : « {fr_next} ».",
+                          f'{en_was} is past; if you meant {en_next}, write the year: '
+                          f'"{en_next}".', "past")
 
     def weekday_date(self, spec: WeekdaySpec, clock: Clock | None, today: date) -> date:
         ahead = (spec.weekday - today.weekday()) % 7
@@ -211,10 +276,15 @@ class _Resolver:
         if len(set(dates)) > 1:
             raise self.error("La demande nomme deux jours différents.",
                              "The request names two different days.", "conflict")
-        return dates[0] if dates else None
+        return self.within_bounds(dates[0]) if dates else None
 
 
 PERIOD_HOURS = {"matin": range(4, 12), "apresmidi": range(12, 19), "soir": range(17, 24)}
+
+
+PERIOD_NAMES = {"matin": ("le matin", "in the morning"),
+                "apresmidi": ("l'après-midi", "in the afternoon"),
+                "soir": ("le soir", "in the evening")}
 
 
 def _check_period(res: _Resolver, clock: Clock | None) -> None:
@@ -224,11 +294,21 @@ def _check_period(res: _Resolver, clock: Clock | None) -> None:
     if clock is None:
         raise res.error("« matin », « soir » : trop vague, donnez une heure (18h, 9h30).",
                         '"morning", "evening": too vague, give a time (6pm, 9:30am).', "vague")
-    if clock.hour not in PERIOD_HOURS[period.name] and not (period.name == "soir" and clock.midnight):
-        raise res.error("L'heure ne va pas avec le moment de la journée (« 8h du soir » ? "
-                        "écrivez 20h).",
-                        'The time does not match the part of the day ("8 in the evening"? '
-                        "write 8pm).", "period")
+    hours = PERIOD_HOURS[period.name]
+    if clock.hour in hours or (period.name == "soir" and clock.midnight):
+        return
+    # the same time twelve hours away, if it is in that part of the day ("soir 8h": 20h)
+    other = clock.hour + 12 if clock.hour < 12 else clock.hour - 12
+    fr_part, en_part = PERIOD_NAMES[period.name]
+    fr = f"{spoken_time(clock.hour, clock.minute, 'fr')} n'est pas {fr_part}"
+    en = f"{spoken_time(clock.hour, clock.minute, 'en')} is not {en_part}"
+    if other in hours:
+        raise res.error(f"{fr} : vouliez-vous {spoken_time(other, clock.minute, 'fr')} ?",
+                        f"{en}: did you mean {spoken_time(other, clock.minute, 'en')}?", "period")
+    piece = next(p for p in res.reading.pieces if p.value == period)
+    word = res.reader.quote(piece.start, piece.end)
+    raise res.error(f"{fr} : enlevez « {word} » ou changez l'heure.",
+                    f'{en}: remove "{word}" or change the time.', "period")
 
 
 def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
@@ -257,6 +337,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
                             "A zero delay is not a moment ahead.", "past")
         base = now_l.replace(second=0, microsecond=0).astimezone(timezone.utc)
         start = (base + offset.span.exact).astimezone(zone_)
+        res.within_bounds(start.date())
         return Event(start, _end_by_duration(res, start, duration))
 
     day = res.day(clock)
@@ -303,6 +384,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
         if end <= start:
             raise res.error("La fin est avant le début.", "The end is before the start.",
                             "order")
+        res.within_bounds(end.date())
     elif duration is not None:
         end = _end_by_duration(res, start, duration)
     return Event(start, end)
@@ -313,8 +395,15 @@ def _end_by_duration(res: _Resolver, start: datetime, duration: Duration | None)
         return None
     span = duration.span
     res.length(span)  # refuses months and lengths that are not positive
-    # days on the wall clock (same time N days later), hours and minutes as elapsed time,
-    # so the end is right across a change of summer time
+    end = add_span(start, span)
+    res.within_bounds(end.date())
+    return end
+
+
+def add_span(start: datetime, span: Span) -> datetime:
+    """`start` plus `span`: days on the wall clock (the same time N days later; a time the
+    spring change skips moves on by the gap), hours and minutes as elapsed time, so that a
+    length is right across a change of summer time. `start` is aware, in its zone."""
     zone_ = start.tzinfo
     base = start
     if span.days:

@@ -125,11 +125,24 @@ class Reading:
         return [p.value for p in self.pieces if isinstance(p.value, kind)]
 
 
+# The longest length of time a member may type ("dans 9999 jours", "pendant 99999 heures"):
+# ten years and a few days. The date bounds (TIME.md: ten years ahead) then decide exactly;
+# this only keeps every count far from what datetime can hold.
+LONGEST = timedelta(days=3660)
+LONGEST_MONTHS = 120
+# The largest interval of a rhythm, per unit: a year.
+LONGEST_INTERVAL = {"DAILY": 365, "WEEKLY": 52, "MONTHLY": 12}
+INTERVAL_UNITS = {"DAILY": ("jours", "days"), "WEEKLY": ("semaines", "weeks"),
+                  "MONTHLY": ("mois", "months")}
+
+QUOTE_LENGTH = 60
+
 HOUR_WORDS = {"h", "heure", "heures", "hr", "hrs", "hour", "hours"}
 MINUTE_WORDS = {"min", "mins", "mn", "minute", "minutes"}
 DAY_WORDS = {"jour", "jours", "day", "days"}
 WEEK_WORDS = {"semaine", "semaines", "week", "weeks"}
 MONTH_WORDS = {"mois", "month", "months"}
+UNIT_WORDS = HOUR_WORDS | MINUTE_WORDS | DAY_WORDS | WEEK_WORDS | MONTH_WORDS
 OF_MONTH = ("du mois", "de chaque mois", "de tous les mois", "of the month", "of each month",
             "of every month", "every month", "each month", "chaque mois", "par mois")
 # "8h du soir": the phrases, the hours they go with (and what each becomes), as written
@@ -209,9 +222,12 @@ class Reader:
         return None
 
     def quote(self, i: int, j: int) -> str:
+        """The member's own words from token i to token j, for a message: cut when long, so
+        that a refusal of a pasted page is not a page."""
         if i >= j:
             return ""
-        return self.text[self.t[i].start:self.t[j - 1].end]
+        words = self.text[self.t[i].start:self.t[j - 1].end]
+        return words if len(words) <= QUOTE_LENGTH else words[:QUOTE_LENGTH - 1] + "…"
 
     def fail(self, fr: str, en: str) -> WhenError:
         return WhenError(fr, en, kind=self.kind, lang=self.lang, code="invalid")
@@ -219,6 +235,19 @@ class Reader:
     def not_a_time(self, i: int, j: int) -> WhenError:
         return self.fail(f"« {self.quote(i, j)} » n'est pas une heure.",
                          f'"{self.quote(i, j)}" is not a time of day.')
+
+    def too_long(self, i: int, j: int) -> WhenError:
+        return WhenError(f"« {self.quote(i, j)} » : plus de dix ans, c'est trop long.",
+                         f'"{self.quote(i, j)}": more than ten years is too long.',
+                         kind=self.kind, lang=self.lang, code="bounds")
+
+    def interval_error(self, i: int, j: int, freq: str) -> WhenError:
+        most = LONGEST_INTERVAL[freq]
+        fr_unit, en_unit = INTERVAL_UNITS[freq]
+        return WhenError(f"« {self.quote(i, j)} » : l'intervalle doit aller de 1 à {most} {fr_unit} "
+                         "(un an au plus).",
+                         f'"{self.quote(i, j)}": the interval must be from 1 to {most} {en_unit} '
+                         "(a year at most).", kind=self.kind, lang=self.lang, code="interval")
 
     def not_a_date(self, i: int, j: int) -> WhenError:
         return self.fail(f"« {self.quote(i, j)} » n'est pas une date.",
@@ -390,6 +419,18 @@ class Reader:
             return None
         count, j = q
         unit = self.w(j)
+        if count > LONGEST.days * 24 * 60 and unit in UNIT_WORDS:
+            raise self.too_long(i, j + 1)  # more than ten years in any unit; timedelta may overflow
+        got = self._span(count, unit, j)
+        if got is None:
+            return None
+        span, end = got
+        if span.months > LONGEST_MONTHS or span.exact + timedelta(days=span.days) > LONGEST:
+            raise self.too_long(i, end)
+        return span, end, unit
+
+    def _span(self, count: int, unit: str | None, j: int) -> tuple[Span, int] | None:
+        """The span of `count` `unit`s (the unit at j), and where it ends."""
         if unit in HOUR_WORDS:
             j += 1
             minutes = 0
@@ -409,17 +450,17 @@ class Reader:
                         minutes, j = 15, k
             if minutes > 59:
                 return None
-            return Span(timedelta(hours=count, minutes=minutes)), j, unit
+            return Span(timedelta(hours=count, minutes=minutes)), j
         if unit in MINUTE_WORDS:
-            return Span(timedelta(minutes=count)), j + 1, unit
+            return Span(timedelta(minutes=count)), j + 1
         if self.sym(j) == ":" and self.n(j + 1) is not None and self.digits(j + 1) == 2:
             return None  # 1:30 as a length is ambiguous with a time of day
         if unit in DAY_WORDS:
-            return Span(days=count), j + 1, unit
+            return Span(days=count), j + 1
         if unit in WEEK_WORDS:
-            return Span(days=7 * count), j + 1, unit
+            return Span(days=7 * count), j + 1
         if unit in MONTH_WORDS:
-            return Span(months=count), j + 1, unit
+            return Span(months=count), j + 1
         return None
 
     def read_duration(self, i: int) -> tuple[Duration, int] | None:
@@ -527,7 +568,8 @@ class Reader:
                 if self.sym(end) == "/" and self.n(end + 1) is not None \
                         and self.digits(end + 1) in (2, 4):
                     year = self.n(end + 1)
-                    year = year + 2000 if year < 100 else year
+                    if self.digits(end + 1) == 2:  # "12/06/27"; "01/01/0099" is the year 99
+                        year += 2000
                     end += 2
                 return self._numeric(n, self.n(j + 2), year, weekday, i, end), end
             k = j + 1
@@ -665,7 +707,7 @@ class Reader:
             q = self.qty(j)
             if q is not None:
                 count, k = q
-                return self._every_n(count, self.w(k), k + 1)
+                return self._every_n(count, self.w(k), i, k + 1)
             return None
         if w in ("chaque", "every", "each"):
             j = i + 1
@@ -697,7 +739,7 @@ class Reader:
             q = self.qty(j)
             if q is not None and w != "chaque":
                 count, k = q
-                return self._every_n(count, self.w(k), k + 1)
+                return self._every_n(count, self.w(k), i, k + 1)
             return None
         if w in ("daily", "quotidiennement"):
             return Freq("DAILY"), i + 1
@@ -719,8 +761,11 @@ class Reader:
             if q is None:
                 return None
             count, k = q
-            if not 2 <= count <= 8:
+            if count < 2:
                 return None
+            kind = "MONTHLY" if unit in ("mois", "month") else "WEEKLY"
+            if count > LONGEST_INTERVAL[kind]:
+                raise self.interval_error(i, k, kind)
             if day is not None:
                 return Freq("WEEKLY", count, (day,)), k
             if unit in ("semaine", "week"):
@@ -728,20 +773,24 @@ class Reader:
             return Freq("MONTHLY", count, needs_anchor=True), k
         return None
 
-    def _every_n(self, count: int, unit: str | None, j: int) -> tuple[Freq, int] | None:
-        if count < 1 or count > 52:
+    def _every_n(self, count: int, unit: str | None, i: int, j: int) -> tuple[Freq, int] | None:
+        """"tous les 3 jours", "toutes les 2 semaines", "every 3 months": the unit at j - 1."""
+        if unit in DAY_WORDS:
+            kind = "DAILY"
+        elif unit in WEEK_WORDS:
+            kind = "WEEKLY"
+        elif unit in MONTH_WORDS:
+            kind = "MONTHLY"
+        else:
             return None
-        if unit in ("jours", "days", "jour", "day"):
-            if unit.startswith("jour") and count in (8, 15):
+        if not 1 <= count <= LONGEST_INTERVAL[kind]:
+            raise self.interval_error(i, j, kind)
+        if kind == "DAILY":
+            if unit.startswith("jour") and count in (8, 15):  # French counts the day you are in
                 return Freq("WEEKLY", 1 if count == 8 else 2), j
             if count % 7 == 0:
                 return Freq("WEEKLY", count // 7), j
-            return Freq("DAILY", count, needs_anchor=count > 1), j
-        if unit in ("semaines", "weeks", "semaine", "week"):
-            return Freq("WEEKLY", count), j
-        if unit in ("mois", "months", "month"):
-            return Freq("MONTHLY", count, needs_anchor=count > 1), j
-        return None
+        return Freq(kind, count, needs_anchor=kind != "WEEKLY" and count > 1), j
 
     def read_ordinal_weekdays(self, i: int) -> tuple[OrdinalWeekdays, int] | None:
         """le premier mardi du mois, chaque dernier jeudi du mois, tous les premiers lundis

@@ -82,7 +82,8 @@ ENGLISH_WORDS = {
     "and", "at", "on", "every", "each", "other", "noon", "midnight", "next", "for", "between",
     "from", "to", "until", "starting", "month", "first", "last", "second", "third", "fourth",
     "week", "day", "evening", "morning", "afternoon", "am", "pm", "soon", "later", "three",
-    "two", "th", "st", "nd", "rd", "minutes", "daily", "weekly", "monthly",
+    "two", "th", "st", "nd", "rd", "minutes", "daily", "weekly", "monthly", "tonight", "this",
+    "night", "half", "lasting", "during", "till", "through", "beginning", "weekday", "weekdays",
 }
 
 # Words the grammar reads as something else: a name in dateparser's data that is one of them

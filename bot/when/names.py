@@ -24,6 +24,14 @@ def format_day(d: date, lang: str) -> str:
     return f"{WEEKDAYS_FR[d.weekday()]} {day} {MONTHS_FR[d.month - 1]} {d.year}"
 
 
+def spoken_time(hour: int, minute: int, lang: str) -> str:
+    """A time as a member would type it: "20h", "14h30" / "8pm", "2:30pm"."""
+    if _lang(lang) == "fr":
+        return f"{hour}h{minute:02d}" if minute else f"{hour}h"
+    clock = str(hour % 12 or 12) + (f":{minute:02d}" if minute else "")
+    return clock + ("am" if hour < 12 else "pm")
+
+
 def format_clock(dt: datetime) -> str:
     return f"{dt.hour:02d}:{dt.minute:02d}"
 

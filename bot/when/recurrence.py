@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule as RRule, rrulestr
 
+from .errors import WhenError
 from .event import _Resolver, _check_period, localise
 from .grammar import (Anchor, DateSpec, DayList, DayRel, Duration, Freq, MonthDay,
                       OrdinalWeekdays, TimeSpec, WeekdaySpec)
 from .names import WEEKDAYS_EN, WEEKDAYS_FR, format_clock, format_day, format_span
+from .scan import scan
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -95,6 +97,32 @@ class Recurrence:
         # through UTC and back: a wall time skipped in spring moves forward by the gap
         return naive.replace(tzinfo=self._zone).astimezone(timezone.utc).astimezone(self._zone)
 
+    def _expansion_near(self, search: datetime) -> RRule:
+        """The rule to expand from `search` (naive, local): the rule itself, or, when it began
+        long before, the same rule begun later on a day in step with it (a whole number of
+        its intervals on), so that a permanence begun years ago is not walked through day by
+        day at each reading. The occurrences from `search` on are the same."""
+        p = self._parts
+        freq, interval = p["FREQ"], int(p.get("INTERVAL", "1"))
+        start = self.dtstart.replace(tzinfo=None)
+        if "COUNT" in p or "BYSETPOS" in p or freq not in ("DAILY", "WEEKLY", "MONTHLY") or \
+                freq == "MONTHLY" and "BYDAY" not in p and "BYMONTHDAY" not in p:
+            return self._rule  # a rule whose day or count depends on its start: as it is
+        # one interval of margin before `search`
+        if freq == "MONTHLY":
+            steps = ((search.year - start.year) * 12 + search.month - start.month) // interval - 1
+            if steps <= 0:
+                return self._rule
+            month = start.month - 1 + steps * interval
+            later = start.replace(year=start.year + month // 12, month=month % 12 + 1, day=1)
+        else:
+            step = interval * (7 if freq == "WEEKLY" else 1)
+            steps = (search - start).days // step - 1
+            if steps <= 0:
+                return self._rule
+            later = start + timedelta(days=steps * step)
+        return self._rule.replace(dtstart=later)
+
     def occurrences(self, after: datetime, count: int | None = None,
                     before: datetime | None = None, inclusive: bool = True) -> list[datetime]:
         """Starts at or after `after` (strictly after if not inclusive) and before `before`,
@@ -108,7 +136,7 @@ class Recurrence:
         found: list[datetime] = []
         if count is not None and count <= 0:
             return found
-        for naive in self._rule.xafter(search, inc=True):
+        for naive in self._expansion_near(search).xafter(search, inc=True):
             start = self._aware(naive)
             if before is not None and start >= before:
                 break
@@ -146,6 +174,46 @@ def _minutes(duration: timedelta | None) -> int | None:
 
 def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
                     lang: str | None = None) -> Recurrence:
+    """Read a recurrence ("un jeudi sur deux de 18h à 20h"), or refuse. A single date
+    ("mardi 17h") is refused as such, with the recurrence it may have meant."""
+    try:
+        return _read_recurrence(text, now, tz, lang)
+    except WhenError as err:
+        if err.code in ("unknown", "norule"):
+            single = _single_date(text, lang)
+            if single is not None:
+                raise single from None
+        raise
+
+
+def _single_date(text: str, lang: str | None) -> WhenError | None:
+    """The refusal for a request that reads as one date, not a rhythm; None if it does not."""
+    try:
+        reader, reading = scan(text, "event", lang)
+    except WhenError:
+        return None
+    days = [p for p in reading.pieces if isinstance(p.value, (WeekdaySpec, DateSpec, DayRel))]
+    if not days:
+        return None
+    times = [p for p in reading.pieces if isinstance(p.value, TimeSpec)]
+    at_fr = at_en = "à 18h"
+    fr_example, en_example = "tous les jeudis à 18h", "every Thursday at 6pm"
+    if times:
+        at_fr = at_en = reader.quote(times[0].start, times[0].end)
+    weekday = days[0].value
+    if len(days) == 1 and isinstance(weekday, WeekdaySpec) and not weekday.extra_weeks:
+        fr_example = f"tous les {WEEKDAYS_FR[weekday.weekday]}s {at_fr}"
+        en_example = f"every {WEEKDAYS_EN[weekday.weekday]} {at_en}"
+    elif times:
+        fr_example, en_example = f"tous les jeudis {at_fr}", f"every Thursday {at_en}"
+    typed = reader.quote(0, len(reader.t))
+    return WhenError(f"« {typed} » est une seule date : il faut une récurrence, par exemple "
+                     f"« {fr_example} ».",
+                     f'"{typed}" is a single date: a recurrence is needed, for example '
+                     f'"{en_example}".', kind="recurrence", lang=reader.lang, code="single")
+
+
+def _read_recurrence(text: str, now: datetime, tz: ZoneInfo | str, lang: str | None) -> Recurrence:
     res = _Resolver.for_text(text, now, tz, lang, "recurrence")
     reading, now_l, zone_ = res.reading, res.now, res.tz
     today = now_l.date()
@@ -243,7 +311,8 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
         length = res.length(duration.span)
 
     # from when, until when
-    start_day = _anchor_day(res, starts[0].what, today) if starts else None
+    # a first day without a year that has just passed is kept: it sets the phase
+    start_day = _anchor_day(res, starts[0].what, today, past_ok=True) if starts else None
     if start_day is not None and not byday and kind == "WEEKLY":
         byday = [DAY_CODES[start_day.weekday()]]
     if kind == "WEEKLY" and not byday:
@@ -254,7 +323,10 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
                   'This rhythm needs a first day ("starting december 3").', "noanchor")
     until_day = None
     if untils:
-        until_day = _anchor_day(res, untils[0].what, start_day or today)
+        # counted from the first day when there is one; a day just before a first day still
+        # ahead is not past, only before the start (the order error below)
+        until_day = _anchor_day(res, untils[0].what, start_day or today,
+                                past_ok=start_day is not None and start_day > today)
         if until_day < today:
             raise res.past(until_day)
         if start_day is not None and until_day < start_day:
@@ -270,15 +342,20 @@ def read_recurrence(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris
 
     dtstart = _first_occurrence(res, parts, kind, clock.hour, clock.minute, start_day, until_day,
                                 now_l, zone_)
+    res.within_bounds(dtstart.date())  # a first day at the limit may find its weekday beyond
     if until_day is not None:
         parts.append("UNTIL=" + until_value(until_day, zone_))
     return Recurrence(";".join(parts), dtstart, length, zone_.key)
 
 
-def _anchor_day(res: _Resolver, what: object, today: date) -> date:
+def _anchor_day(res: _Resolver, what: object, today: date, past_ok: bool = False) -> date:
+    return res.within_bounds(_anchor(res, what, today, past_ok))
+
+
+def _anchor(res: _Resolver, what: object, today: date, past_ok: bool) -> date:
     if isinstance(what, DateSpec):
         # with a year, a first day in the past is kept: it sets the phase of the rhythm
-        return res.date_of(what, None, today)
+        return res.date_of(what, None, today, past_ok)
     if isinstance(what, WeekdaySpec):
         return res.weekday_date(what, None, today)
     if isinstance(what, DayRel):

@@ -2,9 +2,12 @@
 piece: a word left over is never ignored, it makes the request unreadable."""
 from __future__ import annotations
 
+import re
+
 from .errors import WhenError
-from .grammar import Piece, Reader, Reading
-from .lexicon import VAGUE, calendar_names
+from .grammar import Period, Piece, Reader, Reading
+from .lexicon import NUMBER_WORDS, VAGUE, calendar_names
+from .names import spoken_time
 from .tokens import Token, normalise, tokenize
 
 RECURRENCE_MARKERS = ("tous les", "toutes les", "chaque", "sur deux", "sur trois", "sur quatre",
@@ -19,9 +22,17 @@ def detect_language(tokens: list[Token]) -> str:
     return "en" if en > fr else "fr"
 
 
+# "un jeudi sur 3", "une semaine sur dix": one <something> in N
+_ONE_IN_N = re.compile(r" (?:un|une) [a-z]+ sur (?:\d+|" + "|".join(
+    w for w in NUMBER_WORDS if w not in ("un", "une") and w.isascii() and w.isalpha()) + ") ")
+
+
 def looks_recurring(text: str) -> bool:
+    """Whether `text` is meant as a recurrence ("tous les…", "un jeudi sur deux", "le premier
+    lundi du mois"): the one test of it, for every caller (`!quand`, `chambre-bot when`)."""
     folded = " " + " ".join(normalise(text).split()) + " "
-    return any(f" {marker} " in folded for marker in RECURRENCE_MARKERS)
+    return any(f" {marker} " in folded for marker in RECURRENCE_MARKERS) or \
+        _ONE_IN_N.search(folded) is not None
 
 
 def scan(text: str, kind: str, lang: str | None) -> tuple[Reader, Reading]:
@@ -75,6 +86,30 @@ def understood_text(reader: Reader, reading: Reading) -> str | None:
     return " … ".join(dict.fromkeys(parts))
 
 
+def _bare_hour(reader: Reader, reading: Reading, i: int, kind: str, lang: str,
+               understood: str | None) -> WhenError | None:
+    """A number alone at the end ("ce soir 8", "jeudi à 18"): ask for the time in full, in the
+    way the request would write it, rather than "I do not understand"."""
+    k = i + 1 if reader.w(i) in ("a", "at") else i
+    hour = reader.n(k)
+    if hour is None or reader.digits(k) > 2 or hour > 24 or \
+            any(reader.sym(m) not in (".", "!", "?") for m in range(k + 1, len(reader.t))):
+        return None
+    evening = any(isinstance(v, Period) and v.name in ("soir", "apresmidi")
+                  for v in (p.value for p in reading.pieces))
+    if hour == 24 or hour == 0:
+        fr, en = "minuit", "midnight"
+    elif hour > 12 or (evening and hour < 12):
+        h = hour if hour > 12 else hour + 12
+        fr, en = spoken_time(h, 0, "fr"), spoken_time(h, 0, "en")
+    else:
+        fr, en = spoken_time(hour, 0, "fr"), f"{hour}am or {hour}pm" if hour < 12 else "12pm"
+    number = reader.quote(k, k + 1)
+    return WhenError(f"« {number} » seul n'est pas une heure : écrivez {fr}.",
+                     f'"{number}" alone is not a time: write {en}.',
+                     kind=kind, lang=lang, understood=understood, code="bare")
+
+
 def _leftover(reader: Reader, reading: Reading, i: int, kind: str, lang: str) -> WhenError:
     # quote the unread words up to the next piece we would recognise, or the end
     j = i + 1
@@ -84,6 +119,9 @@ def _leftover(reader: Reader, reading: Reading, i: int, kind: str, lang: str) ->
     words = reader.quote(i, j)
     rest = {t.text for t in reader.t[i:]}
     understood = understood_text(reader, reading)
+    bare = _bare_hour(reader, reading, i, kind, lang, understood)
+    if bare is not None:
+        return bare
     if rest & VAGUE:
         return WhenError(f"« {words} » est trop vague : il faut un jour et une heure précis.",
                          f'"{words}" is too vague: I need a precise day and time.',

@@ -26,7 +26,9 @@ class Token:
 
     @property
     def value(self) -> int:
-        return int(self.text)
+        # a number of 19 digits or more is no day, hour or count anyone means: read as one
+        # too large for every rule (and Python refuses to convert over 4,300 digits)
+        return int(self.text) if len(self.text) <= 18 else 10 ** 18
 
 
 def _fold_char(ch: str) -> str:

@@ -65,3 +65,9 @@ def test_the_zone_comes_from_the_environment(capsys, monkeypatch) -> None:
     code, out = when(capsys, "--now", "2027-03-24T10:00:00-04:00", "demain 9h")
     assert code == 0
     assert out["start"] == "2027-03-25T09:00:00-04:00"
+
+
+@pytest.mark.parametrize("now", ["9995-01-01T10:00", "0001-01-01T10:00", "demain"])
+def test_a_reference_time_out_of_range_is_refused(capsys, now: str) -> None:
+    code, out = when(capsys, "--now", now, "jeudi 18h")
+    assert code == 1 and "--now" in out["error"]

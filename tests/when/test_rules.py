@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.when import WhenError, read_event, read_recurrence, run_when_cli
+from bot.when import (WhenError, describe_recurrence, read_day, read_event, read_recurrence,
+                      run_when_cli)
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2027, 3, 24, 10, 0, tzinfo=PARIS)
@@ -112,13 +113,13 @@ EVENTS = [
     E("le premier mai à 10h", at(2027, 5, 1, 10)),
     E("le 15 août à 11h", at(2027, 8, 15, 11)),
     E("15 aout 11h", at(2027, 8, 15, 11)),
-    E("le 25 décembre à 20h", at(2027, 12, 25, 20)),
-    E("25 dec 20h", at(2027, 12, 25, 20)),
+    E("le 23 décembre à 20h", at(2027, 12, 23, 20)),
+    E("23 dec 20h", at(2027, 12, 23, 20)),
     E("le 10 sept. à 9h", at(2027, 9, 10, 9)),
-    E("le 3 janvier à 9h", at(2028, 1, 3, 9)),
-    E("le 20 mars à 10h", at(2028, 3, 20, 10)),
+    E("le 3 janvier 2028 à 9h", at(2028, 1, 3, 9)),
+    E("le 20 mars 2028 à 10h", at(2028, 3, 20, 10)),
     E("le 24 mars à 11h", at(2027, 3, 24, 11)),
-    E("le 24 mars à 9h", at(2028, 3, 24, 9)),
+    E("le 24 mars 2028 à 9h", at(2028, 3, 24, 9)),
     E("le 29 février à 10h", at(2028, 2, 29, 10)),
     E("le 26 à 19h", at(2027, 3, 26, 19)),
     E("le 30 à 19h", at(2027, 3, 30, 19)),
@@ -359,6 +360,167 @@ def test_recurrence(text: str, occurrences, minutes, now, capsys) -> None:
     assert code == 0, out
     assert out["occurrences"] == occurrences
     assert out["duration_minutes"] == minutes
+
+
+# ---- the 90-day rule (TIME.md): a day and month without a year names the next such day,
+# unless it fell in the last 90 days; then it is that past day: an error for an event or a day
+# (saying to write the year), the first day of a recurrence (which sets its phase) ----------
+
+NEW_YEAR = "2027-01-02T10:00:00+01:00"       # a Saturday, just after 31 December
+YEAR_END = "2026-12-30T10:00:00+01:00"       # a Wednesday, just before 1 January
+DECEMBER_1 = "2026-12-01T10:00:00+01:00"     # the "!permanence annuler 1 ; 30/11"
+
+
+def N(text, now, expect):
+    return pytest.param(text, now, expect, id=f"{now[:10]}: {text}")
+
+
+RECENT_EVENTS = [
+    # NOW is Wednesday 24 March 2027: 90 days before is 24 December 2026
+    N("le 24 décembre à 18h", NOW.isoformat(), "error"),       # exactly 90 days ago
+    N("le 23 décembre à 18h", NOW.isoformat(), at(2027, 12, 23, 18)),  # 91: the next one
+    N("24/12 18h", NOW.isoformat(), "error"),
+    N("23/12 18h", NOW.isoformat(), at(2027, 12, 23, 18)),
+    N("december 24 at 6pm", NOW.isoformat(), "error"),
+    N("the 23rd of december at 6pm", NOW.isoformat(), at(2027, 12, 23, 18)),
+    N("jeudi 24 décembre à 18h", NOW.isoformat(), "error"),   # its weekday does not save it
+    N("le 24 décembre 2027 à 18h", NOW.isoformat(), at(2027, 12, 24, 18)),
+    N("le 1er mars", NOW.isoformat(), "error"),                # a day alone too
+    N("1er mars 2028", NOW.isoformat(), at(2028, 3, 1)),
+    N("le 24 mars", NOW.isoformat(), at(2027, 3, 24)),         # today is not past
+    N("le 24 mars à 11h", NOW.isoformat(), at(2027, 3, 24, 11)),
+    N("le 24 mars à 10h", NOW.isoformat(), "error"),           # now is not ahead
+    N("march 24 at 9am", NOW.isoformat(), "error"),
+    N("le 23 mars de 18h à 20h", NOW.isoformat(), "error"),
+    N("le 2 mars à 18h pendant 2h", NOW.isoformat(), "error"),
+    N("le 31 décembre à 23h-minuit", NOW.isoformat(), "error"),
+    N("le 20 décembre", NOW.isoformat(), at(2027, 12, 20)),
+    # just after New Year: 31 December is the day before yesterday, not next December
+    N("le 31 décembre à 20h", NEW_YEAR, "error"),
+    N("31/12 20h", NEW_YEAR, "error"),
+    N("December 31st at 8pm", NEW_YEAR, "error"),
+    N("le 31 décembre 2027 à 20h", NEW_YEAR, at(2027, 12, 31, 20)),
+    N("le 1er janvier à 10h", NEW_YEAR, "error"),
+    N("le 2 janvier à 9h", NEW_YEAR, "error"),
+    N("le 2 janvier à 11h", NEW_YEAR, at(2027, 1, 2, 11)),
+    N("le 3 janvier à 9h", NEW_YEAR, at(2027, 1, 3, 9)),
+    N("le 5 octobre à 9h", NEW_YEAR, "error"),                 # 89 days ago
+    N("le 3 octobre à 9h", NEW_YEAR, at(2027, 10, 3, 9)),      # 91 days ago: next October
+    N("03/10 9h", NEW_YEAR, at(2027, 10, 3, 9)),
+    # just before New Year: early January is ahead, next year
+    N("le 2 janvier à 9h", YEAR_END, at(2027, 1, 2, 9)),
+    N("1/1 10h", YEAR_END, at(2027, 1, 1, 10)),
+    N("january 1st at 10am", YEAR_END, at(2027, 1, 1, 10)),
+    N("le 25 décembre", YEAR_END, "error"),
+    N("le 1er octobre", YEAR_END, "error"),                    # exactly 90 days ago
+    N("le 30 septembre", YEAR_END, at(2027, 9, 30)),
+    # 29 February: the last one is far behind, the next one is the next leap year
+    N("le 29 février à 9h", "2028-03-01T10:00:00+01:00", "error"),
+    N("le 29 février à 9h", "2029-03-01T10:00:00+01:00", at(2032, 2, 29, 9)),
+    # an offset or a weekday is not a day and month: the rule does not touch it
+    N("dans 3 jours à 9h", NEW_YEAR, at(2027, 1, 5, 9)),
+    N("le 25 à 9h", NEW_YEAR, at(2027, 1, 25, 9)),
+]
+
+
+@pytest.mark.parametrize("text,now,expect", RECENT_EVENTS)
+def test_a_date_of_the_last_90_days_is_that_past_date(text: str, now: str, expect) -> None:
+    reference = dt.datetime.fromisoformat(now)
+    if expect == "error":
+        with pytest.raises(WhenError) as caught:
+            read_event(text, reference, "Europe/Paris")
+        assert caught.value.code == "past"
+        return
+    assert read_event(text, reference, "Europe/Paris").to_json()["start"] == expect
+
+
+def test_a_recent_date_is_refused_saying_to_write_the_year() -> None:
+    with pytest.raises(WhenError) as caught:
+        read_event("le 20 mars à 10h", NOW, "Europe/Paris")
+    assert "samedi 20 mars 2027, 10:00 est passé" in caught.value.explain("fr")
+    assert "écrivez l'année : « 20 mars 2028 »" in caught.value.explain("fr")
+    assert 'if you meant 20 March 2028, write the year' in caught.value.explain("en")
+
+
+RECENT_DAYS = [
+    N("30/11", DECEMBER_1, "error"),
+    N("lundi 30 novembre", DECEMBER_1, "error"),
+    N("30 novembre", DECEMBER_1, "error"),
+    N("november 30", DECEMBER_1, "error"),
+    N("30/11/2027", DECEMBER_1, "2027-11-30"),
+    N("1/12", DECEMBER_1, "2026-12-01"),
+    N("2/12", DECEMBER_1, "2026-12-02"),
+    N("30/11", "2027-03-01T10:00:00+01:00", "2027-11-30"),   # 91 days on: the next one
+    N("31/12", NEW_YEAR, "error"),
+    N("2/1", YEAR_END, "2027-01-02"),
+]
+
+
+@pytest.mark.parametrize("text,now,expect", RECENT_DAYS)
+def test_a_day_of_the_last_90_days_is_refused(text: str, now: str, expect) -> None:
+    reference = dt.datetime.fromisoformat(now)
+    if expect == "error":
+        with pytest.raises(WhenError) as caught:
+            read_day(text, reference, "Europe/Paris")
+        assert "2027" in caught.value.explain("fr")  # the next one, to write with its year
+        return
+    assert read_day(text, reference, "Europe/Paris").isoformat() == expect
+
+
+OTHER_THURSDAYS_FROM_11_MARCH = [at(2027, 3, 25, 18), at(2027, 4, 8, 18), at(2027, 4, 22, 18),
+                                 at(2027, 5, 6, 18)]
+RECENT_STARTS = [
+    # a first day of the last 90 days sets the phase; the occurrences are those ahead
+    N("une semaine sur deux le jeudi à 18h à partir du 11 mars", NOW.isoformat(),
+      OTHER_THURSDAYS_FROM_11_MARCH),
+    N("un jeudi sur deux à 18h dès le 11/03", NOW.isoformat(), OTHER_THURSDAYS_FROM_11_MARCH),
+    N("every other thursday at 6pm starting march 11", NOW.isoformat(),
+      OTHER_THURSDAYS_FROM_11_MARCH),
+    N("toutes les deux semaines le lundi à 19h à partir du 15 mars", NOW.isoformat(),
+      [at(2027, 3, 29, 19), at(2027, 4, 12, 19), at(2027, 4, 26, 19), at(2027, 5, 10, 19)]),
+    N("un jeudi sur deux à 18h à partir du 24 décembre", NOW.isoformat(),  # 90 days ago
+      [at(2027, 4, 1, 18), at(2027, 4, 15, 18), at(2027, 4, 29, 18), at(2027, 5, 13, 18)]),
+    N("un jeudi sur deux à 18h à partir du 23 décembre", NOW.isoformat(),  # 91: next December
+      [at(2027, 12, 23, 18), at(2028, 1, 6, 18), at(2028, 1, 20, 18), at(2028, 2, 3, 18)]),
+    # the cases: the rhythm typed a few weeks late, the series typed on 10 January
+    N("un jeudi sur deux à 18h à partir du 3 décembre", NEW_YEAR,
+      [at(2027, 1, 14, 18), at(2027, 1, 28, 18), at(2027, 2, 11, 18), at(2027, 2, 25, 18)]),
+    N("every other thursday at 6pm starting december 3", NEW_YEAR,
+      [at(2027, 1, 14, 18), at(2027, 1, 28, 18), at(2027, 2, 11, 18), at(2027, 2, 25, 18)]),
+    N("tous les mardis 17h-19h à partir du 5 janvier", "2027-01-10T10:00:00+01:00",
+      [at(2027, 1, 12, 17), at(2027, 1, 19, 17), at(2027, 1, 26, 17), at(2027, 2, 2, 17)]),
+    N("tous les vendredis à 19h du 4 décembre au 15 janvier", NEW_YEAR,
+      [at(2027, 1, 8, 19), at(2027, 1, 15, 19)]),
+    # the last day: a recent one is past, an error; an older one is next year's
+    N("tous les lundis à 19h jusqu'au 1er mars", NOW.isoformat(), "error"),
+    N("every monday at 7pm until march 1", NOW.isoformat(), "error"),
+    N("tous les lundis à 19h jusqu'au 20 décembre", NOW.isoformat(), MONDAYS_19),
+    N("tous les lundis à 19h à partir du 4 mars jusqu'au 20 mars", NOW.isoformat(), "error"),
+    N("tous les lundis à 19h du 1er décembre au 15 novembre", NOW.isoformat(), "order"),
+    N("tous les lundis à 19h du 1er décembre au 15 janvier", NOW.isoformat(),
+      [at(2027, 12, 6, 19), at(2027, 12, 13, 19), at(2027, 12, 20, 19), at(2027, 12, 27, 19)]),
+]
+
+
+@pytest.mark.parametrize("text,now,expect", RECENT_STARTS)
+def test_a_first_day_of_the_last_90_days_sets_the_phase(text: str, now: str, expect) -> None:
+    reference = dt.datetime.fromisoformat(now)
+    if expect in ("error", "order"):
+        with pytest.raises(WhenError) as caught:
+            read_recurrence(text, reference, "Europe/Paris")
+        # a last day before a first day still ahead is not "past"
+        assert expect == "error" or caught.value.code == "order", str(caught.value)
+        return
+    rec = read_recurrence(text, reference, "Europe/Paris")
+    assert [o.isoformat() for o in rec.occurrences(reference, count=4)] == expect
+
+
+def test_a_recent_first_day_is_shown_as_typed() -> None:
+    now = dt.datetime.fromisoformat(NEW_YEAR)
+    rec = read_recurrence("un jeudi sur deux à 18h à partir du 3 décembre", now)
+    assert rec.dtstart == dt.datetime(2026, 12, 3, 18, tzinfo=PARIS)
+    assert describe_recurrence(rec, "fr") == \
+        "un jeudi sur deux à 18:00, à partir du jeudi 3 décembre 2026"
 
 
 def test_other_zone() -> None:

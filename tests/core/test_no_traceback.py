@@ -76,6 +76,9 @@ def database(tmp_path_factory) -> Path:
 @SETTINGS
 @given(stdin=INPUT)
 @example(stdin=b"\xff\xfe\n!odj ajouter caf\xe9\n!brique voir \x00\x81\n\r\n!aide\n")
+@example(stdin="/avance 99999999999 jours\n!quand dans 9999999999 jours\n!quand pendant 99999 heures\n"
+               "!réunion proposer 31 décembre 9999 23h-minuit ; x\n!réunion proposer le 1er janvier 9999 ; y\n"
+               "!permanence ajouter toutes les 99999999999 semaines ; z\n".encode())
 def test_console_with_any_input(database: Path, stdin: bytes):
     with command_line(stdin) as (out, err, traces):
         status = main(["console", "--db", str(database), "--now", NOW, "--user", "alice"])
@@ -89,6 +92,10 @@ def test_console_with_any_input(database: Path, stdin: bytes):
 
 @SETTINGS
 @given(text=st.one_of(TEXT, st.text(max_size=60)), recurring=st.booleans())
+@example(text="dans 9999999999 jours", recurring=False)
+@example(text="31 décembre 9999 23h-minuit", recurring=False)
+@example(text="01/01/0099 18h", recurring=False)
+@example(text="toutes les 99999999999 semaines", recurring=True)
 def test_when_with_any_text(text: str, recurring: bool):
     args = ["when", "--now", NOW, *(["--recurring"] if recurring else []), "--", text]
     with command_line(b"") as (out, err, traces):

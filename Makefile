@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_core.py
 	$(VENV)/bin/python bench/bench_rocketchat.py
 	$(VENV)/bin/python bench/bench_matrix.py
+	$(VENV)/bin/python bench/bench_split.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -1,7 +1,7 @@
 """Rocket.Chat benchmark: the bot's command-to-reply time beside the fake server's own echo
 round trip, on the fake Rocket.Chat (tests/rocketchat/fake_server.py).
 
-    .venv/bin/python bench/bench_rocketchat.py [--rounds 200] [--burst 200] [--echo-bot]
+    .venv/bin/python bench/bench_rocketchat.py [--rounds 200] [--burst 200] [--echo-bot] [--era 6.3|7.x|8.x]
 
 No real Rocket.Chat can run here (docs/rocketchat.md), so these numbers measure the bot and
 the protocol path (REST in, DDP stream out, outbox, REST back, stream again) on a local fake,
@@ -13,6 +13,8 @@ not a production server. Measured, interleaved round by round:
   in this process; `--echo-bot` replaces the App by a deliver that answers at once (the
   backend's own overhead).
 - burst: `--burst` commands posted back to back, all answered, none twice; drain time.
+`--era` runs the fake as a server of that era (tests/rocketchat/conftest.py ERAS): 6.3 takes
+no previewUrls, 8.x streams without the room argument, so the bot checks its own rooms.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ import aiohttp  # noqa: E402
 from bot.backends.base import Incoming, Outgoing  # noqa: E402
 from bot.backends.rocketchat import RocketChatBackend  # noqa: E402
 from bot.richtext import Doc  # noqa: E402
-from tests.rocketchat.conftest import BOT, MemoryState, make_config, populate  # noqa: E402
+from tests.rocketchat.conftest import BOT, ERAS, MemoryState, make_config, populate  # noqa: E402
 from tests.rocketchat.fake_server import FakeRocketChat  # noqa: E402
 
 
@@ -50,8 +52,9 @@ def ms(x: float) -> str:
 class PlainClient:
     """A person's client: REST to post, one DDP stream to watch, timestamps on arrival."""
 
-    def __init__(self, url: str, username: str, password: str) -> None:
+    def __init__(self, url: str, username: str, password: str, preview_urls: bool = True) -> None:
         self.url, self.username, self.password = url, username, password
+        self.preview_urls = preview_urls  # the server takes previewUrls (6.4+)
         self.seen: dict[str, float] = {}  # message _id -> first time seen on the stream
         self.by_bot: list[tuple[float, dict]] = []
         self.waiters: list[tuple[callable, asyncio.Future]] = []
@@ -91,7 +94,9 @@ class PlainClient:
 
     async def post(self, rid: str, text: str, mid: str | None = None) -> str:
         mid = mid or f"bench{next(self.ids)}"
-        body = {"message": {"_id": mid, "rid": rid, "msg": text}, "previewUrls": []}
+        body: dict = {"message": {"_id": mid, "rid": rid, "msg": text}}
+        if self.preview_urls:
+            body["previewUrls"] = []
         async with self.http.post(f"{self.url}/api/v1/chat.sendMessage", json=body, headers=self.headers) as r:
             assert r.status == 200, await r.text()
         return mid
@@ -127,7 +132,7 @@ async def start_bot(fake: FakeRocketChat, echo_bot: bool, workdir: Path):
             await backend.stop()
             await task
 
-        while backend.connects < 1:
+        while not backend.live:
             await asyncio.sleep(0.01)
         return stop
     from bot.app import App
@@ -136,20 +141,19 @@ async def start_bot(fake: FakeRocketChat, echo_bot: bool, workdir: Path):
     cfg = Config(chambre=ChambreConfig(database=str(workdir / "chambre.db")), rocketchat=config, path=workdir / "c.toml")
     app = App(cfg, db_path=str(workdir / "chambre.db"))
     await app.start()
-    while fake.live_sessions(BOT) < 1:
+    while not app.backends["rocketchat"].live:  # caught up, listening
         await asyncio.sleep(0.01)
-    await asyncio.sleep(0.2)  # the backend finishes its catch-up
     return app.stop
 
 
-async def main(rounds: int, burst: int, echo_bot: bool) -> dict:
-    fake = await FakeRocketChat(seed=1).start()
+async def main(rounds: int, burst: int, echo_bot: bool, era: str | None = None) -> dict:
+    fake = await FakeRocketChat(seed=1, **ERAS.get(era or "", {})).start()
     rooms = await populate(fake)
     chambre = rooms["chambre"]
     bot_id = fake.user_id(BOT)
     with tempfile.TemporaryDirectory() as tmp:
         stop_bot = await start_bot(fake, echo_bot, Path(tmp))
-        client = PlainClient(fake.url, "bob", "pw-bob")
+        client = PlainClient(fake.url, "bob", "pw-bob", preview_urls=fake.version >= (6, 4))
         await client.start(bot_id)
         echo, command = [], []
         try:
@@ -180,6 +184,7 @@ async def main(rounds: int, burst: int, echo_bot: bool) -> dict:
             await fake.close()
     result = {
         "rounds": rounds,
+        "era": era or "default (8.0, room argument)",
         "bot": "echo deliver (backend only)" if echo_bot else "App (SQLite, outbox, dispatcher)",
         "echo_p50_ms": round(pct(echo, 50) * 1000, 2),
         "echo_p99_ms": round(pct(echo, 99) * 1000, 2),
@@ -198,11 +203,12 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--echo-bot", action="store_true")
+    parser.add_argument("--era", choices=sorted(ERAS))
     args = parser.parse_args()
-    out = asyncio.run(main(args.rounds, args.burst, args.echo_bot))
+    out = asyncio.run(main(args.rounds, args.burst, args.echo_bot, args.era))
     print(f"{'':24}{'p50':>12}{'p99':>12}")
     print(f"{'echo round trip':24}{ms(out['echo_p50_ms'] / 1000):>12}{ms(out['echo_p99_ms'] / 1000):>12}")
     print(f"{'command -> reply':24}{ms(out['command_p50_ms'] / 1000):>12}{ms(out['command_p99_ms'] / 1000):>12}")
-    print(f"bot: {out['bot']}; ratio of medians {out['command_over_echo_p50']}")
+    print(f"bot: {out['bot']}; server: {out['era']}; ratio of medians {out['command_over_echo_p50']}")
     print(f"burst of {out['burst']}: drained in {out['burst_drain_s']} s, {out['burst_replies_twice']} replies twice")
     print(json.dumps(out))

@@ -6,22 +6,27 @@ Nothing lost, nothing twice:
   all in one transaction; a redelivered event finds its id and changes nothing;
 - the outbox is sent by one pump per backend with a send key derived from the command's
   event id (or the scheduled post's name), which the chat server deduplicates on, so a
-  crash between the change and the send, or a resend after restart, never posts twice.
+  crash between the change and the send, or a resend after restart, never posts twice;
+- a message larger than the chat takes (`Backend.fits`) is sent as several, in order, each
+  under a key derived from the message's key and its part, so a resend posts none twice.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import datetime
+from typing import Callable
 
 from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, RetryLater
 from bot.clock import Clock
 from bot.config import Config
 from bot.richtext import Doc
 from commands.context import Context
-from commands.dispatcher import dispatch, is_command
+from commands.dispatcher import dispatch, is_command, needs_organiser
 from storage.db import Database
 from storage.store import Store
 
@@ -35,6 +40,17 @@ def send_key(*parts: str) -> str:
     """A short, stable key from what caused a message: same cause, same key, on every retry."""
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
     return f"cb{digest}"
+
+
+def message_parts(out: Outgoing, fits: Callable[[Outgoing], bool]) -> list[Outgoing]:
+    """`out` as the messages the chat takes (`fits`), in order. A message that fits keeps its
+    key; the parts of one that does not get keys derived from it, their number and their
+    content, so that a resend of the same message posts each part once."""
+    docs = out.body.split(lambda doc: fits(replace(out, body=doc)))
+    if len(docs) == 1:
+        return [replace(out, body=docs[0])]
+    return [replace(out, body=doc, send_key=send_key("part", out.send_key, f"{k}/{len(docs)}", doc.to_json()))
+            for k, doc in enumerate(docs, 1)]
 
 
 class DbState:
@@ -155,8 +171,14 @@ class App:
 
     async def deliver(self, msg: Incoming) -> None:
         """Handle one incoming message, once. Returns after the reply is in the outbox."""
-        if not is_command(msg.text, self.config.chambre.prefix):
+        prefix = self.config.chambre.prefix
+        if not is_command(msg.text, prefix):
             return
+        if not self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser) and needs_organiser(msg.text, prefix):
+            # About to be refused: the chat may know better than the backend's cache.
+            backend = self.backends.get(msg.backend)
+            if backend is not None and await backend.refresh_organiser(msg):
+                msg = dataclasses.replace(msg, sender_is_organiser=True)
         changed = await self.db.run(lambda db: self._handle(db, msg))
         if changed is None:
             return
@@ -252,6 +274,9 @@ class App:
         name = backend.name
         wake, idle = self._wake[name], self._idle[name]
         backoff = self.send_backoff
+        # Parts of a split message the chat already took in this run, by outbox row: a retry
+        # of the message sends the rest only (the chat would deduplicate them, at a request each).
+        sent_parts: dict[int, set[str]] = {}
         while True:
             await wake.wait()
             wake.clear()
@@ -262,8 +287,12 @@ class App:
             for row in rows:
                 out = Outgoing(send_key=row["send_key"], body=Doc.from_json(row["body"]), room=row["room"],
                                dm_user=row["dm_user"], reply_to=row["reply_to"], thread=row["thread"])
+                taken = sent_parts.setdefault(row["id"], set())
                 try:
-                    await backend.send(out)
+                    for part in await self._parts(backend, out):
+                        if part.send_key not in taken:
+                            await backend.send(part)
+                            taken.add(part.send_key)
                 except RetryLater as err:
                     log.info("%s: send of %s postponed %.1fs: %s", name, out.send_key, err.delay, err)
                     await asyncio.sleep(max(err.delay, 0.05))
@@ -276,6 +305,7 @@ class App:
                         # One message the chat always refuses (a room the bot left) must not
                         # hold back every reply queued behind it.
                         log.error("%s: giving up on %s after %d attempts", name, out.send_key, attempts)
+                        sent_parts.pop(row["id"], None)
                         now = self.clock.now()
                         await self.db.run(lambda db, i=row["id"]: _atomic(db, lambda: Store(db).give_up(i, now)))
                         continue
@@ -284,9 +314,20 @@ class App:
                     break
                 else:
                     backoff = self.send_backoff
+                    sent_parts.pop(row["id"], None)
                     now = self.clock.now()
                     await self.db.run(lambda db, i=row["id"]: _atomic(db, lambda: Store(db).mark_sent(i, now)))
             wake.set()  # look again: more may have come, or a retry is due
+
+
+    @staticmethod
+    async def _parts(backend: Backend, out: Outgoing) -> list[Outgoing]:
+        """`out` as the messages the chat takes. A reply that fits (nearly all) is measured
+        here; splitting one that does not renders it a few dozen times (about 0.1 s for the
+        largest list), off the event loop so that the chats are still heard meanwhile."""
+        if backend.fits(out):
+            return [out]
+        return await asyncio.to_thread(message_parts, out, backend.fits)
 
 
 def _atomic(db, fn):

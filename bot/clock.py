@@ -39,6 +39,12 @@ class ManualClock(Clock):
     def now(self) -> datetime:
         return self._now
 
+    @property
+    def sleepers(self) -> int:
+        """How many wait for this clock to move: a test waits for the scheduler to be asleep
+        before it moves the clock, rather than sleeping a while."""
+        return len(self._sleepers)
+
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(timezone.utc)
         for moved in list(self._sleepers):

@@ -2,7 +2,7 @@
 and permanences (an RRULE each) that calendar programs import."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from bot.config import Config
 from bot.services import permanences as permanence_svc
@@ -39,14 +39,34 @@ def export_json(store: Store, config: Config) -> dict:
     return json.loads(export_json_text(store, config))
 
 
+def _wall_time(rec, occurrence: datetime) -> datetime:
+    """An occurrence as its rule writes it on the wall clock, which is how a calendar matches
+    an EXDATE to it: on the day summer time begins, 02:30 (which the zone skips, and which
+    the bot holds at 03:30) is still 02:30 with the zone's name."""
+    zone = rec.dtstart.tzinfo
+    local = occurrence.astimezone(zone)
+    for day in (local.date(), local.date() - timedelta(days=1)):
+        nominal = datetime.combine(day, rec.dtstart.time()).replace(tzinfo=zone)
+        if nominal.astimezone(timezone.utc) == occurrence.astimezone(timezone.utc):
+            return nominal
+    return local
+
+
 def export_ics(store: Store, config: Config) -> bytes:
+    """Meetings (in UTC) and active permanences (an RRULE each, in local time with the zone's
+    VTIMEZONE, cancelled dates as EXDATEs). The group's own zone is always there, so that a
+    calendar without any event is still a valid one (RFC 5545 wants one component)."""
     from icalendar import Calendar, Event, vRecur
+
+    from bot.ical_zone import vtimezone
 
     cal = Calendar()
     cal.add("prodid", "-//Chambre des Communs de Lille//chambre-bot//FR")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Chambre des Communs")
     stamp = datetime.now(timezone.utc)
+    zones: dict[str, date] = {config.chambre.timezone: stamp.date()}  # zone -> the first day it is needed
+    events = []
     for m in store.meetings(order="id"):
         if m.start is None:
             continue  # still to organise: nothing to put in a calendar yet
@@ -63,7 +83,7 @@ def export_ics(store: Store, config: Config) -> bytes:
         if m.place:
             ev.add("location", m.place)
         ev.add("status", {"proposed": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED"}[m.status])
-        cal.add_component(ev)
+        events.append(ev)
     for p in store.permanences():
         if not p.active:
             continue
@@ -76,12 +96,13 @@ def export_ics(store: Store, config: Config) -> bytes:
         ev.add("dtend", rec.dtstart + timedelta(minutes=p.duration_minutes or 60))
         ev.add("rrule", vRecur.from_ical(p.rrule))
         for cancelled in p.cancelled:
-            ev.add("exdate", cancelled.astimezone(rec.dtstart.tzinfo))
+            ev.add("exdate", _wall_time(rec, cancelled))
         if p.place:
             ev.add("location", p.place)
+        events.append(ev)
+        zones[p.tz] = min(zones.get(p.tz, rec.dtstart.date()), rec.dtstart.date())
+    for name, first in sorted(zones.items()):
+        cal.add_component(vtimezone(name, first))
+    for ev in events:
         cal.add_component(ev)
-    try:
-        cal.add_missing_timezones()
-    except Exception:  # older icalendar without it: TZID with the zone name still imports widely
-        pass
     return cal.to_ical()

@@ -13,7 +13,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Iterable, Union
+import unicodedata
+from typing import Callable, Iterable, Union
 
 Span = Union[str, list]  # "text" | ["b", [spans]] | ["i", [spans]] | ["code", "x"] | ["a", url, label]
 
@@ -89,6 +90,10 @@ class Doc:
     def rocketchat(self) -> str:
         return render_rocketchat(self)
 
+    # splitting
+    def split(self, fits: Callable[["Doc"], bool]) -> list["Doc"]:
+        return split(self, fits)
+
 
 def safe_url(url: str) -> bool:
     return bool(_SAFE_URL.match(url))
@@ -110,8 +115,9 @@ def _plain_spans(spans: list) -> str:
         elif span[0] == "code":
             out.append(neutralise_room_mentions(span[1]))
         elif span[0] == "a":
-            label, url = span[2], span[1]
-            out.append(url if label == url else f"{neutralise_room_mentions(label)} ({url})")
+            # The address is text here too: `https://@room` must not ping the room.
+            label, url = span[2], neutralise_room_mentions(span[1])
+            out.append(url if span[2] == span[1] else f"{neutralise_room_mentions(label)} ({url})")
     return "".join(out)
 
 
@@ -201,7 +207,10 @@ def _rc_spans(spans: list) -> str:
         elif span[0] == "a":
             url, label = span[1], span[2]
             if safe_url(url):
-                out.append(url if label == url else f"[{_rc_esc(label)}]({url})")
+                # A bare address holding "@" would show a mention: give it as a labelled
+                # link, whose label is escaped like any text.
+                bare = label == url and "@" not in url
+                out.append(url if bare else f"[{_rc_esc(label)}]({url})")
             else:
                 out.append(_rc_esc(label))
     return "".join(out)
@@ -220,3 +229,146 @@ def render_rocketchat(doc: Doc) -> str:
         elif kind == "ul":
             lines.extend("- " + _rc_spans(row) for row in block[1])
     return "\n".join(lines)
+
+
+# ---- splitting a Doc the chat would refuse as one message -----------------------------------
+
+# Each part but the last ends with "(k/n)", so a member sees that more follows; numbers are
+# the same in every language. The split reserves room for the longest such mark.
+_PART_MARK_RESERVE = "(9999/9999)"
+_GLUE = {"\u200d", "\u2060"}  # joiners: cutting next to one would break what it joins
+
+
+def split(doc: Doc, fits: Callable[[Doc], bool]) -> list[Doc]:
+    """`doc` as consecutive Docs that each `fits` (the chat takes it as one message), in
+    order, each complete in itself: cut between blocks and between list items, never inside
+    a span, so that no markup element or escape is broken. A heading stays with what follows
+    it. Only a single paragraph or item too large by itself is cut, at a space if it can.
+
+    `fits` must grow with the content (adding a block never makes a Doc fit that did not),
+    which every renderer here does: the longest run that fits is found by bisection."""
+    if fits(doc):
+        return [doc]
+
+    def fits_marked(d: Doc) -> bool:
+        return fits(Doc(d.blocks + [["p", [_PART_MARK_RESERVE]]]))
+
+    units = _units(doc)
+    parts: list[Doc] = []
+    i = 0
+    while i < len(units):
+        if not fits_marked(_assemble(units[i:i + 1])):
+            smaller = _cut(units[i])
+            if smaller is None:  # one character the chat refuses: send it, the chat says why
+                parts.append(_assemble(units[i:i + 1]))
+                i += 1
+            else:
+                units[i:i + 1] = smaller
+            continue
+        end = _longest_fitting(units, i, fits_marked)
+        if end < len(units) and end - i > 1 and units[end - 1][1][0] == "h":
+            end -= 1
+        parts.append(_assemble(units[i:end]))
+        i = end
+    if len(parts) > 1:
+        for k, part in enumerate(parts[:-1], 1):
+            part.blocks.append(["p", [f"({k}/{len(parts)})"]])
+        parts[-1].blocks.append(["p", [f"({len(parts)}/{len(parts)})"]])
+    return parts
+
+
+def _longest_fitting(units: list, start: int, fits: Callable[[Doc], bool]) -> int:
+    """The largest end such that units[start:end] fits (units[start:start + 1] does)."""
+    good, step = start + 1, 1
+    bad = None
+    while good < len(units):  # gallop, then bisect: a few renders per part, not one per unit
+        probe = min(good + step, len(units))
+        if fits(_assemble(units[start:probe])):
+            good, step = probe, step * 2
+        else:
+            bad = probe
+            break
+    if bad is None:
+        return good
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        if fits(_assemble(units[start:mid])):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _units(doc: Doc) -> list[tuple[int, list]]:
+    """The smallest blocks a split may separate: a heading, a paragraph, one list item
+    (tagged with its list, so that items of one list are put back into one list)."""
+    units: list[tuple[int, list]] = []
+    for n, block in enumerate(doc.blocks):
+        if block[0] == "ul":
+            units.extend((n, ["ul", [row]]) for row in block[1])
+        else:
+            units.append((n, block))
+    return units
+
+
+def _assemble(units: list[tuple[int, list]]) -> Doc:
+    blocks: list = []
+    last = None
+    for n, block in units:
+        if block[0] == "ul" and last == n and blocks and blocks[-1][0] == "ul":
+            blocks[-1] = ["ul", blocks[-1][1] + block[1]]
+        else:
+            blocks.append(list(block) if block[0] != "ul" else ["ul", list(block[1])])
+        last = n
+    return Doc(blocks)
+
+
+def _cut(unit: tuple[int, list]) -> list[tuple[int, list]] | None:
+    """One block too large for a message, as two smaller blocks of the same kind."""
+    n, block = unit
+    spans = block[1][0] if block[0] == "ul" else block[1]
+    halves = _halve(spans)
+    if halves is None:
+        return None
+    if block[0] == "ul":
+        return [(n, ["ul", [halves[0]]]), (n, ["ul", [halves[1]]])]
+    return [(n, [block[0], halves[0]]), (n, [block[0], halves[1]])]
+
+
+def _halve(spans: list) -> tuple[list, list] | None:
+    if len(spans) >= 2:
+        mid = len(spans) // 2
+        return spans[:mid], spans[mid:]
+    if not spans:
+        return None
+    span = spans[0]
+    if isinstance(span, str):
+        cut = _cut_text(span)
+        return None if cut is None else ([cut[0]], [cut[1]])
+    if span[0] in ("b", "i"):
+        inner = _halve(span[1])
+        return None if inner is None else ([[span[0], inner[0]]], [[span[0], inner[1]]])
+    if span[0] == "code":
+        cut = _cut_text(span[1])
+        return None if cut is None else ([["code", cut[0]]], [["code", cut[1]]])
+    if span[0] == "a":  # a link cannot be cut: show its label and its address as text
+        url, label = span[1], span[2]
+        return ([label], [f" ({url})"]) if label != url else _halve([url])
+    return None
+
+
+def _cut_text(text: str) -> tuple[str, str] | None:
+    """`text` in two, at the space nearest its middle, else between two characters that do
+    not hold together (never before a combining mark or next to a joiner)."""
+    if len(text) < 2:
+        return None
+    mid = len(text) // 2
+    spaces = [k for k, ch in enumerate(text) if ch in " \n" and 0 < k < len(text) - 1]
+    if spaces:
+        k = min(spaces, key=lambda s: abs(s - mid))
+        return text[:k], text[k:]
+    for k in sorted(range(1, len(text)), key=lambda s: abs(s - mid)):
+        if not (unicodedata.combining(text[k]) or text[k] in _GLUE or text[k - 1] in _GLUE
+                or 0xFE00 <= ord(text[k]) <= 0xFE0F or unicodedata.category(text[k]) == "Mn"):
+            return text[:k], text[k:]
+    return None

@@ -6,10 +6,15 @@ from bot.richtext import Doc, b, i
 from bot.services import Actor
 from bot.services import bricks as svc
 from commands.context import Context
+from commands.convert import record_number
 from commands.registry import Arg, command, fold
 from commands.render import CATEGORY, STATUS, bar, brick_line, instant, link_span, tr, word
 
 REF = Arg("n|nom", "n|name", "brick", max_len=200, key="brick")
+# A chat reply, not a report (the export has everything): what one member can make a reply grow to.
+LIST_LIMIT = 200
+HISTORY_SHOWN = 15
+NOTE_SHOWN = 300  # characters of a history note (an old description may be long)
 STATUS_CHOICES = (("idea", "idée", "idea"), ("described", "décrite", "described"), ("recipe", "recette", "recipe"),
                   ("building", "en-création", "building"), ("exists", "existante", "exists"),
                   ("paused", "en-pause", "paused"), ("dropped", "abandonnée", "dropped"))
@@ -47,13 +52,18 @@ def list_(ctx: Context, filter: str | None = None) -> Doc:
     bricks = ctx.store.bricks(where, params)
     if not bricks:
         return Doc.text(ctx.t("Aucune brique ici.", "No brick here."))
+    shown = bricks[:LIST_LIMIT]
     doc = Doc()
     for category in BRICK_CATEGORIES:
-        group = [br for br in bricks if br.category == category]
+        group = [br for br in shown if br.category == category]
         if group:
             doc.heading(tr(ctx.lang, {"brick": "Briques", "infrastructure": "Infrastructure", "topic": "Autres sujets"}[category],
                            {"brick": "Bricks", "infrastructure": "Infrastructure", "topic": "Other topics"}[category]))
             doc.bullets([brick_line(br, ctx.lang) for br in group])
+    if len(bricks) > len(shown):
+        doc.para(ctx.t("… et {k} autres : filtrez par statut ou catégorie ({ex}) ; l'export les donne toutes.",
+                       "… and {k} more: filter by status or category ({ex}); the export has them all.",
+                       k=len(bricks) - len(shown), ex=ctx.prefix + tr(ctx.lang, "brique liste recette", "brick list recipe")))
     return doc
 
 
@@ -72,14 +82,16 @@ def show(ctx: Context, brick: int) -> Doc:
         doc.bullets([[link_span(l.url, l.label)] for l in br.links])
     doc.para(ctx.t("Historique :", "History:"))
     rows = []
-    for h in br.history[-15:]:
+    for h in br.history[-HISTORY_SHOWN:]:
         row = [instant(h.at, ctx.lang, ctx.tz), " — ", h.by, " — ", _change(ctx, h)]
         if h.note and h.change not in ("link", "lead"):  # already part of the change's label
-            row += [" : " if ctx.lang != "en" else ": ", i(h.note)]
+            note = h.note if len(h.note) <= NOTE_SHOWN else h.note[:NOTE_SHOWN].rstrip() + "…"
+            row += [" : " if ctx.lang != "en" else ": ", i(note)]
         rows.append(row)
     doc.bullets(rows)
-    if len(br.history) > 15:
-        doc.para(ctx.t("({k} entrées plus anciennes dans l'export)", "({k} older entries in the export)", k=len(br.history) - 15))
+    if len(br.history) > HISTORY_SHOWN:
+        doc.para(ctx.t("({k} entrées plus anciennes dans l'export)", "({k} older entries in the export)",
+                       k=len(br.history) - HISTORY_SHOWN))
     return doc
 
 
@@ -100,7 +112,7 @@ def _change(ctx: Context, h) -> str:
          help_fr="ajoute une brique (au statut idée)", help_en="add a brick (as an idea)",
          example_fr="!brique ajouter Cantine des communs ; Une cantine partagée", example_en="!brick add Commons canteen ; A shared canteen")
 def add(ctx: Context, name: str, description: str | None = None) -> Doc:
-    if name.strip().isdigit():
+    if record_number(name) is not None:  # "12", "n°12": it would read as brick number 12
         return Doc.text(ctx.t("Un nom de brique ne peut pas être un simple numéro.", "A brick name cannot be a bare number."))
     br = svc.add(ctx.store, actor(ctx), ctx.now, name, description)
     ctx.changed.add("bricks")

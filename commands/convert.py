@@ -1,6 +1,7 @@
 """Turning an argument's text into what the handler needs, or a clear refusal."""
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from bot.errors import NotFound, UserError
@@ -17,13 +18,29 @@ def text(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> str:
     return " ".join(value.split()) if "\n" not in value else value.strip()
 
 
+# A record's number as members write it: 3, n°3, n° 3, N°3, nº3, no 3, no. 3, #3.
+NUMBER = re.compile(r"(?:n\s*[°º]|no\.?|#)?\s*(\d{1,9})(?!\d)", re.IGNORECASE)
+
+
+def record_number(value: str) -> int | None:
+    """The number `value` names (0 included, which names no record), or None."""
+    found = NUMBER.fullmatch(value.strip())
+    return int(found.group(1)) if found else None
+
+
+def split_number(value: str) -> tuple[str, str] | None:
+    """A leading record number and what follows it: "n° 3 oui" -> ("n° 3", "oui")."""
+    found = NUMBER.match(value.strip())
+    return (found.group(0), value.strip()[found.end():].strip()) if found else None
+
+
 def number(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
     from commands.dispatcher import usage_error
 
-    digits = value.lstrip("#nN°º")
-    if not digits.isdigit() or int(digits) <= 0 or len(digits) > 9:
+    n = record_number(value)
+    if not n:
         raise usage_error(ctx, cmd, "« {v} » n'est pas un numéro.", "\"{v}\" is not a number.", v=value)
-    return int(digits)
+    return n
 
 
 def when(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
@@ -56,19 +73,22 @@ def day(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
 
 
 def brick(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
-    """A brick by number, by exact name, or by a part of its name that names only one."""
+    """A brick by number (written as anywhere else: 2, n°2, #2), by its name, or by a part of
+    its name that names only one; names compare as bricks.name_key does."""
+    from bot.services.bricks import name_key
+
     names = ctx.store.brick_names()
-    candidate = value.lstrip("#")
-    if candidate.isdigit():
-        if any(i == int(candidate) for i, _ in names):
-            return int(candidate)
+    n = record_number(value)
+    if n is not None:
+        if any(i == n for i, _ in names):
+            return n
         raise NotFound("Pas de brique n°{n}. {liste} montre les numéros.", "No brick #{n}. {liste} shows the numbers.",
-                       n=candidate, liste=ctx.prefix + ("brick list" if ctx.lang == "en" else "brique liste"))
-    wanted = reg.fold(value)
-    exact = [i for i, name in names if reg.fold(name) == wanted]
+                       n=n, liste=ctx.prefix + ("brick list" if ctx.lang == "en" else "brique liste"))
+    wanted = name_key(value)
+    exact = [i for i, name in names if name_key(name) == wanted]
     if exact:
         return exact[0]
-    matches = [(i, name) for i, name in names if wanted in reg.fold(name)]
+    matches = [(i, name) for i, name in names if wanted in name_key(name)]
     if len(matches) == 1:
         return matches[0][0]
     if not matches:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.richtext import Doc, code
+from bot.text import is_blank
 from commands import registry as reg
 from commands.context import Context
 
@@ -35,6 +36,16 @@ def is_command(text: str, prefix: str) -> bool:
     return text.startswith(prefix) and len(text) > len(prefix) and text[len(prefix)].isalpha()
 
 
+def needs_organiser(text: str, prefix: str) -> bool:
+    """Whether `text` names a command that may be refused to a member who is not an
+    organiser (organisers only, or organisers and the record's author): the core then asks
+    the backend for a fresh answer before refusing (Backend.refresh_organiser)."""
+    if not is_command(text, prefix):
+        return False
+    cmd, _ = reg.REGISTRY.lookup(text.strip()[len(prefix):].partition("\n")[0].split()[:2])
+    return cmd is not None and cmd.who in (reg.ORGANISERS, reg.ORGANISERS_OR_OWNER)
+
+
 class Usage(UserError):
     pass
 
@@ -49,8 +60,11 @@ def split_args(cmd: reg.Command, raw: str) -> list[str]:
     raw = raw.strip()
     pieces = [p.strip() for p in raw.split(";")] if raw else []
     if cmd.spaced_choice and len(pieces) == 1 and " " in pieces[0]:
-        first, rest = pieces[0].split(None, 1)
-        pieces = [first, rest.strip()]
+        from commands.convert import split_number
+
+        # "3 oui", and "n° 3 oui" too: the number may hold a space.
+        first, rest = split_number(pieces[0]) or pieces[0].split(None, 1)
+        pieces = [first, rest.strip()] if rest.strip() else [first]
     if len(pieces) > len(cmd.args) and cmd.args and cmd.args[-1].kind == "text":
         # A member's text may itself hold " ; ": keep it whole in the last text argument.
         keep = len(cmd.args) - 1
@@ -144,7 +158,7 @@ def _dispatch(ctx: Context, text: str) -> Doc:
         raise usage_error(ctx, cmd, "Trop d'arguments.", "Too many arguments.")
     values: dict[str, Any] = {}
     for i, arg in enumerate(cmd.args):
-        if i >= len(pieces) or not pieces[i]:
+        if i >= len(pieces) or is_blank(pieces[i]):  # zero-width characters alone are no text
             if arg.optional:
                 continue
             raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=arg.label(ctx.lang))

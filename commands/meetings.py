@@ -99,7 +99,11 @@ def cancel(ctx: Context, n: int, reason: str | None = None) -> Doc:
          help_en="change the date (or give one to a meeting still to organise); a confirmed meeting goes back to proposed",
          example_fr="!réunion déplacer 1 ; jeudi 18h-20h", example_en="!meeting move 1 ; thursday 6pm-8pm")
 def move(ctx: Context, n: int, when) -> Doc:
-    m = svc.move(ctx.store, actor(ctx), ctx.now, n, when)
+    m, moved = svc.move(ctx.store, actor(ctx), ctx.now, n, when)
+    if not moved:
+        return Doc().para(ctx.t("Réunion n°{n} : déjà le ", "Meeting #{n}: already on ", n=m.id),
+                          b(when_text(m.start, m.end, ctx.lang, ctx.tz)),
+                          ctx.t(" ; rien n'a changé (statut : ", "; nothing changed (status: "), word(STATUS, m.status, ctx.lang), ").")
     ctx.changed.add("meetings")
     return Doc().para(ctx.t("Réunion n°{n} déplacée : ", "Meeting #{n} moved: ", n=m.id), b(m.title), " — ",
                       b(when_text(m.start, m.end, ctx.lang, ctx.tz)), " (", ctx.t("statut : ", "status: "),

@@ -9,6 +9,7 @@ from commands.registry import ORGANISERS_OR_OWNER, Arg, command
 from commands.render import instant, permanence_occurrence_line, tr
 
 N = Arg("n", "n", "number")
+LIST_LIMIT = 20  # permanences in a list, each with its next dates; the export has them all
 DAY = Arg("date", "date", "day", max_len=100, key="day")
 
 
@@ -54,9 +55,13 @@ def list_(ctx: Context) -> Doc:
                               ex=ctx.prefix + tr(ctx.lang, "permanence ajouter tous les mardis 17h-19h ; Permanence",
                                                  "permanence add every tuesday 5pm-7pm ; Drop-in")))
     doc = Doc().heading(ctx.t("Permanences", "Permanences"))
-    for perm in perms:
+    for perm in perms[:LIST_LIMIT]:
         doc.para(b(f"{perm.id}. {perm.title}"), " — ", _describe(ctx, perm), *([" — ", perm.place] if perm.place else []))
         doc.bullets(_next(ctx, perm))
+    if len(perms) > LIST_LIMIT:
+        doc.para(ctx.t("… et {k} autres ({ex} pour l'une d'elles) ; l'export les donne toutes.",
+                       "… and {k} more ({ex} for one of them); the export has them all.",
+                       k=len(perms) - LIST_LIMIT, ex=ctx.prefix + tr(ctx.lang, "permanence voir <n>", "permanence show <n>")))
     return doc
 
 

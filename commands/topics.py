@@ -8,6 +8,8 @@ from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
 from commands.render import topic_line
 
+LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
+
 
 @command(fr="odj ajouter", en="topic add", args=(Arg("texte", "text", "text", max_len=500),),
          help_fr="ajoute un point à l'ordre du jour de la prochaine séance", help_en="add a topic to the next session's agenda",
@@ -26,7 +28,11 @@ def list_(ctx: Context) -> Doc:
     if not topics:
         return Doc.text(ctx.t("L'ordre du jour est vide. Ajoutez un point : {ex}", "The agenda is empty. Add a topic: {ex}",
                               ex=ctx.prefix + ("topic add Find a room" if ctx.lang == "en" else "odj ajouter Trouver une salle")))
-    return Doc().heading(ctx.t("Ordre du jour", "Agenda topics")).bullets([topic_line(t, ctx.lang) for t in topics])
+    doc = Doc().heading(ctx.t("Ordre du jour", "Agenda topics")).bullets([topic_line(t, ctx.lang) for t in topics[:LIST_LIMIT]])
+    if len(topics) > LIST_LIMIT:
+        doc.para(ctx.t("… et {k} autres (l'export les donne tous).", "… and {k} more (the export has them all).",
+                       k=len(topics) - LIST_LIMIT))
+    return doc
 
 
 @command(fr="odj fait", en="topic done", args=(Arg("n", "n", "number"),), who=ORGANISERS_OR_OWNER,

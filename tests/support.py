@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sqlite3
 import time
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 
 class MemoryState:
@@ -35,3 +37,20 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0,
         if time.monotonic() > deadline:
             raise AssertionError(message() if callable(message) else message)
         await asyncio.sleep(interval)
+
+
+def outbox_settled(db: Path | str, event_ids: Iterable[str] = ()) -> bool:
+    """Whether a running bot (another process, say) has handled these events and sent all it
+    queued, read from its database: from then on nothing more can be posted for them, so a
+    count of replies is final (a redelivered event is not handled twice)."""
+    ids = list(event_ids)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        pending = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+        handled = conn.execute(f"SELECT count(*) FROM handled_events WHERE event_id IN ({','.join('?' * len(ids))})",
+                               ids).fetchone()[0] if ids else 0
+    except sqlite3.OperationalError:  # not created yet
+        return False
+    finally:
+        conn.close()
+    return pending == 0 and handled == len(ids)

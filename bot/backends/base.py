@@ -14,6 +14,9 @@ Contract, so that nothing is lost and nothing happens twice:
   idempotent on `out.send_key` (Matrix transaction id, Rocket.Chat client `_id`): the
   outbox resends after a crash with the same key. Raise `RetryLater` for a transient
   failure (rate limit, server away); the outbox keeps the message and tries again.
+- `fits(out)` says whether the chat takes `out` as one message (its size limit, measured
+  as the chat measures it). The outbox splits a message that does not fit into several that
+  do, in order, each under a send key derived from the original one.
 - Backend-private state (tokens, cursors, DM rooms) goes through `BackendState`, which
   lives in the bot's database.
 """
@@ -100,3 +103,16 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def stop(self) -> None:
         """Stop delivering and release connections."""
+
+    async def refresh_organiser(self, msg: Incoming) -> bool:
+        """Asked by the core just before it would refuse `msg` for want of organiser rights:
+        is its sender an organiser by the chat's own rules, asked afresh? A backend whose
+        answer may come from a stale cache reads it again here (Rocket.Chat: a server that
+        hides system messages never announces a new moderator); the others keep the
+        answer the message came with."""
+        return msg.sender_is_organiser
+
+    def fits(self, out: Outgoing) -> bool:
+        """Whether the chat accepts `out` as one message. A chat without a limit (the console)
+        keeps this default."""
+        return True

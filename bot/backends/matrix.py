@@ -69,6 +69,18 @@ GAP_FILTER = {"types": ["m.room.message"], "lazy_load_members": True}
 # Room versions in which the creators outrank every power level (MSC4289, "hydra").
 _CREATORS_PRIVILEGED = {"12", "org.matrix.hydra.11"}
 _INFINITE = float("inf")
+# A homeserver refuses an event whose canonical JSON exceeds 65,536 bytes (413 M_TOO_LARGE,
+# the spec's size limit). That counts the envelope the server adds around our content: room
+# and sender ids (up to 255 bytes each), hashes, signatures, up to ten prev events and the
+# auth events, a few KiB in all (more with the longer event ids of room versions 1 and 2).
+MAX_EVENT_BYTES = 65_536
+ENVELOPE_RESERVE = 8_192
+MAX_CONTENT_BYTES = MAX_EVENT_BYTES - ENVELOPE_RESERVE
+
+
+def content_size(content: dict) -> int:
+    """The content's size as the homeserver counts it: canonical JSON (no spaces, UTF-8)."""
+    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 # nio's own retries are off (429s and connection errors come back to the bot, which turns
@@ -739,6 +751,10 @@ class MatrixBackend(Backend):
             else:
                 await self._call(client.join(room_id))
             await self._send(out, retried=True)
+
+    def fits(self, out: Outgoing) -> bool:
+        """Plain and HTML bodies together, with the reply relation, within one event."""
+        return content_size(self._content(out)) <= MAX_CONTENT_BYTES
 
     def _content(self, out: Outgoing) -> dict:
         content: dict[str, Any] = {

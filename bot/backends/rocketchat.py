@@ -16,6 +16,10 @@ How a message reaches the core exactly once (ROCKETCHAT.md §2.6 and §3):
   `await deliver(msg)` returned, and lives in BackendState with the auth token, written
   once per batch (a live event, a room's catch-up): a crash inside a catch-up delivers
   again what the core then finds already handled.
+
+Servers 6.0 to 8.x differ (docs/rocketchat.md): the version is read from /api/info at each
+connection, and what cannot be known from it (a stream event without its room argument, role
+changes a server hides) is asked of the server itself.
 """
 from __future__ import annotations
 
@@ -37,21 +41,50 @@ from bot.backends.rocketchat_rest import (
     RocketChatApiError,
     RocketChatAuthError,
     RocketChatError,
+    RocketChatNotReached,
+    RocketChatNotRocketChat,
     RocketChatTransient,
     iso,
     parse_date,
+    parse_version,
 )
 from bot.clock import Clock
 from bot.config import RocketChatConfig
 
-__all__ = ["RocketChatBackend", "RocketChatAuthError", "RocketChatError"]
+__all__ = ["RocketChatBackend", "RocketChatAuthError", "RocketChatError", "RocketChatNotReached"]
 
 log = logging.getLogger(__name__)
 
 STREAM = "stream-room-messages"
 MY_MESSAGES = "__my_messages__"
+TWO_FACTOR_HINT = (
+    "if the account has two-factor authentication (Rocket.Chat 8.0+ refuses it without saying so), "
+    "use a personal access token created with 'Ignore Two Factor Authentication' instead of a password"
+)
 ROLE_CHANGES = {"subscription-role-added", "subscription-role-removed"}
+LEFT = {"ru", "ul"}  # removed from a room, left it: `msg` is the username
 SEEN_MAX = 20_000
+PREVIEW_URLS_SINCE = (6, 4)  # chat.sendMessage refuses any key but `message` before 6.4
+
+
+def refuses_preview_urls(exc: RocketChatApiError) -> bool:
+    """A 400 `invalid-params` about a key the request schema does not allow. The server's
+    text is ajv's ("must NOT have additional properties"), which does not name the key; but
+    the top level of the bot's request holds `message`, which is required, and previewUrls,
+    so a refused extra key is previewUrls. A text naming previewUrls says so outright."""
+    if exc.status != 400 or "invalid-params" not in (exc.error_type, exc.error.rsplit("[", 1)[-1].rstrip("]")):
+        return False
+    text = exc.error + " " + json.dumps(exc.body.get("details") or "")
+    return "previewUrls" in text or "additional propert" in text.lower()
+# The server's `Message_MaxAllowedSize` (a public setting) until it says otherwise.
+DEFAULT_MESSAGE_LENGTH = 5000
+MESSAGE_SIZE_SETTING = "Message_MaxAllowedSize"
+
+
+def js_length(text: str) -> int:
+    """A text's length as the server counts it (JavaScript's: UTF-16 code units, so an emoji
+    outside the first plane counts two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class RocketChatBackend(Backend):
@@ -71,6 +104,8 @@ class RocketChatBackend(Backend):
         stable_after: float = 10.0,
         catchup_overlap: timedelta = timedelta(seconds=5),
         roles_ttl: float = 600.0,
+        roles_refresh_after: float = 60.0,
+        first_contact_timeout: float = 30.0,
         http_timeout: float = 30.0,
         rate_limit_min_wait: float = 1.0,
         server_retry_delay: float = 5.0,
@@ -92,8 +127,12 @@ class RocketChatBackend(Backend):
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.stable_after = stable_after
+        self.first_contact_timeout = first_contact_timeout  # then a first start gives up (a wrong URL)
         self.overlap = catchup_overlap
-        self.roles_ttl = roles_ttl
+        self.roles_ttl = timedelta(seconds=roles_ttl)
+        # Before a refusal, roles older than this are read again (Hide_System_Messages hides
+        # the role changes that clear the cache).
+        self.recheck_after = timedelta(seconds=roles_refresh_after)
 
         self.rest = RestClient(
             self.url, timeout=http_timeout, rate_limit_min_wait=rate_limit_min_wait, server_retry_delay=server_retry_delay
@@ -112,11 +151,20 @@ class RocketChatBackend(Backend):
         self._epoch: datetime | None = None  # when the bot first listened: the floor of rooms never handled
         self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name)
         self._room_ids: dict[str, str] = {}  # channel name -> rid
-        self._roles: dict[str, tuple[float, dict[str, set[str]]]] = {}
+        self._roles: dict[str, tuple[datetime, dict[str, set[str]]]] = {}  # rid -> (read at, username -> roles)
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
+        self._not_mine: dict[str, datetime] = {}  # rid -> when the subscriptions last said "not the bot's room"
         self._deliver: Deliver | None = None
+        self.server_version: tuple[int, ...] | None = None  # from /api/info, read at each connection
+        self._preview_urls: bool | None = None  # send previewUrls? None: /api/info not read yet
         self._running = False
+        self._answered = False  # something at self.url answered as Rocket.Chat, in this process
+        self._info_failure: str | None = None  # why /api/info did not look like Rocket.Chat
+        self.max_message_length = DEFAULT_MESSAGE_LENGTH
+        self._message_length_read = False  # read at the first send, and again after a refusal
+        self._message_length_refused = False  # since a refusal, a reading may only lower it
         self.connects = 0  # sessions that reached the live state, for tests and logs
+        self.live = False  # caught up, and hearing the stream: what comes now comes in order
 
     # ---- auth -------------------------------------------------------------------------
 
@@ -175,7 +223,9 @@ class RocketChatBackend(Backend):
                     "with 'Ignore Two Factor Authentication' instead of a password"
                 ) from exc
             if exc.status in (401, 403):
-                raise RocketChatAuthError(f"Rocket.Chat refused the password of {self.username}") from exc
+                # From 8.0 every refused login is a bare `unauthorized`, a two-factor one included:
+                # the hint goes with any refusal, since the server no longer tells them apart.
+                raise RocketChatAuthError(f"Rocket.Chat refused the password of {self.username}; {TWO_FACTOR_HINT}") from exc
             raise
         data = body.get("data") or {}
         uid, token = data.get("userId"), data.get("authToken")
@@ -202,31 +252,68 @@ class RocketChatBackend(Backend):
 
     # ---- the connection loop ----------------------------------------------------------
 
+    async def _mark_answered(self) -> None:
+        """Something at the URL answered as Rocket.Chat (/api/info, a login): remembered, so
+        that the next start waits for this server instead of calling the URL wrong."""
+        if self._answered:
+            return
+        self._answered = True
+        if await self.state.get("server") != self.url:
+            await self.state.set("server", self.url)
+
+    def _first_contact_left(self, first_try: float, failure: str) -> float:
+        """First start, and nothing at the URL has ever answered as Rocket.Chat: a wrong URL,
+        port or name is a configuration error to report once `first_contact_timeout` has
+        passed, not an outage to wait out. Returns the time left for tries."""
+        left = self.first_contact_timeout - (time.monotonic() - first_try)
+        if left > 0:
+            return left
+        fatal = RocketChatNotReached(
+            f"Rocket.Chat: nothing at {self.url} answered as a Rocket.Chat server in "
+            f"{self.first_contact_timeout:g} s ({self._info_failure or failure}); check url in [rocketchat]"
+        )
+        log.error("%s", fatal)
+        raise fatal
+
     async def run(self, deliver: Deliver) -> None:
         self._deliver = deliver
         self._stopping.clear()
         self.rest.closed = False
         self._running = True
         attempt = 0
+        first_try = time.monotonic()
+        # A server that answered at this URL before (this database remembers it) is away, not
+        # misconfigured: it is waited for however long it takes, as after any connection.
+        known = await self.state.get("server") == self.url
         try:
             while not self._stopping.is_set():
                 started = time.monotonic()
+                failure = ""
                 try:
+                    if await self._read_server():
+                        await self._mark_answered()
                     await self._authenticate()
+                    await self._mark_answered()
                     await self._session(deliver)
                 except RocketChatAuthError as exc:
                     log.error("rocketchat: %s; the Rocket.Chat backend stops", exc)
                     raise
                 except (DdpClosed, DdpMethodError, RocketChatError, OSError, asyncio.TimeoutError) as exc:
+                    failure = str(exc) or exc.__class__.__name__
                     if not self._stopping.is_set():
-                        log.warning("rocketchat: connection lost (%s)", exc)
+                        if self._answered:
+                            log.warning("rocketchat: connection lost (%s)", failure)
+                        else:
+                            log.warning("rocketchat: no Rocket.Chat answer from %s yet (%s)", self.url, failure)
                 except aiohttp.ClientError as exc:  # a refused websocket upgrade (503 while restarting), ...
+                    failure = f"{exc.__class__.__name__}: {exc}"
                     if not self._stopping.is_set():
-                        log.warning("rocketchat: connection failed (%s: %s)", exc.__class__.__name__, exc)
-                except Exception:
+                        log.warning("rocketchat: connection failed (%s)", failure)
+                except Exception as exc:
                     # A bug, not the network: say so loudly, but keep listening.
                     if self._stopping.is_set():
                         break
+                    failure = f"{exc.__class__.__name__}: {exc}"
                     log.exception("rocketchat: unexpected error; reconnecting")
                 if self._stopping.is_set():
                     break
@@ -236,6 +323,8 @@ class RocketChatBackend(Backend):
                 delay = min(self.backoff_max, self.backoff_base * 2**attempt)
                 delay *= random.uniform(0.5, 1.0)
                 attempt += 1
+                if not (known or self._answered):
+                    delay = min(delay, self._first_contact_left(first_try, failure))
                 log.info("rocketchat: reconnecting in %.2fs", delay)
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=delay)
@@ -244,6 +333,26 @@ class RocketChatBackend(Backend):
         finally:
             self._running = False
             await self.rest.close()  # _session() already closed its socket
+
+    async def _read_server(self) -> bool:
+        """The server's version, read at each connection (a server may have been upgraded
+        meanwhile): what chat.sendMessage accepts depends on it. True when it answered as
+        Rocket.Chat; a proxy that hides /api/info only costs the version."""
+        try:
+            info = await self.rest.server_info(timeout=self.connect_timeout)
+        except RocketChatNotRocketChat as exc:
+            self._info_failure = str(exc)
+            log.info("rocketchat: %s; the server's version stays unknown", exc)
+            if self._preview_urls is None:
+                self._preview_urls = True  # try previewUrls, and learn from a refusal (_send_message)
+            return False
+        self._info_failure = None
+        version = parse_version(info.get("version"))
+        if version != self.server_version:
+            log.info("rocketchat: server version %s", info.get("version"))
+        self.server_version = version
+        self._preview_urls = version is not None and version >= PREVIEW_URLS_SINCE
+        return True
 
     async def _session(self, deliver: Deliver) -> None:
         conn = DdpConnection(
@@ -259,6 +368,9 @@ class RocketChatBackend(Backend):
             await self._ddp_login(conn)
             await conn.subscribe(STREAM, [MY_MESSAGES, False], timeout=self.connect_timeout)
             await self._load_rooms()
+            missing = self.channels - set(self._room_ids)
+            if missing:
+                log.warning("rocketchat: the bot is not a member of %s; invite it there", ", ".join(sorted(missing)))
             if self._epoch is None:
                 stored = await self.state.get("epoch")
                 self._epoch = parse_date(stored) if stored else None
@@ -272,6 +384,7 @@ class RocketChatBackend(Backend):
             # and the seen store absorbs the overlap.
             await self._catch_up(deliver)
             self.connects += 1
+            self.live = True
             log.info("rocketchat: live as %s", self.self_username)
             while True:
                 frame = await conn.events.get()
@@ -279,6 +392,7 @@ class RocketChatBackend(Backend):
                     raise DdpClosed(conn.close_reason or "socket closed")
                 await self._on_frame(frame, deliver)
         finally:
+            self.live = False
             self._conn = None
             await conn.close()
 
@@ -318,9 +432,6 @@ class RocketChatBackend(Backend):
                 rooms[rid] = {"t": sub.get("t"), "name": sub.get("name")}
         self._rooms = rooms
         self._room_ids = {r["name"]: rid for rid, r in rooms.items() if r.get("name") and r.get("t") != "d"}
-        missing = self.channels - set(self._room_ids)
-        if missing:
-            log.warning("rocketchat: the bot is not a member of %s; invite it there", ", ".join(sorted(missing)))
 
     def _listens_in(self, room_type: str | None, room_name: str | None) -> bool:
         if room_type == "d":
@@ -408,19 +519,48 @@ class RocketChatBackend(Backend):
         if not args or not isinstance(args[0], dict):
             return
         msg = args[0]
-        allowed = args[1] if len(args) > 1 else None
-        if not isinstance(allowed, dict) or not allowed.get("roomParticipant"):
-            return  # a public channel the bot has not joined, or not meant for us
-        room_type, room_name = allowed.get("roomType"), allowed.get("roomName")
         rid = msg.get("rid")
-        if rid and rid not in self._rooms:
-            self._rooms[rid] = {"t": room_type, "name": room_name}
-            if room_name and room_type != "d":
-                self._room_ids[room_name] = rid
+        allowed = args[1] if len(args) > 1 else None
+        if isinstance(allowed, dict):
+            if not allowed.get("roomParticipant"):
+                return  # a public channel the bot has not joined
+            room_type, room_name = allowed.get("roomType"), allowed.get("roomName")
+            if rid and rid not in self._rooms:
+                self._rooms[rid] = {"t": room_type, "name": room_name}
+                if room_name and room_type != "d":
+                    self._room_ids[room_name] = rid
+        else:
+            # No published type declares that second argument, so a server may leave it out:
+            # then the bot's own subscriptions say whether the room is one of its rooms.
+            room = await self._subscribed_room(rid) if isinstance(rid, str) else None
+            if room is None:
+                return
+            room_type, room_name = room.get("t"), room.get("name")
         if not self._listens_in(room_type, room_name):
             return
         await self._process(msg, room_type, deliver)
         await self._save_marks()
+
+    async def _subscribed_room(self, rid: str) -> dict | None:
+        """The bot's room `rid` (type and name), or None when the bot is not in it. A room
+        not known yet (a new DM, a channel the bot was just invited to) sends the bot to its
+        subscriptions once; a room found not to be the bot's (a public channel it has not
+        joined, whose every message the stream carries) is looked up again only after
+        `recheck_after`, so a busy channel costs one call a minute, not one per message."""
+        room = self._rooms.get(rid)
+        if room is not None:
+            return room
+        now = self.clock.now()
+        checked = self._not_mine.get(rid)
+        if checked is not None and now - checked < self.recheck_after:
+            return None
+        await self._load_rooms()
+        room = self._rooms.get(rid)
+        if room is None:
+            self._not_mine[rid] = now
+        else:
+            self._not_mine.pop(rid, None)
+        return room
 
     def _remember(self, mid: str, edited_at: datetime | None) -> None:
         self._seen[mid] = edited_at
@@ -442,6 +582,10 @@ class RocketChatBackend(Backend):
         if msg.get("t"):
             if msg["t"] in ROLE_CHANGES:
                 self._roles.pop(rid, None)
+            elif msg["t"] in LEFT and msg.get("msg") == self.self_username and rid in self._rooms:
+                # Without the stream's room argument, this is how the bot learns it is out.
+                room = self._rooms.pop(rid)
+                self._room_ids.pop(room.get("name") or "", None)
             self._remember(mid, edited_at)
             await self._advance(rid, mid, updated_at)
             return
@@ -485,7 +629,9 @@ class RocketChatBackend(Backend):
         )
         try:
             await deliver(incoming)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, RocketChatTransient):
+            # Stopped, or the server went away while the core asked it about roles
+            # (refresh_organiser): the catch-up after the reconnect delivers it again.
             self._seen.pop(mid, None)
             raise
         except Exception:
@@ -511,9 +657,27 @@ class RocketChatBackend(Backend):
             return False
         return bool(roles.get(username, set()) & self.organiser_roles)
 
+    async def refresh_organiser(self, msg: Incoming) -> bool:
+        """The core is about to refuse `msg` for want of organiser rights. A server with
+        Hide_System_Messages never tells the bot that someone became a moderator, so the
+        cached roles may be stale: read them again, unless they were read less than
+        `recheck_after` ago (once a minute per room at most, however many refusals)."""
+        if msg.is_direct or not self.organiser_roles:
+            return msg.sender_is_organiser
+        cached = self._roles.get(msg.room)
+        if cached is not None and self.clock.now() - cached[0] < self.recheck_after:
+            return msg.sender_is_organiser
+        self._roles.pop(msg.room, None)
+        room_type = (self._rooms.get(msg.room) or {}).get("t")
+        fresh = await self._is_organiser(msg.room, msg.sender, room_type)
+        if fresh != msg.sender_is_organiser:
+            log.info("rocketchat: %s's roles in %s changed unannounced; now %s", msg.sender, msg.room,
+                     "an organiser" if fresh else "not an organiser")
+        return fresh
+
     async def _room_roles(self, rid: str, room_type: str | None) -> dict[str, set[str]]:
         cached = self._roles.get(rid)
-        if cached is not None and time.monotonic() - cached[0] < self.roles_ttl:
+        if cached is not None and self.clock.now() - cached[0] < self.roles_ttl:
             return cached[1]
         body: dict | None = None
         if not self._rooms_roles_missing:
@@ -531,29 +695,78 @@ class RocketChatBackend(Backend):
             name = (entry.get("u") or {}).get("username")
             if name:
                 roles.setdefault(name, set()).update(entry.get("roles") or [])
-        self._roles[rid] = (time.monotonic(), roles)
+        self._roles[rid] = (self.clock.now(), roles)
         return roles
 
     # ---- sending ------------------------------------------------------------------------
 
+    def fits(self, out: Outgoing) -> bool:
+        return js_length(out.body.rocketchat()) <= self.max_message_length
+
     async def send(self, out: Outgoing) -> None:
         try:
             await self._authenticate()
+            await self._read_message_length()
+            if not self.fits(out):  # split for a limit learnt just now: nothing was sent
+                raise RetryLater(f"rocketchat: longer than the server's {self.max_message_length} characters", 0.0)
             rid = await self._target_room(out)
             message: dict[str, Any] = {"_id": out.send_key, "rid": rid, "msg": out.body.rocketchat()}
             if out.thread:
                 message["tmid"] = out.thread
             try:
-                await self.rest.call(
-                    "POST", "chat.sendMessage", json={"message": message, "previewUrls": []}, no_wait=True
-                )
+                await self._send_message(message)
             except RocketChatApiError as exc:
+                if exc.error_type == "error-message-size-exceeded":
+                    # The limit was lowered since it was read: read it again (and shrink,
+                    # should the setting not say less), and the outbox splits again.
+                    self.max_message_length = min(self.max_message_length, js_length(message["msg"]) * 3 // 4)
+                    self._message_length_read, self._message_length_refused = False, True
+                    log.warning("rocketchat: the server refused %d characters", js_length(message["msg"]))
+                    raise RetryLater("rocketchat: message too long for the server", 0.0) from exc
                 if exc.status == 400 and await self._already_posted(out.send_key, rid):
                     log.info("rocketchat: %s was already posted", out.send_key)
                     return
                 raise
         except RocketChatTransient as exc:
             raise RetryLater(str(exc), exc.delay) from exc
+
+    async def _send_message(self, message: dict[str, Any]) -> None:
+        """chat.sendMessage, with `previewUrls: []` (no link previews under the bot's replies)
+        where the server knows it: from 6.4. Before, the request schema allows `message` and
+        nothing else, and any other key gets 400 `invalid-params`."""
+        if self._preview_urls is None:
+            # Sent before run() read the version: what a previous run left in the outbox
+            # goes out at once.
+            await self._read_server()
+        body: dict[str, Any] = {"message": message}
+        if self._preview_urls:
+            body["previewUrls"] = []
+        try:
+            await self.rest.call("POST", "chat.sendMessage", json=body, no_wait=True)
+        except RocketChatApiError as exc:
+            if "previewUrls" not in body or not refuses_preview_urls(exc):
+                raise
+            log.warning("rocketchat: the server (version %s) refused previewUrls (%s); sending without it from now on",
+                        ".".join(map(str, self.server_version or ())) or "unknown", exc.error)
+            self._preview_urls = False
+            await self.rest.call("POST", "chat.sendMessage", json={"message": message}, no_wait=True)
+    async def _read_message_length(self) -> None:
+        """The server's message length limit, once: a public setting, read without auth
+        (recent servers filter on `_id`; an older one may leave it out of its first page, and the default stays)."""
+        if self._message_length_read:
+            return
+        try:
+            body = await self.rest.call("GET", "settings.public", params={"_id": MESSAGE_SIZE_SETTING}, auth=False)
+        except RocketChatApiError as exc:
+            log.info("rocketchat: cannot read %s (%s); messages stay within %d characters",
+                     MESSAGE_SIZE_SETTING, exc, self.max_message_length)
+            body = {}
+        self._message_length_read = True
+        for setting in body.get("settings") or []:
+            value = setting.get("value")
+            if setting.get("_id") == MESSAGE_SIZE_SETTING and isinstance(value, int) and value > 0:
+                self.max_message_length = min(value, self.max_message_length) if self._message_length_refused else value
+        log.info("rocketchat: messages within %d characters", self.max_message_length)
 
     async def _already_posted(self, send_key: str, rid: str) -> bool:
         """A resend after a crash: the first attempt may have landed. Ask for the message

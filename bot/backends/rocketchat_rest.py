@@ -51,6 +51,36 @@ class RocketChatTransient(RocketChatError):
         self.delay = delay
 
 
+class RocketChatNotRocketChat(RocketChatError):
+    """Something answered at the configured URL, but not as a Rocket.Chat server does."""
+
+
+class RocketChatNotReached(RocketChatError):
+    """On first start, nothing at the configured URL ever answered as Rocket.Chat: a
+    configuration error (wrong URL, port or name), not an outage to wait out."""
+
+
+def why_unreachable(exc: BaseException) -> str:
+    """A short, human reason for a failed connection: what an operator can act on."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "the name does not resolve"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            return "connection refused"
+        return f"cannot connect ({exc.os_error})"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "no answer in time"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def parse_version(text: Any) -> tuple[int, ...] | None:
+    """A server version as numbers: "6.3" -> (6, 3), "8.0.0-rc.1" -> (8, 0, 0); None if unreadable."""
+    match = re.match(r"\s*(\d+)\.(\d+)(?:\.(\d+))?", str(text or ""))
+    if not match:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
 _WAIT_SECONDS = re.compile(r"wait (\d+) seconds")
 
 
@@ -92,7 +122,8 @@ class RestClient:
         max_rate_limit_waits: int = 5,
         server_retry_delay: float = 5.0,
     ) -> None:
-        self.base = base_url.rstrip("/") + "/api/v1/"
+        self.root = base_url.rstrip("/")
+        self.base = self.root + "/api/v1/"
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.user_id: str | None = None
         self.token: str | None = None
@@ -144,6 +175,26 @@ class RestClient:
         if match:
             return min(max(float(match.group(1)), self._min_wait), self._max_wait)
         return max(self._min_wait, 5.0)
+
+    async def server_info(self, timeout: float) -> dict:
+        """GET /api/info (outside /api/v1, no auth): `{"version": "6.3", ...}`. Any user may
+        read the major and minor version; only the patch level is reserved to admins.
+        Raises RocketChatTransient when nothing answers, RocketChatNotRocketChat when
+        something answers without a version (a plain web server, a proxy's error page)."""
+        try:
+            async with self.session.get(self.root + "/api/info", timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+                status, kind = resp.status, resp.content_type
+                try:
+                    body = await resp.json(content_type=None)
+                except ValueError:
+                    body = None
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise RocketChatTransient(why_unreachable(exc), self._retry_delay) from exc
+        if status >= 500:
+            raise RocketChatTransient(f"/api/info answered HTTP {status}", self._retry_delay)
+        if status != 200 or not isinstance(body, dict) or parse_version(body.get("version")) is None:
+            raise RocketChatNotRocketChat(f"/api/info answered HTTP {status} ({kind or 'no body'}) without a Rocket.Chat version")
+        return body
 
     async def call(
         self,

@@ -3,11 +3,37 @@ history of who changed what and why."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import NotFound, UserError
 from bot.records import BRICK_PATH, Brick
 from bot.services import Actor
+from bot.text import loose_key
 from storage.store import Store
+
+# What one member can make a brick grow to: `!brique voir` shows every link.
+MAX_LINKS = 10
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def name_key(name: str) -> str:
+    """Two brick names are the same name when they differ only in case, accents or spacing."""
+    return loose_key(name)
+
+
+def link_key(url: str) -> str:
+    """Two links are the same link when they differ only where the web ignores it: the case
+    of the scheme and host, a default port, an empty path."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url
+    user, at, host = parts.netloc.rpartition("@")
+    host = host.lower()
+    port = _DEFAULT_PORTS.get(parts.scheme.lower())
+    if port and host.endswith(port):
+        host = host[: -len(port)]
+    return urlunsplit((parts.scheme.lower(), user + at + host, parts.path or "/", parts.query, parts.fragment))
 
 
 def get(store: Store, n: int) -> Brick:
@@ -25,8 +51,12 @@ def progress(status: str) -> float | None:
 
 
 def add(store: Store, actor: Actor, now: datetime, name: str, description: str | None) -> Brick:
-    if any(existing.casefold() == name.casefold() for _, existing in store.brick_names()):
-        raise UserError("Une brique s'appelle déjà « {name} ».", "A brick is already called \"{name}\".", name=name)
+    key = name_key(name)
+    for n, existing in store.brick_names():
+        if name_key(existing) == key:
+            raise UserError("La brique n°{n} s'appelle déjà « {existing} » (aux majuscules, accents et espaces près).",
+                            "Brick #{n} is already called \"{existing}\" (but for case, accents and spacing).",
+                            n=n, existing=existing)
     brick = store.add_brick(name, "brick", description or "", actor.user, now)
     store.log("brick.added", brick.id, actor.user, now, name=name)
     return brick
@@ -62,8 +92,13 @@ def note(store: Store, actor: Actor, now: datetime, n: int, text: str) -> Brick:
 
 def link(store: Store, actor: Actor, now: datetime, n: int, url: str, label: str | None) -> Brick:
     brick = get(store, n)
-    if any(existing.url == url for existing in brick.links):
-        raise UserError("Ce lien est déjà sur la brique « {name} ».", "That link is already on brick \"{name}\".", name=brick.name)
+    same = next((existing.url for existing in brick.links if link_key(existing.url) == link_key(url)), None)
+    if same is not None:
+        raise UserError("Ce lien est déjà sur la brique « {name} » : {url}", "That link is already on brick \"{name}\": {url}",
+                        name=brick.name, url=same)
+    if len(brick.links) >= MAX_LINKS:
+        raise UserError("La brique « {name} » a déjà {max} liens, le plus qu'elle puisse en montrer.",
+                        "Brick \"{name}\" already has {max} links, the most it can show.", name=brick.name, max=MAX_LINKS)
     store.add_link(n, url, label, actor.user, now)
     store.add_history(n, actor.user, "link", brick.status, url if not label else f"{label} : {url}", now)
     store.update_brick(n, now)

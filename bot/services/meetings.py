@@ -64,7 +64,9 @@ def cancel(store: Store, actor: Actor, now: datetime, n: int, reason: str | None
     return meeting
 
 
-def move(store: Store, actor: Actor, now: datetime, n: int, event) -> Meeting:
+def move(store: Store, actor: Actor, now: datetime, n: int, event) -> tuple[Meeting, bool]:
+    """The meeting at its new date, and whether it moved: to the date it already has, it
+    does not (and a confirmed meeting stays confirmed)."""
     meeting = get(store, n)
     _may_change(meeting, actor)
     _not_cancelled(meeting)
@@ -72,11 +74,18 @@ def move(store: Store, actor: Actor, now: datetime, n: int, event) -> Meeting:
         raise UserError("Donnez la nouvelle date (« ? » ne s'emploie qu'en proposant).",
                         "Give the new date (\"?\" is only for proposing).")
     start, end = _split(event)
+    if _same_instant(meeting.start, start) and _same_instant(meeting.end, end):
+        return meeting, False
     # A confirmed meeting that moves goes back to proposed: the new date needs confirming.
     status = "proposed" if meeting.status == "confirmed" else meeting.status
     meeting = store.update_meeting(n, now, start=start, end=end, status=status)
     store.log("meeting.moved", n, actor.user, now, title=meeting.title)
-    return meeting
+    return meeting, True
+
+
+def _same_instant(a: datetime | date | None, b: datetime | date | None) -> bool:
+    # A day and an instant never name the same time (date == datetime is False, not an error).
+    return type(a) is type(b) and a == b
 
 
 def set_place(store: Store, actor: Actor, now: datetime, n: int, place: str) -> Meeting:

@@ -13,7 +13,8 @@ from bot.backends.base import Incoming
 from bot.clock import ManualClock
 from bot.config import ChambreConfig, Config
 from bot.richtext import WORD_JOINER, Doc
-from commands.dispatcher import Usage, dispatch
+from bot.errors import UserError
+from commands.dispatcher import _dispatch, dispatch
 from commands.registry import REGISTRY, fold
 from storage.store import Store
 from tests.core.conftest import NOW, Chat, dumps
@@ -51,15 +52,44 @@ def test_listed_in_the_readme_command_reference(cmd):
         assert f"`!{cmd.name(lang)}" in reference, f"README's command reference lacks !{cmd.name(lang)}"
 
 
+# What the refusals a handler returns (rather than raises) say, in either language: an
+# unknown command, a date not understood, a name refused, a bug.
+REFUSALS = ("Usage", "inconnue", "Unknown", "Je ne connais pas", "I don't know", "Pas de commande", "No command",
+            "Désolé", "Sorry", "Je ne comprends pas", "I do not understand", "Refusé", "Refused",
+            "simple numéro", "bare number", "ni un statut", "neither a status")
+
+
+def assert_works(chat: Chat, line: str, lang: str) -> None:
+    with chat.db.atomic():
+        try:  # a refusal is a UserError (which dispatch turns into its message) or says so
+            reply = _dispatch(chat.context(lang=lang), line)
+        except UserError as err:
+            pytest.fail(f"{line} is refused: {err.message(lang)}")
+    text = reply.plain()
+    for refusal in REFUSALS:
+        if refusal in text:
+            pytest.fail(f"{line} is refused: {text}")
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
 def test_every_example_works_as_written(chat, cmd, lang):
     records(chat)
-    reply = chat.doc(cmd.example(lang), lang=lang)
-    text = reply.plain()
-    assert not isinstance(reply, Usage)
-    for refusal in ("Usage", "inconnue", "Unknown", "Désolé", "Sorry", "Je ne comprends pas", "I do not understand"):
-        assert refusal not in text, (cmd.example(lang), text)
+    assert_works(chat, cmd.example(lang), lang)
+
+
+@pytest.mark.parametrize("line", ["!réunion voir",  # a usage
+                                  "!réunion confirmer 99",  # no such record
+                                  "!réunion confirmer 1 ; !réunion confirmer 1",  # already done
+                                  "!brique liste nimporte",  # a refusal returned, not raised
+                                  "!zzzz", "!permanence ajouter n'importe quand ; P"])
+def test_the_example_check_sees_a_refusal(chat, line):
+    records(chat)
+    *before, last = line.split(" ; !")
+    for earlier in before:
+        assert_works(chat, earlier, "fr")
+    with pytest.raises(pytest.fail.Exception):
+        assert_works(chat, last if last.startswith("!") else "!" + last, "fr")
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)

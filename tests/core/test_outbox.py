@@ -1,6 +1,7 @@
 """The outbox as a member sees it: replies arrive in order, a transient failure is waited
-out, a message the chat keeps refusing does not hold back the ones behind it, and a reply
-left unsent by a crash is sent once by the next start."""
+out, a message the chat keeps refusing does not hold back the ones behind it, a reply left
+unsent by a crash is sent once by the next start, and a reply larger than the chat takes
+arrives whole, as several messages in order, each once."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ from bot.app import App
 from bot.backends.base import Backend, Incoming, Outgoing, RetryLater
 from bot.clock import ManualClock
 from bot.config import Config
+from tests.support import wait_until
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
 
@@ -20,18 +22,25 @@ class Chat(Backend):
 
     name = "fake"
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.posted: dict[str, str] = {}
         self.refuse: set[str] = set()  # texts this chat refuses for good
         self.busy_once: set[str] = set()  # texts that get one rate-limit answer first
         self.attempts: dict[str, int] = {}
+        self.limit = limit  # the longest message it takes, in characters
+        self.hang_after: int | None = None  # the process "dies" once this many messages are shown
 
     async def run(self, deliver) -> None:
         await asyncio.Event().wait()
 
+    def fits(self, out: Outgoing) -> bool:
+        return self.limit is None or len(out.body.plain()) <= self.limit
+
     async def send(self, out: Outgoing) -> None:
         text = out.body.plain()
         self.attempts[text] = self.attempts.get(text, 0) + 1
+        if self.limit is not None and len(text) > self.limit:
+            raise RuntimeError("413 M_TOO_LARGE: event too large")
         if any(r in text for r in self.refuse):
             raise RuntimeError("M_FORBIDDEN: not in that room")
         busy = next((t for t in self.busy_once if t in text), None)
@@ -39,6 +48,8 @@ class Chat(Backend):
             self.busy_once.discard(busy)
             raise RetryLater("rate limited", 0.01)
         self.posted.setdefault(out.send_key, text)
+        if self.hang_after is not None and len(self.posted) >= self.hang_after:
+            await asyncio.Event().wait()
 
     async def stop(self) -> None:
         pass
@@ -49,13 +60,6 @@ class Chat(Backend):
 
 def command(n: int, text: str) -> Incoming:
     return Incoming(backend="fake", room="!room", sender="alice", text=text, event_id=f"$ev{n}", sent_at=NOW)
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 async def test_a_refused_reply_does_not_hold_back_the_others(tmp_path: Path):
@@ -69,13 +73,13 @@ async def test_a_refused_reply_does_not_hold_back_the_others(tmp_path: Path):
         await app.deliver(command(1, "!odj ajouter Atelier interdit"))
         await app.deliver(command(2, "!odj ajouter Atelier lent"))
         await app.deliver(command(3, "!odj ajouter Atelier normal"))
-        await until(lambda: len(chat.texts()) == 2)
+        await wait_until(lambda: len(chat.texts()) == 2, message=lambda: f"shown: {chat.texts()}")
         texts = chat.texts()
         assert "Atelier lent" in texts[0] and "Atelier normal" in texts[1]  # in order, the slow one waited out
         assert chat.attempts[next(t for t in chat.attempts if "interdit" in t)] == 6  # then given up
         await app.deliver(command(1, "!odj ajouter Atelier interdit"))  # a redelivery changes nothing
-        await asyncio.sleep(0.1)
-        assert len(chat.texts()) == 2
+        await app.drained("fake")
+        assert len(chat.texts()) == 2 and chat.attempts[next(t for t in chat.attempts if "interdit" in t)] == 6
     finally:
         await app.stop()
 
@@ -92,11 +96,56 @@ async def test_a_reply_left_unsent_by_a_crash_is_sent_once_at_the_next_start(tmp
     second = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=db)
     await second.start()
     try:
-        await until(lambda: len(chat.texts()) == 1)
+        await second.drained("fake")
         await second.deliver(command(7, "!odj ajouter Salle pour janvier"))  # the chat delivers it again
-        await asyncio.sleep(0.1)
+        await second.drained("fake")
         assert len(chat.texts()) == 1 and "Point n°1" in chat.texts()[0]
         topics = await second.db.run(lambda d: d.execute("SELECT count(*) FROM topics").fetchone()[0])
         assert topics == 1
     finally:
         await second.stop()
+
+
+async def test_a_reply_larger_than_the_chat_takes_arrives_whole_in_several_messages(tmp_path: Path):
+    chat = Chat(limit=1200)
+    app = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=str(tmp_path / "s.db"))
+    await app.start()
+    try:
+        await app.deliver(command(1, "!aide"))
+        await app.deliver(command(2, "!odj ajouter Après l'aide"))
+        await app.drained("fake")
+    finally:
+        await app.stop()
+    texts = chat.texts()
+    assert all(len(t) <= 1200 for t in texts)
+    help_parts, last = texts[:-1], texts[-1]
+    assert len(help_parts) > 2 and "Après l'aide" in last  # in order: all of the help, then the next reply
+    assert [t.splitlines()[-1] for t in help_parts] == [f"({k}/{len(help_parts)})" for k in range(1, len(help_parts) + 1)]
+    shown = "\n".join(help_parts)
+    from commands.registry import REGISTRY
+
+    assert all(cmd.example("fr") in shown for cmd in REGISTRY.commands)  # nothing lost
+
+
+async def test_a_split_reply_interrupted_by_a_crash_is_finished_once(tmp_path: Path):
+    db = str(tmp_path / "crash.db")
+    chat = Chat(limit=1200)
+    chat.hang_after = 2  # the process dies after the chat showed two parts of the help
+    first = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=db)
+    await first.start()
+    await first.deliver(command(1, "!aide"))
+    await wait_until(lambda: len(chat.texts()) == 2)
+    await first.stop()
+
+    chat.hang_after = None
+    second = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=db)
+    await second.start()
+    try:
+        await second.drained("fake")
+    finally:
+        await second.stop()
+    texts = chat.texts()
+    n = len(texts)
+    assert n > 2 and [t.splitlines()[-1] for t in texts] == [f"({k}/{n})" for k in range(1, n + 1)]
+    # the two parts shown before the crash were sent again under the same keys, not shown twice
+    assert all(chat.attempts[t] == (2 if k < 2 else 1) for k, t in enumerate(texts))

@@ -109,9 +109,9 @@ class Person:
         return by_command
 
     async def wait_replies(self, room_id: str, bot_id: str, commands: list[str],
-                           timeout: float = 20.0, settle: float = 0.0) -> dict[str, list[dict]]:
-        """Wait until every command in `commands` has a reply; then `settle` seconds more,
-        so that a duplicate would have time to show."""
+                           timeout: float = 20.0) -> dict[str, list[dict]]:
+        """Wait until every command in `commands` has a reply. (To count replies, first wait
+        until the bot's outbox is drained: App.drained, or outbox_settled for a process.)"""
         got: dict[str, list[dict]] = {}
 
         async def all_answered() -> bool:
@@ -123,9 +123,6 @@ class Person:
             return f"{len(missing)} of {len(commands)} commands unanswered: {missing[:5]}"
 
         await wait_until(all_answered, timeout, unanswered, interval=0.1)
-        if settle:
-            await asyncio.sleep(settle)
-            got = await self.replies(room_id, bot_id)
         return got
 
     async def close(self) -> None:

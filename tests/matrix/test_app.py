@@ -16,13 +16,19 @@ import pytest
 from bot.app import App
 from bot.config import ChambreConfig, Config, MatrixConfig
 from tests.matrix.synapse import Account, Synapse
-from tests.support import wait_until
+from tests.support import outbox_settled, wait_until
 
 CHAMBRE_BOT = str(Path(sys.executable).parent / "chambre-bot")
 
 
 def body(reply: dict) -> str:
     return reply["content"]["body"]
+
+
+async def settled_replies(app: App, person: Any, room: str, bot_id: str) -> dict[str, list[dict]]:
+    """The bot's replies once its outbox is drained: a count of them is then final."""
+    await asyncio.wait_for(app.drained("matrix"), timeout=30)
+    return await person.replies(room, bot_id)
 
 
 @pytest.fixture
@@ -56,7 +62,7 @@ async def test_a_meeting_from_proposal_to_rsvp_and_a_brick_moves(people, bot_acc
                                    power={carol.user_id: 50})
     await bob.join(room)
     await carol.join(room)
-    await start_app(bot_account, [room])
+    app = await start_app(bot_account, [room])
 
     propose = await bob.say(room, "!réunion proposer vendredi 19h ; Atelier ; MESHS")
     refused = await bob.say(room, "!réunion confirmer 1")
@@ -64,7 +70,8 @@ async def test_a_meeting_from_proposal_to_rsvp_and_a_brick_moves(people, bot_acc
     rsvp = await alice.say(room, "!réunion participe 1")
     brick = await bob.say(room, "!brique statut 1 ; recette")
     commands = [propose, refused, confirmed, rsvp, brick]
-    replies = await alice.wait_replies(room, bot_account.user_id, commands, settle=0.3)
+    await alice.wait_replies(room, bot_account.user_id, commands)
+    replies = await settled_replies(app, alice, room, bot_account.user_id)
 
     assert [len(replies[c]) for c in commands] == [1] * 5
     assert "Réunion n°1 proposée : Atelier" in body(replies[propose][0])
@@ -117,8 +124,9 @@ async def test_commands_typed_while_the_bot_was_down_are_answered_once(people, b
     await app.stop()
 
     typed = [await (alice, bob)[i % 2].say(room, f"!odj ajouter point {i}") for i in range(15)]
-    await start_app(bot_account, [room], db=db)
-    replies = await alice.wait_replies(room, bot_account.user_id, typed + [first], settle=0.5)
+    app = await start_app(bot_account, [room], db=db)
+    await alice.wait_replies(room, bot_account.user_id, typed + [first])
+    replies = await settled_replies(app, alice, room, bot_account.user_id)
     assert [len(replies[c]) for c in typed + [first]] == [1] * 16
 
 
@@ -193,7 +201,9 @@ async def test_a_bot_killed_mid_burst_applies_and_answers_every_command_once(peo
         assert answered_before < 50, "the kill came too late to test anything"
 
         proc = run_bot(config, bot_account.password)
-        replies = await users[0].wait_replies(room, bot_account.user_id, typed, timeout=60, settle=1.0)
+        await users[0].wait_replies(room, bot_account.user_id, typed, timeout=60)
+        await wait_until(lambda: outbox_settled(db, typed), 30, "the restarted bot never drained its outbox", interval=0.05)
+        replies = await users[0].replies(room, bot_account.user_id)
         assert {c: len(replies[c]) for c in typed} == {c: 1 for c in typed}
     finally:
         stop(proc)
@@ -216,7 +226,8 @@ async def test_the_homeserver_restarting_under_the_running_bot(people, bot_accou
     await asyncio.to_thread(running_synapse.restart)
     after = await alice.say(room, "!odj ajouter après")
     listing = await alice.say(room, "!odj liste")
-    replies = await alice.wait_replies(room, bot_account.user_id, [before, after, listing], timeout=30, settle=0.3)
+    await alice.wait_replies(room, bot_account.user_id, [before, after, listing], timeout=30)
+    replies = await settled_replies(app, alice, room, bot_account.user_id)
     assert [len(replies[c]) for c in (before, after, listing)] == [1, 1, 1]
     assert "avant" in body(replies[listing][0]) and "après" in body(replies[listing][0])
 
@@ -252,3 +263,48 @@ async def test_an_organiser_reminder_goes_to_one_dm_room_across_restarts(people,
     await orga.join(dm)
     bodies = [e["content"]["body"] for e in await orga.events(dm) if e["sender"] == bot_account.user_id]
     assert bodies == ["Rappel r1", "Rappel r2"]
+
+
+# ---- a reply larger than one event ---------------------------------------------------------------
+
+def long_brick_name(k: int) -> str:
+    """As long as a name may be (120 characters), and heavy: a brick emoji is 4 bytes, an
+    "&" 5 in the HTML body."""
+    return (f"{k:03d} " + "🧱 & " * 40)[:120]
+
+
+async def test_a_reply_larger_than_one_event_arrives_whole_in_several(people, bot_account, start_app):
+    from bot.backends.matrix import MAX_CONTENT_BYTES, content_size
+    from storage.store import Store
+    from tests.core.test_richtext import balanced
+
+    alice = await people("alice")
+    room = await alice.create_room(invite=[bot_account.user_id])
+    app = await start_app(bot_account, [room])
+
+    def add_bricks(d) -> list[int]:
+        with d.atomic():
+            return [Store(d).add_brick(long_brick_name(k), "brick", "", alice.user_id, app.clock.now()).id
+                    for k in range(140)]
+
+    ids = await app.db.run(add_bricks)
+    listing = await alice.say(room, "!brique liste")
+    await alice.wait_replies(room, bot_account.user_id, [listing], timeout=30)
+    parts = (await settled_replies(app, alice, room, bot_account.user_id))[listing]
+
+    assert len(parts) == 2
+    contents = [p["content"] for p in parts]
+    for k, content in enumerate(contents, 1):
+        assert content_size(content) <= MAX_CONTENT_BYTES
+        assert content["msgtype"] == "m.notice" and content["m.mentions"] == {}
+        assert content["m.relates_to"]["m.in_reply_to"]["event_id"] == listing
+        assert content["body"].endswith(f"({k}/2)") and balanced(content["formatted_body"])
+    # every brick once, in order, none cut in two
+    shown = [line for c in contents for line in c["body"].splitlines() if line.startswith("• ")]
+    ours = [line for line in shown if "🧱" in line]
+    assert ours == [f"• {n}. {long_brick_name(k)}  ▰▱▱▱▱ idée" for k, n in enumerate(ids)]
+    # and this homeserver would have refused the list as one event (413 M_TOO_LARGE)
+    whole = {"msgtype": "m.notice", "body": "\n".join(c["body"] for c in contents),
+             "format": "org.matrix.custom.html", "formatted_body": "".join(c["formatted_body"] for c in contents)}
+    refused = await alice.client.room_send(room, "m.room.message", whole)
+    assert getattr(refused, "status_code", None) == "M_TOO_LARGE", refused

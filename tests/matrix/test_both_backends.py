@@ -13,7 +13,7 @@ import re
 import signal
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +24,7 @@ from bot.config import ChambreConfig, Config, MatrixConfig, RhythmConfig
 from tests.matrix.synapse import Account, Synapse
 from tests.matrix.test_app import body, run_bot, stop, write_config
 from tests.rocketchat.conftest import BOT, BOT_PASSWORD, fake, make_config  # noqa: F401  (fake: a fixture)
-from tests.support import wait_until
+from tests.support import outbox_settled, wait_until
 
 PARIS = ZoneInfo("Europe/Paris")
 CHANNEL = "chambre"  # alice, bob and carol are in it (tests/rocketchat/conftest.py populate)
@@ -91,10 +91,16 @@ async def matrix_room(people: Callable[[str], Any], bot: Account) -> tuple[Any, 
     return alice, carol, room
 
 
+async def drained(app: App) -> None:
+    for backend in ("matrix", "rocketchat"):
+        await asyncio.wait_for(app.drained(backend), timeout=20)
+
+
 async def cross_chat_check(fake: Any, alice: Any, carol: Any, room: str, bot_id: str,
-                           timeout: float = 20.0) -> None:
+                           settled: Callable[[], Awaitable[None]], timeout: float = 20.0) -> None:
     """Proposed on Rocket.Chat, read in !agenda on Matrix, confirmed on Matrix, shown
-    confirmed on Rocket.Chat; each command answered once, on its own chat."""
+    confirmed on Rocket.Chat; each command answered once, on its own chat. `settled` waits
+    until the bot has sent all it queued, after which the counts are final."""
     rid = fake.rooms_by_name[CHANNEL]
     await fake.post_as("alice", rid, PROPOSE)
     await fake.wait_for(lambda: len(bot_messages(fake, rid)) >= 1, timeout=timeout)
@@ -116,7 +122,7 @@ async def cross_chat_check(fake: Any, alice: Any, carol: Any, room: str, bot_id:
     assert "Atelier briques" in shown and "Statut : confirmée" in shown, shown
 
     # Once each, on its own chat: two replies in the channel, two in the room, nothing else.
-    await asyncio.sleep(0.5)
+    await settled()
     assert len(bot_messages(fake, rid)) == 2
     replies = await alice.replies(room, bot_id)
     assert {k: len(v) for k, v in replies.items()} == {agenda: 1, confirm: 1}
@@ -124,8 +130,8 @@ async def cross_chat_check(fake: Any, alice: Any, carol: Any, room: str, bot_id:
 
 async def test_a_meeting_proposed_on_rocketchat_is_in_the_matrix_agenda(people, bot_account, start_both, fake):
     alice, carol, room = await matrix_room(people, bot_account)
-    await start_both(bot_account, room)
-    await cross_chat_check(fake, alice, carol, room, bot_account.user_id)
+    app = await start_both(bot_account, room)
+    await cross_chat_check(fake, alice, carol, room, bot_account.user_id, lambda: drained(app))
 
 
 async def test_chambre_bot_run_serves_both_chats_and_stops_on_sigterm(people, running_synapse, bot_account, fake,
@@ -139,9 +145,14 @@ async def test_chambre_bot_run_serves_both_chats_and_stops_on_sigterm(people, ru
                  f"password = {json.dumps(BOT_PASSWORD)}\n"
                  f"channels = {json.dumps([CHANNEL])}\n")
     proc = run_bot(config, bot_account.password)
+
+    async def settled() -> None:
+        await wait_until(lambda: outbox_settled(tmp_path / "both.db"), 30, "the bot never drained its outbox",
+                         interval=0.05)
+
     try:
         await rocketchat_caught_up(fake)
-        await cross_chat_check(fake, alice, carol, room, bot_account.user_id, timeout=30)
+        await cross_chat_check(fake, alice, carol, room, bot_account.user_id, settled, timeout=30)
     finally:
         stop(proc, signal.SIGTERM)
     log = (tmp_path / "bot.log").read_text(errors="replace")
@@ -167,8 +178,7 @@ async def test_a_scheduled_post_reaches_both_chats_once(people, bot_account, sta
 
     clock.set(datetime(2026, 12, 1, 18, 1, tzinfo=PARIS))  # the agenda is due two days before 3 December 18:00
     await post_and_send()
-    await post_and_send()  # nothing more to make or send
-    await asyncio.sleep(0.5)
+    await post_and_send()  # nothing more to make or send, and all that was made is sent
 
     [on_rocketchat] = bot_messages(fake, rid)
     on_matrix = [e["content"]["body"] for e in await alice.events(room) if e["sender"] == bot_account.user_id]

@@ -15,6 +15,14 @@ and `args[1] = {roomParticipant, roomType, roomName}`; own-message echo; public 
 bot has not joined; system messages; edits; reactions; thread replies re-emitting the root;
 delayed URL previews; read-flag removal; soft and hard deletes; abrupt drops, close codes
 1000/1002/4000, restarts that keep tokens, revoked tokens.
+
+The eras a community server may be in (`version`, issue 18): `/api/info` (major.minor only,
+as any user sees it); `chat.sendMessage`'s request schema (no key but `message` before 6.4:
+`previewUrls` is refused with ajv's `invalid-params`); `rooms.roles` from 7.10; 8.0's bodies
+(a two-factor refusal is a bare `unauthorized` too). Also a stream without the undeclared
+second argument of `__my_messages__` (`stream_room_info=False`), and a proxy that hides
+`/api/info` (`info_visible=False`).
+Hide_System_Messages: some system messages are never stored nor sent (`hidden_system_messages`).
 """
 from __future__ import annotations
 
@@ -142,9 +150,15 @@ class FakeRocketChat:
         duplicate_error: str = "mongo",  # how a duplicate client _id is refused
         url_preview_delay: float = 0.05,
         double_deliver: bool = False,
+        stream_room_info: bool = True,  # args[1] = {roomParticipant, roomType, roomName} on __my_messages__
+        hidden_system_messages: tuple[str, ...] = (),  # Hide_System_Messages: never stored nor sent
+        info_visible: bool = True,  # False: a proxy in front hides /api/info (404)
         seed: int | None = None,
     ) -> None:
         self.version = tuple(int(p) for p in version.split(".")[:3])
+        self.stream_room_info = stream_room_info
+        self.hidden_system_messages = set(hidden_system_messages)
+        self.info_visible = info_visible
         self.welcome = welcome
         self.first_frame_error = first_frame_error
         self.server_ping_interval = server_ping_interval
@@ -173,6 +187,7 @@ class FakeRocketChat:
         self.calls: list[tuple[str, str, int]] = []  # (method, endpoint, status)
         self.ddp_logins: list[tuple[str, bool]] = []  # (kind, ok)
         self.connections = 0
+        self.pongs = 0  # answers to the server's own pings
         self._last_now: datetime | None = None
         self._tasks: set[asyncio.Task] = set()
         self._runner: web.AppRunner | None = None
@@ -180,6 +195,7 @@ class FakeRocketChat:
 
         app = web.Application()
         app.router.add_route("*", "/api/v1/{endpoint}", self._rest)
+        app.router.add_get("/api/info", self._info)
         app.router.add_get("/websocket", self._websocket)
         self.app = app
         self._routes: dict[tuple[str, str], Callable] = {
@@ -191,6 +207,7 @@ class FakeRocketChat:
             ("POST", "chat.sendMessage"): self._api_send_message,
             ("POST", "chat.postMessage"): self._api_post_message,
             ("GET", "chat.getMessage"): self._api_get_message,
+            ("GET", "settings.public"): self._api_settings_public,
             ("POST", "chat.react"): self._api_react,
             ("GET", "chat.syncMessages"): self._api_sync_messages,
             ("POST", "im.create"): self._api_im_create,
@@ -418,7 +435,9 @@ class FakeRocketChat:
         self.deleted.append((doc["rid"], mid, self.now()))
         await self._notify_room(doc["rid"], "deleteMessage", [{"_id": mid}])
 
-    async def system(self, rid: str, t: str, actor: str, msg: str, **extra: Any) -> dict:
+    async def system(self, rid: str, t: str, actor: str, msg: str, **extra: Any) -> dict | None:
+        if t in self.hidden_system_messages:
+            return None  # Hide_System_Messages: the change happens, nobody is told
         doc = await self._insert(self.user(actor), self.rooms[rid], msg, t=t, extra=extra)
         return to_wire(doc, "iso")
 
@@ -534,6 +553,17 @@ class FakeRocketChat:
 
     # ---- REST ------------------------------------------------------------------------------
 
+    async def _info(self, request: web.Request) -> web.Response:
+        """GET /api/info: the version without its patch level unless the caller may view
+        statistics (getServerInfo); the bot is not such a caller."""
+        if time.monotonic() < self.down_until:
+            return web.json_response({"success": False, "error": "Service Unavailable"}, status=503)
+        if not self.info_visible:
+            return web.Response(status=404, text="Not Found")
+        major, minor = self.version[:2]
+        return web.json_response({"version": f"{major}.{minor}", "minimumClientVersions": {"desktop": "3.9.6", "mobile": "4.39.0"},
+                                  "success": True})
+
     def _auth_body(self) -> dict:
         if self.version >= (8, 0, 0):
             return {"success": False, "error": "You must be logged in to do this."}
@@ -584,7 +614,7 @@ class FakeRocketChat:
         try:
             if limited is not None:
                 raise limited
-            if endpoint != "login" and user is None:
+            if endpoint not in ("login", "settings.public") and user is None:
                 raise ApiFailure(401, self._auth_body())
             body = {}
             if request.method == "POST":
@@ -617,6 +647,8 @@ class FakeRocketChat:
             if user.password is None or body.get("password") != user.password:
                 raise self._login_failure(403, "Incorrect password")
             if user.totp and not body.get("code"):
+                if self.version >= (8, 0, 0):  # 8.0 answers every refused login alike
+                    raise ApiFailure(401, {"success": False, "error": "unauthorized"})
                 raise ApiFailure(401, {"success": False, "error": "TOTP Required [totp-required]", "errorType": "totp-required", "details": {"method": "email", "codeGenerated": True}})
             token = secrets.token_urlsafe(32)
             user.tokens.add(token)
@@ -678,6 +710,11 @@ class FakeRocketChat:
         return room
 
     async def _api_send_message(self, user: User, query: dict, body: dict) -> dict:
+        # The request schema (rest-typings isChatSendMessageProps, additionalProperties false),
+        # checked before anything else; ajv's message does not name the key.
+        allowed = {"message", "previewUrls"} if self.version >= (6, 4, 0) else {"message"}
+        if set(body) - allowed:
+            raise failure("invalid-params", "must NOT have additional properties")
         message = body.get("message")
         if not isinstance(message, dict) or not message.get("rid"):
             raise failure("error-invalid-params", "The 'message' param with 'rid' is required")
@@ -691,11 +728,18 @@ class FakeRocketChat:
                 raise ApiFailure(400, {"success": False, "error": f'E11000 duplicate key error collection: rocketchat.rocketchat_message index: _id_ dup key: {{ _id: "{mid}" }}'})
             raise failure("error-message-already-exists", "The message already exists")
         text = message.get("msg") or ""
-        if len(text) > self.max_message_size:
+        if len(text.encode("utf-16-le")) // 2 > self.max_message_size:  # JavaScript's length
             raise failure("error-message-size-exceeded", "Message size exceeds the maximum allowed")
         room = self._room_for_write(user, message["rid"])
         doc = await self._insert(user, room, text, mid=mid, tmid=message.get("tmid"), tshow=message.get("tshow"), preview_urls=body.get("previewUrls"))
         return {"message": doc}
+
+    async def _api_settings_public(self, _: User | None, query: dict, body: dict) -> dict:
+        # Only the setting the bot reads; `_id` filters as in 7.0 and later.
+        settings = [{"_id": "Message_MaxAllowedSize", "value": self.max_message_size}]
+        wanted = {s.strip() for s in query.get("_id", "").split(",") if s.strip()}
+        shown = [s for s in settings if not wanted or s["_id"] in wanted]
+        return {"settings": shown, "count": len(shown), "offset": 0, "total": len(shown)}
 
     async def _api_post_message(self, user: User, query: dict, body: dict) -> dict:
         target = body.get("roomId") or body.get("channel") or ""
@@ -894,7 +938,7 @@ class FakeRocketChat:
             if session.answer_pings:
                 await self._send(session, {"msg": "pong", **({"id": frame["id"]} if "id" in frame else {})})
         elif kind == "pong":
-            pass
+            self.pongs += 1
         elif kind == "method":
             await self._on_method(session, frame)
         elif kind == "sub":
@@ -998,7 +1042,7 @@ class FakeRocketChat:
                     allowed: dict[str, Any] = {"roomParticipant": session.uid in room.uids, "roomType": room.t}
                     if room.t != "d":
                         allowed["roomName"] = room.name
-                    args: list = [wire, allowed]
+                    args: list = [wire, allowed] if self.stream_room_info else [wire]
                 elif key == room._id:
                     args = [wire]
                 else:

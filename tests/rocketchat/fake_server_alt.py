@@ -2,8 +2,12 @@
 wire shapes in ROCKETCHAT.md (§1 and §2), so that a test passing against both is about the
 protocol and not about one fake's habits.
 
-Deliberately different choices: it plays a pre-7.10 server with legacy (pre-8) error bodies
-(no `rooms.roles`, so the client must fall back to `channels.roles`/`groups.roles`), sends
+Deliberately different choices: by default it plays a pre-7.10 server with legacy (pre-8)
+error bodies (no `rooms.roles`, so the client must fall back to `channels.roles`/`groups.roles`);
+`version` moves it to another era: `/api/info` tells it, `chat.sendMessage` refuses
+`previewUrls` before 6.4 (with a text that names the key, where the faithful fake has ajv's,
+which does not), `rooms.roles` answers from 7.10, 8.0's bare error bodies; and
+`stream_room_info=False` leaves out the stream's undeclared second argument. It sends
 the ddp-streamer welcome `{"msg":"server_id"}`, answers `result` before `updated`, refuses a
 duplicate `_id` with a Meteor-style error, keeps times as integer milliseconds, and is one
 if/elif dispatcher over plain dicts.
@@ -40,7 +44,11 @@ def _new_id() -> str:
 
 
 class AltFake:
-    def __init__(self) -> None:
+    def __init__(self, version: str = "7.9.0", stream_room_info: bool = True, info_visible: bool = True) -> None:
+        self.version = tuple(int(x) for x in version.split("."))
+        self.stream_room_info = stream_room_info
+        self.info_visible = info_visible
+        self.calls: list[tuple[str, str, int]] = []  # (method, endpoint, status), as the faithful fake keeps
         self.users: list[dict] = []  # {"_id","username","password","roles","tokens"}
         self.rooms: list[dict] = []  # {"_id","t","name","members":{uid: [roles]}}
         self.msgs: list[dict] = []  # documents with integer-ms times
@@ -57,7 +65,8 @@ class AltFake:
 
     async def start(self) -> "AltFake":
         app = web.Application()
-        app.router.add_route("*", "/api/v1/{name}", self.rest)
+        app.router.add_route("*", "/api/v1/{name}", self.logged_rest)
+        app.router.add_get("/api/info", self.info)
         app.router.add_get("/websocket", self.ddp)
         self.runner = web.AppRunner(app, handle_signals=False)
         await self.runner.setup()
@@ -230,8 +239,9 @@ class AltFake:
             info = {"roomParticipant": member, "roomType": r["t"]}
             if r["t"] != "d":
                 info["roomName"] = r["name"]
+            args = [self.wire(m, "ejson"), info] if self.stream_room_info else [self.wire(m, "ejson")]
             frame = {"msg": "changed", "collection": "stream-room-messages", "id": "id",
-                     "fields": {"eventName": "__my_messages__", "args": [self.wire(m, "ejson"), info]}}
+                     "fields": {"eventName": "__my_messages__", "args": args}}
             try:
                 await s["ws"].send_str(json.dumps(frame))
             except (ConnectionResetError, RuntimeError):
@@ -247,6 +257,21 @@ class AltFake:
     def ok(self, body: dict, headers: dict | None = None) -> web.Response:
         body["success"] = True
         return web.json_response(body, headers=headers)
+
+    def v8(self) -> bool:
+        return self.version >= (8, 0)
+
+    async def info(self, req: web.Request) -> web.Response:
+        if time.monotonic() < self.down_until:
+            return self.fail(503, {"success": False, "error": "down"})
+        if not self.info_visible:
+            return web.Response(status=404, text="404: Not Found")
+        return self.ok({"version": "%d.%d" % self.version[:2]})
+
+    async def logged_rest(self, req: web.Request) -> web.Response:
+        resp = await self.rest(req)
+        self.calls.append((req.method, req.match_info["name"], resp.status))
+        return resp
 
     async def rest(self, req: web.Request) -> web.Response:
         if time.monotonic() < self.down_until:
@@ -269,11 +294,15 @@ class AltFake:
         if name == "login":
             u = next((u for u in self.users if u["username"] == body.get("user") and u["password"] == body.get("password")), None)
             if u is None:
+                if self.v8():
+                    return self.fail(401, {"success": False, "error": "unauthorized"})
                 return self.fail(401, {"status": "error", "error": 403, "message": "Incorrect password"})
             token = uuid.uuid4().hex
             u["tokens"].append(token)
             return self.ok({"status": "success", "data": {"authToken": token, "userId": u["_id"], "me": {"_id": u["_id"], "username": u["username"]}}})
         if me is None:
+            if self.v8():
+                return self.fail(401, {"success": False, "error": NOT_LOGGED_IN})
             return self.fail(401, {"success": False, "error": NOT_LOGGED_IN, "status": "error", "message": NOT_LOGGED_IN})
         if name == "me":
             return self.ok({"_id": me["_id"], "username": me["username"], "roles": me["roles"]}, headers)
@@ -287,6 +316,9 @@ class AltFake:
                     subs.append(sub)
             return self.ok({"update": subs, "remove": []}, headers)
         if name == "chat.sendMessage":
+            extra = sorted(set(body) - ({"message", "previewUrls"} if self.version >= (6, 4) else {"message"}))
+            if extra:
+                return self.err("invalid-params", "must NOT have additional property '%s'" % extra[0])
             m = body["message"]
             r = self.room(m.get("rid", ""))
             if r is None or me["_id"] not in r["members"]:
@@ -308,9 +340,9 @@ class AltFake:
                 return self.err("error-invalid-user", "Invalid user")
             rid = self.open_dm(me["username"], other["username"])
             return self.ok({"room": {"rid": rid, "t": "d", "usernames": [me["username"], other["username"]]}}, headers)
-        if name in ("channels.roles", "groups.roles"):
-            r = self.room(q.get("roomId", ""))
-            if r is None or r["t"] != ("c" if name == "channels.roles" else "p"):
+        if name in ("channels.roles", "groups.roles") or (name == "rooms.roles" and self.version >= (7, 10)):
+            r = self.room(q.get("rid" if name == "rooms.roles" else "roomId", ""))
+            if r is None or (name != "rooms.roles" and r["t"] != ("c" if name == "channels.roles" else "p")):
                 return self.err("error-room-not-found", "Room not found")
             roles = [{"rid": r["_id"], "u": {"_id": uid, "username": next(u["username"] for u in self.users if u["_id"] == uid)}, "roles": rs}
                      for uid, rs in r["members"].items() if rs]

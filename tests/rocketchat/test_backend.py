@@ -39,7 +39,7 @@ async def test_a_command_becomes_one_incoming_with_its_fields(any_fake):
         b = await any_fake.post_as("bob", bureau, "!aide")
         c = await any_fake.post_as("dave", dm, "!aide réunion")
         await h.wait_texts("!agenda", "!aide", "!aide réunion")
-        await h.settle()
+        await h.barrier()
         by_id = {m.event_id: m for m in h.delivered}
         assert counts(h) == Counter({a["_id"]: 1, b["_id"]: 1, c["_id"]: 1})
         first = by_id[a["_id"]]
@@ -62,7 +62,7 @@ async def test_own_system_unjoined_and_unlisted_rooms_are_ignored(any_fake):
         await any_fake.add_member(rooms["chambre"], "dave")  # another one
         marker = await any_fake.post_as("bob", rooms["chambre"], "!aide")
         await h.wait_texts("!aide")
-        await h.settle()
+        await h.barrier()
         assert [m.event_id for m in h.delivered] == [marker["_id"]]
     finally:
         await h.stop()
@@ -77,7 +77,7 @@ async def test_edits_reactions_and_thread_counters_are_not_new_commands(any_fake
         await any_fake.edit(root["_id"], "!réunion voir 2")
         reply = await any_fake.post_as("bob", chambre, "!réunion participe 1", tmid=root["_id"])  # root re-emitted
         await h.wait(lambda: len(h.delivered) >= 2)
-        await h.settle()
+        await h.barrier()
         assert counts(h) == Counter({root["_id"]: 1, reply["_id"]: 1})
         assert h.delivered[0].text == "!réunion voir 1"
         assert h.delivered[1].thread == root["_id"]
@@ -111,7 +111,7 @@ async def test_a_drop_in_the_middle_of_a_burst_loses_nothing_and_repeats_nothing
             if n == 5:
                 await any_fake.drop_sockets("abrupt")
         await h.wait(lambda: len(set(counts(h))) >= 12)
-        await h.settle()
+        await h.barrier()
         assert counts(h) == Counter({mid: 1 for mid in posted})
         assert h.backend.connects >= 2
     finally:
@@ -133,7 +133,7 @@ async def test_messages_said_during_a_server_restart_are_caught_up_exactly_once(
         await h.wait(lambda: len(counts(h)) >= 4, timeout=8)
         after = await any_fake.post_as("alice", chambre, "!aide")
         await h.wait_texts("!aide")
-        await h.settle()
+        await h.barrier()
         assert counts(h) == Counter({m["_id"]: 1 for m in [before, *during, after]})
         # caught up room by room, each room in the order it was said
         assert [m.text for m in h.delivered if m.room == chambre][1:3] == ["!brique liste", "!digest"]
@@ -267,7 +267,7 @@ async def test_exactly_once_through_edits_reactions_threads_drops_and_restarts(a
             if n == 25:
                 await any_fake.drop_sockets(1000)
         await h.wait(lambda: len(counts(h)) >= len(expected), timeout=10)
-        await h.settle(0.5)
+        await h.barrier()
         assert counts(h) == Counter({mid: 1 for mid in expected})
         # A message edited before the bot ever saw it (said and fixed during a gap) is
         # delivered once, as it reads now; an edit of a handled message is never delivered.
@@ -317,7 +317,7 @@ async def test_a_catch_up_stores_each_rooms_mark_once_and_a_restart_resumes_from
     try:
         await any_fake.post_as("carol", chambre, "!aide")
         await h3.wait_texts("!aide")
-        await h3.settle()
+        await h3.barrier()
         assert h3.texts() == ["!aide"]
     finally:
         await h3.stop()

@@ -192,3 +192,67 @@ async def test_server_heartbeat_closes_a_silent_client_with_4000(server):
     assert getattr(closed, "type", None) in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     assert raw.ws.close_code == 4000
     await raw.ws.close()
+
+
+@pytest.mark.parametrize("kind", ["faithful", "alt"])
+async def test_each_era_as_a_raw_client_sees_it(kind):
+    """/api/info, chat.sendMessage's request schema, rooms.roles, and 8.0's bodies, in each
+    era, on both fakes (ROCKETCHAT.md §4, rest-typings isChatSendMessageProps)."""
+    async with aiohttp.ClientSession() as http:
+        for era, info, preview_ok, rooms_roles in [("6.3", "6.3", False, False), ("7.x", "7.10", True, True), ("8.x", "8.0", True, True)]:
+            fake = await start_fake(kind, era)
+            try:
+                fake.rooms_by_name = await populate(fake)
+                fake.http = http
+                async with http.get(f"{fake.url}/api/info") as r:
+                    assert r.status == 200 and (await r.json())["version"] == info  # no patch level
+                chambre = fake.rooms_by_name["chambre"]
+                status, body, _ = await rest(fake, "POST", "chat.sendMessage", user="carol",
+                                             json={"message": {"rid": chambre, "msg": "x"}, "previewUrls": []})
+                if preview_ok:
+                    assert status == 200
+                else:  # ajv's words; the alt fake names the key
+                    assert status == 400 and body["errorType"] == "invalid-params" and "additional propert" in body["error"]
+                status, _, _ = await rest(fake, "POST", "chat.sendMessage", user="carol", json={"message": {"rid": chambre, "msg": "x"}})
+                assert status == 200
+                status, _, _ = await rest(fake, "GET", "rooms.roles", user="carol", params={"rid": chambre})
+                assert status == (200 if rooms_roles else 404)
+                status, body, _ = await rest(fake, "POST", "login", json={"user": BOT, "password": "faux"})
+                assert status == 401 and (body == {"success": False, "error": "unauthorized"}) == (era == "8.x")
+            finally:
+                await fake.close()
+
+
+async def test_a_stream_without_its_room_argument():
+    fake = await start_fake("faithful", "8.x", server_ping_interval=5, server_ping_timeout=5)
+    try:
+        fake.rooms_by_name = await populate(fake)
+        async with aiohttp.ClientSession() as http:
+            fake.http = http
+            raw = await ddp(fake)
+            await raw.send({"msg": "method", "method": "login", "id": "l", "params": [{"resume": fake.create_pat("bob")}]})
+            await raw.until(lambda f: f["msg"] == "result")
+            await raw.send({"msg": "sub", "id": "s", "name": "stream-room-messages", "params": ["__my_messages__", False]})
+            await raw.until(lambda f: f["msg"] == "ready")
+            msg = await fake.post_as("alice", fake.rooms_by_name["chambre"], "salut")
+            frame = await raw.until(lambda f: f["msg"] == "changed")
+            assert [m["_id"] for m in frame["fields"]["args"]] == [msg["_id"]]  # the message alone
+            await raw.ws.close()
+    finally:
+        await fake.close()
+
+
+async def test_hide_system_messages_changes_roles_silently():
+    fake = await start_fake("faithful", hidden_system_messages=("subscription-role-added",))
+    try:
+        fake.rooms_by_name = await populate(fake)
+        chambre = fake.rooms_by_name["chambre"]
+        await fake.set_role(chambre, "bob", "moderator")
+        assert not any(m.get("t") == "subscription-role-added" and m["msg"] == "bob"
+                       for m in fake.room_messages(chambre, include_system=True))
+        async with aiohttp.ClientSession() as http:
+            fake.http = http
+            _, body, _ = await rest(fake, "GET", "rooms.roles", user="alice", params={"rid": chambre})
+        assert {e["u"]["username"]: e["roles"] for e in body["roles"]}["bob"] == ["moderator"]
+    finally:
+        await fake.close()

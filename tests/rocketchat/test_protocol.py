@@ -3,16 +3,18 @@ duplicate frames, document updates, version switches, restarts of the bot itself
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.backends.base import Outgoing, RetryLater
-from bot.backends.rocketchat import RocketChatAuthError
+from bot.backends.rocketchat import RocketChatAuthError, RocketChatNotReached
 from bot.clock import Clock
 from bot.richtext import Doc
-from tests.rocketchat.conftest import BOT, Harness, MemoryState, make_config, populate, start_fake
+from tests.rocketchat.conftest import (BOT, Harness, MemoryState, closed_port, make_config, plain_web_server, populate,
+                                       start_fake)
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ async def test_server_pings_are_answered_so_the_server_keeps_the_link(make_fake)
     fake = await make_fake(server_ping_interval=0.1, server_ping_timeout=0.15, welcome="msg")
     h = await Harness(fake, ping_interval=5.0).start()  # our own pings too rare to keep it alive
     try:
-        await asyncio.sleep(0.8)
+        await h.wait(lambda: fake.pongs >= 4)  # each a ping that would have closed the link unanswered
         assert fake.connections == 1
         await fake.post_as("alice", fake.rooms_by_name["chambre"], "!agenda")
         await h.wait_texts("!agenda")
@@ -65,7 +67,7 @@ async def test_a_dead_link_is_noticed_by_our_own_pings(make_fake, fault):
         await h.wait(lambda: h.backend.connects >= 2, timeout=5)
         msg = await fake.post_as("alice", fake.rooms_by_name["chambre"], "!aide")
         await h.wait_texts("!aide")
-        await h.settle()
+        await h.barrier()
         assert counts(h) == Counter({msg["_id"]: 1})
     finally:
         await h.stop()
@@ -82,7 +84,7 @@ async def test_every_kind_of_close_leads_to_a_reconnect_and_catch_up(make_fake, 
         await h.wait(lambda: h.backend.connects >= 2)
         after = await fake.post_as("bob", chambre, "!aide")
         await h.wait_texts("!agenda", "!aide")
-        await h.settle()
+        await h.barrier()
         assert counts(h) == Counter({lost["_id"]: 1, after["_id"]: 1})
     finally:
         await h.stop()
@@ -113,7 +115,8 @@ async def test_duplicate_frames_and_document_updates_deliver_once(make_fake):
         c = await fake.post_as("carol", chambre, "!agenda")
         await fake.delete(c["_id"], hard=True)
         await h.wait(lambda: len(counts(h)) >= 3)
-        await h.settle(0.4)
+        await h.wait(lambda: "urls" in fake.messages[a["_id"]])  # the delayed preview went out
+        await h.barrier()
         assert counts(h) == Counter({a["_id"]: 1, b["_id"]: 1, c["_id"]: 1})
     finally:
         await h.stop()
@@ -154,7 +157,7 @@ async def test_a_restarted_bot_resumes_from_its_marks(make_fake):
         await h2.wait_texts("!aide", "!digest")
         await fake.react(old["_id"], "thumbsup", "carol")  # an old message touched after the restart
         await fake.edit(old["_id"], "!agenda toutes")
-        await h2.settle()
+        await h2.barrier()
         assert counts(h2) == Counter({while_down["_id"]: 1, in_dm["_id"]: 1})
         assert sum(1 for _, e, _ in fake.calls if e == "login") == 1  # the saved token was reused
     finally:
@@ -170,9 +173,8 @@ async def test_catch_up_skips_commands_older_than_the_max_age(make_fake, caplog)
     stale = await fake.post_as("alice", chambre, "!réunion proposer demain ; vieux")
     h2 = Harness(fake, state=state)
     h2.backend.clock = LaterClock(timedelta(hours=2))  # the bot was away for two hours
-    await h2.start()
+    await h2.start()  # returns once live: the catch-up is over
     try:
-        await h2.settle()
         assert h2.delivered == []
         assert any(stale["_id"] in r.getMessage() and "older than" in r.getMessage() for r in caplog.records)
     finally:
@@ -255,7 +257,7 @@ async def test_a_room_the_bot_was_removed_from_does_not_block_the_others(make_fa
         msg = await fake.post_as("bob", chambre, "!agenda")
         await h.wait_texts("!agenda")
         await fake.post_as("alice", bureau, "!aide")  # no longer the bot's room
-        await h.settle()
+        await h.barrier()
         assert [m.event_id for m in h.delivered] == [msg["_id"]]
     finally:
         await h.stop()
@@ -269,3 +271,64 @@ async def test_send_without_run_then_stop_leaves_nothing_open(make_fake):
     with pytest.raises(RetryLater):
         await backend.send(Outgoing(send_key="alone-2", body=Doc.text("trop tard"), room="chambre"))
     assert [m["_id"] for m in fake.messages_by(BOT)] == ["alone-1"]
+
+
+# ---- first start: a URL where no Rocket.Chat answers ---------------------------------------------
+
+
+class Nowhere:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+@pytest.mark.parametrize("where", ["port", "name", "web"])
+async def test_on_first_start_a_url_where_no_rocketchat_answers_is_a_configuration_error(where):
+    web_server = await plain_web_server()
+    try:
+        url, reason = {
+            "port": (f"http://127.0.0.1:{closed_port()}", "connection refused"),
+            "name": ("http://chambre-bot-nowhere.invalid", "the name does not resolve"),
+            "web": (f"http://127.0.0.1:{web_server.addresses[0][1]}", "/api/info answered HTTP 404"),
+        }[where]
+        state = MemoryState()
+        h = Harness(Nowhere(url), config=make_config(url), state=state, first_contact_timeout=0.5)
+        await h.start(wait_live=False)
+        with pytest.raises(RocketChatNotReached) as caught:
+            await asyncio.wait_for(h.task, 10)
+        h.task = None
+        assert f"nothing at {url} answered as a Rocket.Chat server" in str(caught.value)
+        assert reason in str(caught.value) and "check url in [rocketchat]" in str(caught.value)
+        assert "server" not in state.data
+    finally:
+        await web_server.cleanup()
+
+
+async def test_a_server_that_answered_before_is_waited_for_however_long(caplog):
+    """This database has been served by that URL: the server is away, not misconfigured."""
+    url = f"http://127.0.0.1:{closed_port()}"
+    state = MemoryState()
+    state.data["server"] = url
+    h = Harness(Nowhere(url), config=make_config(url), state=state, first_contact_timeout=0.2)
+    started = time.monotonic()
+    await h.start(wait_live=False)
+    try:
+        tries = lambda: sum("no Rocket.Chat answer" in r.getMessage() for r in caplog.records)  # noqa: E731
+        await h.wait(lambda: tries() >= 6 and time.monotonic() - started > 3 * 0.2)
+        assert not h.task.done()
+    finally:
+        await h.stop()  # stops without an error
+
+
+async def test_once_connected_a_long_outage_is_waited_out(make_fake):
+    fake = await make_fake()
+    state = MemoryState()
+    h = await Harness(fake, state=state, first_contact_timeout=0.2).start()
+    try:
+        assert state.data["server"] == fake.url
+        await fake.restart(downtime=1.0)  # longer than the first-contact limit
+        msg = await fake.post_as("alice", fake.rooms_by_name["chambre"], "!agenda")
+        await h.wait_texts("!agenda")
+        await h.barrier()
+        assert counts(h) == Counter({msg["_id"]: 1})
+    finally:
+        await h.stop()

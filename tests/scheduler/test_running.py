@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from tests.scheduler.conftest import paris
+from tests.support import wait_until
 
 
 async def _until(chat, count: int) -> None:
@@ -17,17 +18,22 @@ async def _until(chat, count: int) -> None:
     await asyncio.wait_for(wait(), timeout=5)
 
 
+async def _asleep(h) -> None:
+    """Until the scheduler sleeps on the clock (it has planned its next wake-up)."""
+    await wait_until(lambda: h.clock.sleepers, message="the scheduler never went to sleep")
+
+
 async def test_the_running_scheduler_wakes_on_a_change_and_posts_by_itself(harness):
     h = harness(paris(2027, 1, 11, 12, 0))  # a Monday; nothing due before the next day
     await h.start()
-    await asyncio.sleep(0.05)  # let it compute its first sleep
+    await _asleep(h)  # until 13:00 at the latest (it looks again hourly)
     # a meeting tomorrow at 12:45 makes a reminder due today at 12:45, before anything planned
     await h.say("!réunion proposer le 12 janvier 2027 à 12h45 ; Imprévue ; MESHS")
     await h.say("!réunion confirmer 1")
-    await asyncio.sleep(0.05)
     h.clock.set(paris(2027, 1, 11, 12, 50))  # no catch_up: the scheduler's own loop posts
     await _until(h.chat, 2)
-    assert {p.kind for p in h.chat.posts} == {"reminder"}
+    await h.app.drained("matrix")
+    assert [p.kind for p in h.chat.posts] == ["reminder", "reminder"]  # one for each organiser
     assert all("Imprévue" in p.text for p in h.chat.posts)
 
 
@@ -35,10 +41,10 @@ async def test_a_jump_of_the_clock_posts_what_fell_due_on_time_in_order(harness)
     h = harness(paris(2027, 1, 11, 12, 0))
     await h.start()
     await h.say("!odj ajouter Bilan")
-    await asyncio.sleep(0.05)
+    await _asleep(h)
     h.clock.set(paris(2027, 1, 20, 12, 0))  # nine days at once, while running
     await _until(h.chat, 2)
-    await asyncio.sleep(0.05)
+    await h.settle()  # anything else due would be posted now, and all is sent: the count is final
     posts = h.chat.posts
     # digest Monday 18 at 09:00, then agenda Tuesday 19 at 18:00; on time, in due order
     assert [p.kind for p in posts] == ["digest", "agenda"]
@@ -56,10 +62,10 @@ async def test_stop_ends_the_loop(harness):
     h = harness(paris(2027, 1, 11, 12, 0))
     app = await h.start()
     task = next(t for t in app._tasks if t.get_name() == "scheduler")
-    await asyncio.sleep(0.05)
+    await _asleep(h)
     app.scheduler.stop()
     await asyncio.wait_for(task, timeout=2)
     assert task.done() and task.exception() is None
     h.clock.advance(timedelta(days=10))
-    await asyncio.sleep(0.05)
-    assert h.chat.posts == []
+    await app.drained("matrix")  # the loop is over: nothing was, or will be, queued
+    assert h.chat.posts == [] and h.chat.received == 0

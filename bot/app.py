@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
-from bot.backends.base import Backend, Incoming, Outgoing, RetryLater
+from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, RetryLater
 from bot.clock import Clock
 from bot.config import Config
 from bot.richtext import Doc
@@ -82,6 +82,9 @@ class App:
         self._tasks: list[asyncio.Task] = []
         self._run_tasks: dict[str, asyncio.Task] = {}
         self.scheduler = None
+        # Set to False before start() for a console beside a running bot: the scheduled posts
+        # are that bot's to make.
+        self.schedule = True
         self._stopping = False
         # First wait after a refused send, doubled up to a minute (tests shorten it).
         self.send_backoff = 1.0
@@ -118,6 +121,8 @@ class App:
             task = asyncio.create_task(self._run_backend(backend), name=f"backend-{name}")
             self._run_tasks[name] = task
             self._tasks.append(task)
+        if not self.schedule:
+            return
         from bot.scheduler import Scheduler
 
         self.scheduler = Scheduler(self)
@@ -126,6 +131,9 @@ class App:
     async def _run_backend(self, backend: Backend) -> None:
         try:
             await backend.run(self.deliver)
+        except BackendConfigError as err:  # its message says what to fix; a traceback would hide it
+            log.error("%s", err)
+            raise
         except Exception:  # CancelledError is not an Exception: a stop passes through
             log.exception("backend %s stopped on an error", backend.name)
             raise
@@ -272,7 +280,7 @@ class App:
         while True:
             await wake.wait()
             wake.clear()
-            rows = await self.db.run(lambda db: Store(db).pending(name))
+            rows = await self.db.run(lambda db: Store(db).pending(name, replies_to=backend.replies_to))
             if not rows:
                 idle.set()
                 continue

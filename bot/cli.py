@@ -37,24 +37,40 @@ def _config(path: str | None) -> Config:
     try:
         return load_config(chosen)
     except ConfigError as err:
-        print("Configuration :\n" + "\n".join(f"  - {p}" for p in err.problems), file=sys.stderr)
+        print(f"{chosen}: {len(err.problems)} problem(s) in the configuration\n"
+              + "\n".join(f"  - {p}" for p in err.problems), file=sys.stderr)
         raise SystemExit(2) from None
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO if os.environ.get("CHAMBRE_LOG") else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
-async def _run_console(config: Config, db: str | None, user: str, member: bool, now: datetime | None) -> None:
+def _logging(level: str | None, verbose: bool = False) -> None:
+    """--log-level, else -v (debug), else $CHAMBRE_LOG (a level name; any other non-empty
+    value means info), else warning: what an operator must act on, such as a skipped post."""
+    env = os.environ.get("CHAMBRE_LOG", "").strip().lower()
+    chosen = level or ("debug" if verbose else env if env in LOG_LEVELS else "info" if env else "warning")
+    logging.basicConfig(level=chosen.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    if chosen != "debug":
+        # matrix-nio warns about its own checks of error answers ("Error validating
+        # response"), which the Matrix backend turns into its own one-line messages.
+        logging.getLogger("nio").setLevel(logging.ERROR)
+
+
+async def _run_console(config: Config, db: str | None, user: str, member: bool, now: datetime | None,
+                       schedule: bool = True) -> None:
     from bot.app import App
     from bot.backends.console import ConsoleBackend
     from bot.clock import Clock, ManualClock
 
+    # Bytes that are not UTF-8 reach the console as such, which refuses that line alone.
+    sys.stdin.reconfigure(errors="surrogateescape")
     clock = ManualClock(now) if now else Clock()
     console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language,
                              tz=config.chambre.tz)
     app = App(config, clock=clock, backends=[console], db_path=db)
+    app.schedule = schedule
     console.settle = app.settle
     await app.start()
     try:
@@ -87,13 +103,16 @@ async def _run_chat(config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from storage.lock import hold_serve_lock
+
     config = _config(args.config)
-    _logging(args.verbose)
-    if not config.has_chat:
-        asyncio.run(_run_console(config, None, _default_user(), False, None))
-    else:
+    _logging(args.log_level, args.verbose)
+    # Held while the bot runs: a second `run` on this database refuses to start.
+    with hold_serve_lock(config.database_path()):
+        if not config.has_chat:
+            asyncio.run(_run_console(config, None, _default_user(), False, None))
+            return 0
         return asyncio.run(_run_chat(config))
-    return 0
 
 
 def _default_user() -> str:
@@ -103,10 +122,19 @@ def _default_user() -> str:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    from storage.lock import is_served
+
     config = _config(args.config)
-    _logging(args.verbose)
+    _logging(args.log_level, args.verbose)
     now = _parse_now(args.now, config.chambre.tz)
-    asyncio.run(_run_console(config, args.db, args.user or _default_user(), args.member, now))
+    path = args.db or config.database_path()
+    # Beside a running bot, the console answers commands and leaves the scheduled posts to the
+    # bot: else they would show in this terminal instead of the rooms.
+    schedule = not is_served(path)
+    if not schedule:
+        logging.getLogger("bot.cli").warning("a running chambre-bot serves %s: it makes the scheduled posts, "
+                                             "this console only answers commands", path)
+    asyncio.run(_run_console(config, args.db, args.user or _default_user(), args.member, now, schedule))
     return 0
 
 
@@ -136,7 +164,9 @@ def cmd_notice(args: argparse.Namespace) -> int:
 def _open_store(config: Config, db: str | None):
     from storage.db import Database
 
-    return Database(db or config.database_path())
+    # Only `run` and `console` create a database: a mistyped path here is an error, not a new,
+    # empty database exported with success.
+    return Database(db or config.database_path(), create=False)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -202,7 +232,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the bot: every configured backend, or the console with none")
     run.add_argument("-c", "--config")
-    run.add_argument("-v", "--verbose", action="store_true")
+    run.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
+    run.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
     run.set_defaults(fn=cmd_run)
 
     console = sub.add_parser("console", help="the commands in a terminal, on a local SQLite file")
@@ -211,7 +242,8 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--user", help="who you are in the console (default: your login name)")
     console.add_argument("--member", action="store_true", help="be a plain member, not an organiser")
     console.add_argument("--now", help="start the console's clock at this instant (ISO 8601)")
-    console.add_argument("-v", "--verbose", action="store_true")
+    console.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
+    console.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
     console.set_defaults(fn=cmd_console)
 
     when = sub.add_parser("when", help="print how a date or recurrence is read, as JSON", add_help=False)
@@ -241,8 +273,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _dispatch(argv: list[str]) -> int:
     if argv[:1] == ["when"]:
         # argparse's REMAINDER drops options that come first (`when --now ... TEXT`):
         # the when command parses its own arguments.
@@ -251,6 +282,24 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_notice(argparse.Namespace(rest=argv[1:]))
     args = parser().parse_args(argv)
     return int(args.fn(args) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from storage.db import StorageError
+
+    try:
+        status = _dispatch(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # here, where a closed pipe can still be reported
+        return status
+    except StorageError as err:
+        print(f"chambre-bot: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader stopped early (`export | head`). Nothing more can go to stdout, not even
+        # at exit, when Python flushes it again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("chambre-bot: the output was closed before all of it was written", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

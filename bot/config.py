@@ -173,15 +173,23 @@ def _power_level(value: Any) -> int | None:
     return value
 
 
+# Every configured duration is a lead time or an age limit of hours or days: a year is plenty,
+# and a larger one would take the scheduler's instants out of the calendar's range.
+LONGEST_DURATION = timedelta(days=365)
+
+
 def _duration(value: Any) -> timedelta:
     from bot.when import WhenError, read_duration
 
     if not isinstance(value, str):
         raise ValueError('a duration in quotes, such as "2 jours", "24 heures" or "30 minutes"')
     try:
-        return read_duration(value)
-    except WhenError:
+        length = read_duration(value)
+    except (WhenError, OverflowError):
         raise ValueError('a duration such as "2 jours", "24 heures" or "30 minutes"') from None
+    if length > LONGEST_DURATION:
+        raise ValueError("a duration of at most a year (365 days)")
+    return length
 
 
 def _recurrence_text(value: Any) -> str:
@@ -222,6 +230,9 @@ SCHEMA: dict[str, dict[str, Check]] = {
     "digest": {"rule": _recurrence_text, "rooms": _string_list},
 }
 
+# Never printed, not even when wrong: a mistyped secret is still a secret.
+SECRETS = {("matrix", "password"), ("matrix", "access_token"), ("rocketchat", "token"), ("rocketchat", "password")}
+
 SECTION_TYPES = {
     "chambre": ChambreConfig, "matrix": MatrixConfig, "rocketchat": RocketChatConfig,
     "rhythm": RhythmConfig, "reminders": RemindersConfig, "digest": DigestConfig,
@@ -248,7 +259,10 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             try:
                 kwargs[key] = check(value)
             except ValueError as err:
-                problems.append(f"[{section}] {key} = {value!r}: expected {err}")
+                if (section, key) in SECRETS:
+                    problems.append(f"[{section}] {key}: expected {err} (the value is a secret: not shown)")
+                else:
+                    problems.append(f"[{section}] {key} = {value!r}: expected {err}")
         setattr(config, section, SECTION_TYPES[section](**kwargs))
 
     if config.matrix is not None:
@@ -290,6 +304,12 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> C
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError([f"{path}: no such file"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a directory, not a configuration file"]) from None
+    except OSError as err:
+        raise ConfigError([f"{path}: cannot be read ({err.strerror or err})"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not a text file in UTF-8"]) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([f"{path}: not valid TOML ({err})"]) from None
     return parse_config(data, env, path=path.resolve())

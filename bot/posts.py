@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.records import JournalEntry, Meeting
+from bot.render import (STATUS, bar, instant, meeting_line, number, permanence_occurrence_line, topic_line, tr,
+                        when_text, word)
 from bot.richtext import Doc, Span, b, code, i
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
-from commands.render import (STATUS, bar, instant, meeting_line, number, permanence_occurrence_line, topic_line, tr,
-                             when_text, word)
 from storage.store import Store
 
 TWO_WEEKS = timedelta(days=14)

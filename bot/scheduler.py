@@ -284,7 +284,7 @@ class Scheduler:
             return None
         late = due.due < self.started_at
         if late and now >= due.useful_until:
-            log.info("scheduler: skipped %s (due %s; the bot was down, and it is no use now)", due.name, iso(due.due))
+            log.warning("scheduler: skipped %s (due %s; the bot was down, and it is no use now)", due.name, iso(due.due))
             store.record_post(due.name, due.kind, due.due, now, "skipped")
             return None
         app = self.app

@@ -1,6 +1,8 @@
 """Named schema migrations. Each runs in one transaction together with its record
-(sqlite-utils' Migrations), so a crash mid-upgrade leaves the old schema intact.
-Never edit a migration that has shipped: add a new one.
+(sqlite-utils' Migrations), so a crash mid-upgrade leaves the old schema intact; storage/db.py
+applies the pending ones under one write lock, so an upgrade is all or nothing, and refuses a
+database that has migrations this version does not know. Never edit a migration that has
+shipped: add a new one.
 
 Instants are stored as ISO 8601 text in UTC; the zone a record was read in is kept beside it
 where local time matters (permanences and the rhythm are expanded in local time).
@@ -254,3 +256,10 @@ def export_cache(db: Database) -> None:
         BEGIN UPDATE bricks SET export = NULL WHERE id = OLD.brick_id; END;
         """
     )
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Migrations recorded in the database that this version does not have: a newer
+    chambre-bot wrote it, and this one would misread or damage what it added."""
+    known = {m.name for m in MIGRATIONS._migrations}
+    return [m.name for m in MIGRATIONS.applied(db) if m.name not in known]

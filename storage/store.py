@@ -306,9 +306,17 @@ class Store:
         )
         return cur.rowcount > 0
 
-    def pending(self, backend: str, limit: int = 50) -> list[dict]:
+    def pending(self, backend: str, limit: int = 50, replies_to: str | None = None) -> list[dict]:
+        """What is left to send, oldest first. With `replies_to` (an event id prefix), only the
+        replies to those events and the posts: another console process on the same database
+        shows its own replies."""
+        if replies_to is None:
+            return list(self.db.query(
+                "SELECT * FROM outbox WHERE backend = ? AND sent_at IS NULL ORDER BY id LIMIT ?", [backend, limit]))
+        pattern = replies_to.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return list(self.db.query(
-            "SELECT * FROM outbox WHERE backend = ? AND sent_at IS NULL ORDER BY id LIMIT ?", [backend, limit]))
+            "SELECT * FROM outbox WHERE backend = ? AND sent_at IS NULL AND (reply_to IS NULL OR reply_to LIKE ? ESCAPE '\\')"
+            " ORDER BY id LIMIT ?", [backend, pattern, limit]))
 
     def mark_sent(self, outbox_id: int, now: datetime) -> None:
         self.db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [iso(now), outbox_id])

@@ -79,8 +79,18 @@ class BackendState(Protocol):
     async def set(self, key: str, value: str) -> None: ...
 
 
+class BackendConfigError(Exception):
+    """The backend cannot work with its configuration (a refused login, an address that is
+    not the chat's server): it stops, and the message, one sentence saying what to fix, is
+    all the operator sees. Retrying would not help, so `run` exits with status 1."""
+
+
 class Backend(abc.ABC):
     name: str
+    # The outbox rows this instance sends: None, every row of its name; else the replies to
+    # event ids starting with this prefix, and the posts. Two console processes on one
+    # database each show their own replies.
+    replies_to: str | None = None
 
     @abc.abstractmethod
     async def run(self, deliver: Deliver) -> None:

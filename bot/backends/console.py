@@ -39,6 +39,7 @@ class ConsoleBackend(Backend):
         self.settle = settle
         self._stopped = asyncio.Event()
         self._session = uuid.uuid4().hex[:8]
+        self.replies_to = f"console-{self._session}-"
         self._counter = itertools.count(1)
 
     @property
@@ -69,12 +70,15 @@ class ConsoleBackend(Backend):
             text = line.strip()
             if not text:
                 continue
+            if not _is_text(line):
+                self._say(self._t("Ligne ignorée : ce n'est pas du texte UTF-8.", "Line ignored: it is not UTF-8 text."))
+                continue
             if text.split()[0].lower() in ADVANCE_WORDS:
                 self._advance(text)
             else:
                 await deliver(Incoming(
                     backend=self.name, room=ROOM, sender=self.user, text=line,
-                    event_id=f"console-{self._session}-{next(self._counter)}", sent_at=self.clock.now(),
+                    event_id=f"{self.replies_to}{next(self._counter)}", sent_at=self.clock.now(),
                     sender_is_organiser=self.is_organiser,
                 ))
             if self.settle:
@@ -114,3 +118,12 @@ class ConsoleBackend(Backend):
 
     async def stop(self) -> None:
         self._stopped.set()
+
+
+def _is_text(line: str) -> bool:
+    """False for a line read from bytes that are not UTF-8 (decoded with surrogateescape)."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -45,7 +45,7 @@ from nio import (
 )
 from nio.api import Api
 
-from bot.backends.base import Backend, BackendState, Deliver, Incoming, Outgoing, RetryLater
+from bot.backends.base import Backend, BackendConfigError, BackendState, Deliver, Incoming, Outgoing, RetryLater
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -94,12 +94,16 @@ NIO_CONFIG = AsyncClientConfig(
 )
 
 
-class MatrixLoginError(Exception):
+class MatrixLoginError(BackendConfigError):
     """The bot cannot log in (no secret, wrong password): a configuration problem."""
 
 
 class Unavailable(Exception):
     """The homeserver did not answer usefully (connection refused, timeout, 502/503/504)."""
+
+
+class NotAHomeserver(Exception):
+    """Something answered at the configured address, but not the Matrix client API."""
 
 
 class MatrixError(Exception):
@@ -164,6 +168,10 @@ class MatrixBackend(Backend):
     backoff_first = 0.25
     backoff_max = 10.0
     ready_wait = 10.0  # how long send() waits for the first login before RetryLater
+    # On a first start, how long an address that does not answer as a homeserver is retried
+    # before it is called a configuration error.
+    first_start_timeout = 30.0
+    probe_timeout = 10.0
     max_delivery_attempts = 5
 
     def __init__(self, config: Any, state: BackendState, clock: Clock | None = None) -> None:
@@ -192,6 +200,7 @@ class MatrixBackend(Backend):
         self._stopping.clear()
         self._client = AsyncClient(self.config.homeserver.rstrip("/"), self.config.user_id, config=NIO_CONFIG)
         try:
+            await self._reach_homeserver()
             await self._retrying(self._login)
             await self._retrying(self._setup)
             self._ready.set()
@@ -263,6 +272,60 @@ class MatrixBackend(Backend):
         return await self._call(
             self._nio._send(_Json, method, Api._build_path(path, query), data, timeout=timeout)
         )
+
+    async def _probe(self) -> None:
+        """Return if the configured address answers as a Matrix homeserver (its list of
+        client API versions); else raise Unavailable (no answer, a gateway error) or
+        NotAHomeserver (something else answered)."""
+        try:
+            resp = await self._nio._send(_Json, "GET", "/_matrix/client/versions", timeout=self.probe_timeout)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            raise Unavailable(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__) from None
+        status = resp.transport_response.status if resp.transport_response is not None else 0
+        if status in (502, 503, 504):
+            raise Unavailable(f"HTTP {status}")
+        if status == 200 and isinstance(resp.body.get("versions"), list):
+            return
+        raise NotAHomeserver(f"HTTP {status}" + ("" if resp.body else ", not JSON"))
+
+    async def _connected_before(self) -> bool:
+        stored = await self.state.get("homeserver")
+        if stored is not None:
+            return stored == self.config.homeserver
+        # A database from before the address was kept: a sync or a login means it was reached.
+        return bool(await self.state.get("sync_token")) or (
+            bool(await self.state.get("access_token")) and await self.state.get("user_id") == self.config.user_id)
+
+    async def _reach_homeserver(self) -> None:
+        """Until the configured address answers as a homeserver. Once the bot has been
+        connected to it, an outage is waited out however long it lasts; on a first start, an
+        address that never answered as a homeserver is a mistake in the configuration, said
+        at once when something else answers, else after `first_start_timeout`."""
+        known = await self._connected_before()
+        url = self.config.homeserver
+        deadline = asyncio.get_running_loop().time() + self.first_start_timeout
+        delay = self.backoff_first
+        while True:
+            if self._stopping.is_set():
+                raise _Stopped
+            try:
+                await self._probe()
+                break
+            except NotAHomeserver as e:
+                if not known:
+                    raise BackendConfigError(f"matrix: {url} is not a Matrix homeserver (it answered {e} to "
+                                             "/_matrix/client/versions); check [matrix] homeserver") from None
+                log.warning("matrix: homeserver answers %s; retrying in %.1fs", e, delay)
+            except Unavailable as e:
+                if not known and asyncio.get_running_loop().time() + delay > deadline:
+                    raise BackendConfigError(f"matrix: no Matrix homeserver answered at {url} for "
+                                             f"{self.first_start_timeout:g} seconds ({e}); check [matrix] homeserver "
+                                             "and that the server runs") from None
+                log.warning("matrix: homeserver away (%s); retrying in %.1fs", e, delay)
+            await self._sleep(delay * (1 + random.random() / 4))
+            delay = min(delay * 2, self.backoff_max)
+        if not known:
+            await self.state.set("homeserver", url)
 
     async def _retrying(self, step: Any) -> None:
         """Run a start-up step until the homeserver answers."""

@@ -268,12 +268,11 @@ class RocketChatBackend(Backend):
         left = self.first_contact_timeout - (time.monotonic() - first_try)
         if left > 0:
             return left
-        fatal = RocketChatNotReached(
+        # A BackendConfigError: the App logs its message alone and `run` exits with status 1.
+        raise RocketChatNotReached(
             f"Rocket.Chat: nothing at {self.url} answered as a Rocket.Chat server in "
             f"{self.first_contact_timeout:g} s ({self._info_failure or failure}); check url in [rocketchat]"
         )
-        log.error("%s", fatal)
-        raise fatal
 
     async def run(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -295,9 +294,8 @@ class RocketChatBackend(Backend):
                     await self._authenticate()
                     await self._mark_answered()
                     await self._session(deliver)
-                except RocketChatAuthError as exc:
-                    log.error("rocketchat: %s; the Rocket.Chat backend stops", exc)
-                    raise
+                except RocketChatAuthError:
+                    raise  # a BackendConfigError: the App logs its message, without a traceback
                 except (DdpClosed, DdpMethodError, RocketChatError, OSError, asyncio.TimeoutError) as exc:
                     failure = str(exc) or exc.__class__.__name__
                     if not self._stopping.is_set():

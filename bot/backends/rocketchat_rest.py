@@ -15,6 +15,8 @@ from typing import Any, Awaitable, Callable
 
 import aiohttp
 
+from bot.backends.base import BackendConfigError
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +24,7 @@ class RocketChatError(Exception):
     """A Rocket.Chat call that failed for a reason retrying will not fix."""
 
 
-class RocketChatAuthError(RocketChatError):
+class RocketChatAuthError(RocketChatError, BackendConfigError):
     """The credentials are refused and there is no way to get new ones: the bot must stop."""
 
 
@@ -55,7 +57,7 @@ class RocketChatNotRocketChat(RocketChatError):
     """Something answered at the configured URL, but not as a Rocket.Chat server does."""
 
 
-class RocketChatNotReached(RocketChatError):
+class RocketChatNotReached(RocketChatError, BackendConfigError):
     """On first start, nothing at the configured URL ever answered as Rocket.Chat: a
     configuration error (wrong URL, port or name), not an outage to wait out."""
 

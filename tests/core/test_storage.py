@@ -216,3 +216,62 @@ async def test_database_thread_serves_the_event_loop(tmp_path: Path):
     counts = await asyncio.gather(*[database.run(lambda d: d.execute("SELECT count(*) FROM bricks").fetchone()[0]) for _ in range(20)])
     assert counts == [12] * 20
     await asyncio.to_thread(database.close)
+
+
+# ---- another process writing at the same time --------------------------------------------------
+
+def test_a_transaction_waits_out_another_process_write(tmp_path: Path, monkeypatch, caplog):
+    import threading
+    import time
+
+    import storage.db
+
+    monkeypatch.setattr(storage.db, "BUSY_TIMEOUT", 0.05)  # each wait short, so the retry shows
+    path = tmp_path / "busy.db"
+    connect(path).close()
+    other = sqlite3.connect(path)  # another process, holding the write lock
+    other.execute("BEGIN IMMEDIATE")
+    done: list[int] = []
+
+    def add_topic() -> None:
+        db = connect(path)
+        try:
+            with db.atomic():
+                done.append(db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES ('x', 'a', 'r', ?)",
+                                       [AT]).lastrowid)
+        finally:
+            db.close()
+
+    writer = threading.Thread(target=add_topic)
+    writer.start()
+    deadline = time.monotonic() + 30
+    while sum("still waiting" in r.getMessage() for r in caplog.records) < 2:
+        assert writer.is_alive() and time.monotonic() < deadline, (done, caplog.text)
+        time.sleep(0.01)
+    assert not done  # still waiting, retried
+    other.rollback()  # the other process's write ends
+    writer.join(30)
+    assert done == [1]
+    other.close()
+
+
+def test_a_database_locked_for_too_long_is_an_error(tmp_path: Path, monkeypatch):
+    import storage.db
+    from storage.db import StorageError
+
+    monkeypatch.setattr(storage.db, "BUSY_TIMEOUT", 0.05)
+    monkeypatch.setattr(storage.db, "LOCK_PATIENCE", 0.2)
+    path = tmp_path / "stuck.db"
+    db = connect(path)
+    other = sqlite3.connect(path)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StorageError, match="stayed locked by another process"):
+            with db.atomic():
+                pass
+    finally:
+        other.rollback()
+        other.close()
+    with db.atomic():  # usable again once the other lets go
+        db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES ('x', 'a', 'r', ?)", [AT])
+    db.close()

@@ -146,5 +146,6 @@ async def test_run_against_a_url_where_no_rocketchat_answers_exits_1(tmp_path):
             assert procs[name].returncode == 1, log
             assert f"nothing at {url} answered as a Rocket.Chat server in 30 s ({reason}" in log, log
             assert "check url in [rocketchat]" in log
+            assert "Traceback" not in log and log.count(f"nothing at {url} answered") == 1, log
     finally:
         await web_server.cleanup()

@@ -81,8 +81,14 @@ def _digest(db: Path, tmp: Path) -> None:
     assert "Atelier briques" in proc.stdout and "Trouver une salle" in proc.stdout
 
 
+def _notice(db: Path, tmp: Path) -> None:
+    proc = chambre_bot("notice", "--now", NOW, "On se retrouve vendredi 19h à la MESHS ?")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["meeting"]["start"] == "2026-12-04T19:00:00+01:00"
+
+
 RUNS = {"run": _run, "console": _console, "when": _when, "export": _export, "check-config": _check_config,
-        "digest": _digest}
+        "digest": _digest, "notice": _notice}
 
 
 def test_every_subcommand_of_the_readme_has_a_run_here():

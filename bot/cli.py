@@ -170,6 +170,7 @@ def _open_store(config: Config, db: str | None):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from bot.clock import Clock
     from bot.export import export_ics, export_json_text
     from storage.store import Store
 
@@ -177,7 +178,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     database = _open_store(config, args.db)
     try:
         if args.format == "ics":
-            data = database.run_sync(lambda db: export_ics(Store(db), config))
+            now = Clock().now()
+            data = database.run_sync(lambda db: export_ics(Store(db), config, now))
             sys.stdout.buffer.write(data)
         else:
             text = database.run_sync(lambda db: export_json_text(Store(db), config))
@@ -207,11 +209,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.clock import Clock
     from bot.posts import build_digest
     from storage.store import Store
 
     config = _config(args.config)
-    now = _parse_now(args.now, config.chambre.tz) or datetime.now(timezone.utc)
+    now = _parse_now(args.now, config.chambre.tz) or Clock().now()
     database = _open_store(config, args.db)
 
     def build(db):

@@ -205,13 +205,7 @@ class Scheduler:
                 until = clock.now() + AFTER_ERROR
             if self._stopped:
                 break
-            try:
-                await clock.sleep_until(until, self._wake)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a faulty clock must not end the rhythm
-                log.exception("scheduler: sleeping failed")
-                await asyncio.sleep(1.0)
+            await clock.sleep_until(until, self._wake)
 
     async def catch_up(self) -> None:
         """Make every post due up to now (on time or late), then return."""

@@ -71,7 +71,6 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
                              tz=config.chambre.tz)
     app = App(config, clock=clock, backends=[console], db_path=db)
     app.schedule = schedule
-    console.settle = app.settle
     await app.start()
     try:
         await app.wait_backend("console")

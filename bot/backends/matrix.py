@@ -45,7 +45,16 @@ from nio import (
 )
 from nio.api import Api
 
-from bot.backends.base import Backend, BackendConfigError, BackendState, Deliver, Incoming, Outgoing, RetryLater
+from bot.backends.base import (
+    Backend,
+    BackendConfigError,
+    BackendState,
+    Deliver,
+    Incoming,
+    Outgoing,
+    Refused,
+    RetryLater,
+)
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -172,7 +181,6 @@ class MatrixBackend(Backend):
     # before it is called a configuration error.
     first_start_timeout = 30.0
     probe_timeout = 10.0
-    max_delivery_attempts = 5
 
     def __init__(self, config: Any, state: BackendState, clock: Clock | None = None) -> None:
         self.config = config
@@ -190,8 +198,20 @@ class MatrixBackend(Backend):
         self._create: dict[str, dict] = {}  # room id -> m.room.create event (sender + content)
         self._direct: dict[str, list[str]] = {}  # m.direct: user -> DM room ids
         self._dm_locks: dict[str, asyncio.Lock] = {}
-        self._failures: dict[str, int] = {}  # event id -> failed deliveries
         self.sync_count = 0  # for tests and the benchmark
+
+    # -- what it serves -------------------------------------------------------------------------
+
+    def serves(self, target: str) -> str | None:
+        """Room ids (!…) and aliases (#…)."""
+        return target if target.startswith(("!", "#")) else None
+
+    def dm_user(self, person: str) -> str | None:
+        """Matrix user ids (@name:server)."""
+        return person if person.startswith("@") and ":" in person else None
+
+    def default_rooms(self) -> list[str]:
+        return list(self.config.rooms)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -628,7 +648,7 @@ class MatrixBackend(Backend):
                     continue
                 msg = await self._incoming(room_id, ev)
                 if msg is not None:
-                    await self._deliver(deliver, msg)
+                    await deliver(msg)
 
     async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict]:
         """The messages between the previous sync position (or the age limit) and this
@@ -693,23 +713,7 @@ class MatrixBackend(Backend):
             sent_at=sent_at,
             thread=thread,
             sender_is_organiser=await self._is_organiser(room_id, ev["sender"]),
-            is_direct=room_id in self._dm_rooms,
         )
-
-    async def _deliver(self, deliver: Deliver, msg: Incoming) -> None:
-        try:
-            await deliver(msg)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            n = self._failures.get(msg.event_id, 0) + 1
-            self._failures[msg.event_id] = n
-            if n >= self.max_delivery_attempts:
-                # A message the core cannot take must not stop every message after it.
-                log.exception("matrix: giving up on %s after %d failed deliveries", msg.event_id, n)
-                return
-            raise
-        self._failures.pop(msg.event_id, None)
 
     # -- sending ---------------------------------------------------------------------------------
 
@@ -718,22 +722,24 @@ class MatrixBackend(Backend):
             try:
                 await asyncio.wait_for(self._ready.wait(), timeout=self.ready_wait)
             except asyncio.TimeoutError:
-                raise RetryLater("matrix: not connected yet", delay=1.0) from None
+                raise RetryLater("matrix: not connected yet") from None
         try:
             await self._send(out, retried=False)
         except Unavailable as e:
-            raise RetryLater(f"matrix: homeserver away: {e}", delay=2.0) from None
+            raise RetryLater(f"matrix: homeserver away: {e}") from None
         except MatrixError as e:
             if e.rate_limited:
                 raise RetryLater(f"matrix: rate limited: {e}", delay=e.retry_after) from None
-            if e.status >= 500:
-                raise RetryLater(f"matrix: server error: {e}", delay=2.0) from None
-            raise
+            if e.status >= 500 or e.errcode == "M_UNKNOWN_TOKEN":
+                # The server's trouble, or a token the sync loop is replacing: not this message's.
+                raise RetryLater(f"matrix: {e}") from None
+            # Forbidden (after a join or a new DM was tried), too large, no such room or alias.
+            raise Refused(f"matrix: {e}") from None
 
     async def _send(self, out: Outgoing, retried: bool) -> None:
         client = self._client
         if client is None or not client.access_token:
-            raise RetryLater("matrix: not connected", delay=1.0)
+            raise RetryLater("matrix: not connected")
         room_id = await self._target(out)
         try:
             await self._call(client.room_send(room_id, "m.room.message", self._content(out),
@@ -779,7 +785,7 @@ class MatrixBackend(Backend):
             return await self.dm_room(out.dm_user)
         room = out.room
         if not room:
-            raise ValueError(f"outgoing message {out.send_key} has neither room nor dm_user")
+            raise Refused(f"outgoing message {out.send_key} has neither room nor dm_user")
         if room.startswith("#"):
             if room not in self._aliases:
                 self._aliases[room] = (await self._call(self._nio.room_resolve_alias(room))).room_id

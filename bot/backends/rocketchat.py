@@ -34,7 +34,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.backends.base import Backend, BackendState, Deliver, Incoming, Outgoing, RetryLater
+from bot.backends.base import Backend, BackendState, Deliver, Incoming, Outgoing, Refused, RetryLater
 from bot.backends.rocketchat_ddp import DdpClosed, DdpConnection, DdpMethodError, ws_url
 from bot.backends.rocketchat_rest import (
     RestClient,
@@ -166,6 +166,24 @@ class RocketChatBackend(Backend):
         self.connects = 0  # sessions that reached the live state, for tests and logs
         self.live = False  # caught up, and hearing the stream: what comes now comes in order
 
+    # ---- what it serves -----------------------------------------------------------------
+
+    def serves(self, target: str) -> str | None:
+        """`rocketchat:<channel>` names a channel (or a room id) of this chat."""
+        prefix, _, room = target.partition(":")
+        return room if prefix == self.name and room else None
+
+    def dm_user(self, person: str) -> str | None:
+        """`rocketchat:<username>`, or a bare username: a name with no chat prefix is a
+        Rocket.Chat one (usernames hold no colon)."""
+        prefix, colon, user = person.partition(":")
+        if not colon:
+            return person or None
+        return user if prefix == self.name and user else None
+
+    def default_rooms(self) -> list[str]:
+        return [f"{self.name}:{channel}" for channel in self.config.channels]
+
     # ---- auth -------------------------------------------------------------------------
 
     async def _authenticate(self) -> None:
@@ -296,7 +314,7 @@ class RocketChatBackend(Backend):
                     await self._session(deliver)
                 except RocketChatAuthError:
                     raise  # a BackendConfigError: the App logs its message, without a traceback
-                except (DdpClosed, DdpMethodError, RocketChatError, OSError, asyncio.TimeoutError) as exc:
+                except (DdpClosed, DdpMethodError, RocketChatError, RetryLater, OSError, asyncio.TimeoutError) as exc:
                     failure = str(exc) or exc.__class__.__name__
                     if not self._stopping.is_set():
                         if self._answered:
@@ -623,11 +641,10 @@ class RocketChatBackend(Backend):
             sent_at=sent_at,
             thread=msg.get("tmid"),
             sender_is_organiser=organiser,
-            is_direct=room_type == "d",
         )
         try:
             await deliver(incoming)
-        except (asyncio.CancelledError, RocketChatTransient):
+        except (asyncio.CancelledError, RetryLater):
             # Stopped, or the server went away while the core asked it about roles
             # (refresh_organiser): the catch-up after the reconnect delivers it again.
             self._seen.pop(mid, None)
@@ -660,14 +677,18 @@ class RocketChatBackend(Backend):
         Hide_System_Messages never tells the bot that someone became a moderator, so the
         cached roles may be stale: read them again, unless they were read less than
         `recheck_after` ago (once a minute per room at most, however many refusals)."""
-        if msg.is_direct or not self.organiser_roles:
+        room_type = (self._rooms.get(msg.room) or {}).get("t")
+        if room_type == "d" or not self.organiser_roles:
             return msg.sender_is_organiser
         cached = self._roles.get(msg.room)
         if cached is not None and self.clock.now() - cached[0] < self.recheck_after:
             return msg.sender_is_organiser
         self._roles.pop(msg.room, None)
-        room_type = (self._rooms.get(msg.room) or {}).get("t")
-        fresh = await self._is_organiser(msg.room, msg.sender, room_type)
+        try:
+            fresh = await self._is_organiser(msg.room, msg.sender, room_type)
+        except RocketChatTransient as exc:
+            # The server went away meanwhile: the message is delivered again after the reconnect.
+            raise RetryLater(str(exc), exc.delay) from exc
         if fresh != msg.sender_is_organiser:
             log.info("rocketchat: %s's roles in %s changed unannounced; now %s", msg.sender, msg.room,
                      "an organiser" if fresh else "not an organiser")
@@ -727,6 +748,12 @@ class RocketChatBackend(Backend):
                 raise
         except RocketChatTransient as exc:
             raise RetryLater(str(exc), exc.delay) from exc
+        except RocketChatAuthError as exc:
+            # The backend stops on it (a configuration to fix): keep the message for then.
+            raise RetryLater(str(exc)) from exc
+        except RocketChatError as exc:
+            # Not allowed in that room, no such room or user, a message the server will not take.
+            raise Refused(f"rocketchat: {exc}") from exc
 
     async def _send_message(self, message: dict[str, Any]) -> None:
         """chat.sendMessage, with `previewUrls: []` (no link previews under the bot's replies)
@@ -801,12 +828,3 @@ class RocketChatBackend(Backend):
             raise RocketChatError(f"im.create gave no room for {username}")
         await self.state.set(key, rid)
         return rid
-
-    async def react(self, message_id: str, emoji: str) -> None:
-        """Add a reaction (an emoji name such as `white_check_mark`); never toggles it off."""
-        try:
-            await self.rest.call(
-                "POST", "chat.react", json={"messageId": message_id, "emoji": emoji, "shouldReact": True}, no_wait=True
-            )
-        except RocketChatTransient as exc:
-            raise RetryLater(str(exc), exc.delay) from exc

@@ -34,7 +34,6 @@ async def test_delivers_a_command_with_who_where_and_when(people, bot_account, s
         "matrix", room, alice.user_id, "!aide", e1)
     assert first.sent_at.tzinfo is not None
     assert abs((bot.backend.clock.now() - first.sent_at).total_seconds()) < 30
-    assert not first.is_direct
     # Room version 12: the creator outranks every power level; bob is a plain member.
     assert first.sender_is_organiser
     assert (second.event_id, second.sender_is_organiser) == (e2, False)
@@ -242,11 +241,11 @@ async def test_a_direct_message_room_is_made_once_and_found_again(people, bot_ac
     bodies = [e["content"]["body"] for e in await organiser.events(dm) if e["sender"] == bot_account.user_id]
     assert bodies == ["rappel 1", "rappel", "rappel"]
 
-    # The organiser answers in the DM: the backend says it is direct.
+    # The organiser answers in the DM: the command is heard there.
     bot = await start_bot(bot_account, state=state)
     cmd = await organiser.say(dm, "!agenda")
     await bot.recorder.wait_for(lambda m: cmd in [x.event_id for x in m])
-    assert bot.recorder.messages[-1].is_direct
+    assert bot.recorder.messages[-1].room == dm
 
 
 async def test_commands_sent_while_down_are_delivered_once_even_past_one_sync(people, bot_account, start_bot):

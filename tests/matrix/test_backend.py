@@ -228,7 +228,7 @@ async def test_a_direct_message_room_is_made_once_and_found_again(people, bot_ac
     bot = await start_bot(bot_account, state=state)
     first = Outgoing(send_key="remind-1", dm_user=organiser.user_id, body=Doc.text("rappel 1"))
     await bot.backend.send(first)
-    dm = bot.backend._direct[organiser.user_id][0]
+    [dm] = bot.backend.direct.rooms_with(organiser.user_id)
     await organiser.join(dm)
     await bot.stop()
 
@@ -265,10 +265,8 @@ async def test_commands_sent_while_down_are_delivered_once_even_past_one_sync(pe
 async def test_the_gap_is_fetched_with_the_default_timeline_limit(people, bot_account, start_bot, monkeypatch,
                                                                  caplog):
     """Synapse's own default (10 per room) forces the /messages path on every catch-up."""
-    import bot.backends.matrix as matrix
-
     caplog.set_level("INFO", logger="bot.backends.matrix")
-    monkeypatch.setattr(matrix, "SYNC_FILTER", matrix.SYNC_FILTER.replace('"limit":100', '"limit":10'))
+    monkeypatch.setattr(MatrixBackend, "timeline_limit", 10)
     alice, bob = await people("alice"), await people("bob")
     room = await alice.create_room(invite=[bot_account.user_id, bob.user_id])
     await bob.join(room)
@@ -311,7 +309,7 @@ async def test_commands_older_than_max_command_age_are_skipped(people, bot_accou
     assert old != fresh
 
 
-async def test_a_failing_delivery_is_retried_before_the_cursor_moves(people, bot_account, start_bot):
+async def test_a_failing_delivery_is_retried_before_the_cursor_moves(people, bot_account, start_bot, monkeypatch):
     alice = await people("alice")
     room = await alice.create_room(invite=[bot_account.user_id])
     calls: list[str] = []
@@ -321,8 +319,8 @@ async def test_a_failing_delivery_is_retried_before_the_cursor_moves(people, bot
         if len(calls) == 1:
             raise RuntimeError("database locked")
 
+    monkeypatch.setattr(MatrixBackend, "backoff_first", 0.05)
     bot = await start_bot(bot_account, rooms=[room], deliver=flaky)
-    bot.backend.backoff_first = 0.05
     cmd = await alice.say(room, "!agenda")
     await wait_until(lambda: len(calls) >= 2, 5, "the failed delivery was not retried")
     assert calls[:2] == [cmd, cmd]
@@ -347,11 +345,11 @@ async def test_send_before_login_and_with_the_homeserver_away_is_retry_later(bot
         await backend.send(Outgoing(send_key="k", room="!r:localhost", body=Doc.text("x")))
 
 
-async def test_the_homeserver_restarting_under_the_bot(people, bot_account, start_bot, running_synapse):
+async def test_the_homeserver_restarting_under_the_bot(people, bot_account, start_bot, running_synapse, monkeypatch):
     alice = await people("alice")
     room = await alice.create_room(invite=[bot_account.user_id])
+    monkeypatch.setattr(MatrixBackend, "backoff_max", 0.5)
     bot = await start_bot(bot_account, rooms=[room])
-    bot.backend.backoff_max = 0.5
     before = await alice.say(room, "!agenda")
     await bot.recorder.wait_for(lambda m: len(m) == 1)
 

@@ -327,8 +327,11 @@ class App:
                     else:
                         log.exception("%s: send of %s failed (attempt %d); trying again in %.1fs", name,
                                       out.send_key, attempts, delay)
-                    # The messages behind it wait too: they arrive in order, after it.
-                    await self.clock.sleep(delay)
+                    # The messages behind it wait too: they arrive in order, after it. A wait
+                    # of our own backoff (the chat did not say how long) ends early when the
+                    # chat shows it is back: a command heard on it, a post for it.
+                    wake.clear()
+                    await self.clock.sleep(delay, wake if _waits_our_backoff(err) else None)
                     break
                 else:
                     sent_parts.pop(row["id"], None)
@@ -358,6 +361,11 @@ class App:
         if backend.fits(out):
             return [out]
         return await asyncio.to_thread(message_parts, out, backend.fits)
+
+
+def _waits_our_backoff(err: Exception) -> bool:
+    """Whether the wait after `err` is the backoff's (not a delay the chat asked for)."""
+    return not isinstance(err, RetryLater) or err.delay is None
 
 
 def _atomic(db, fn):

@@ -16,6 +16,7 @@ from bot.app import MAX_ATTEMPTS, App
 from bot.backends.base import Backend, Incoming, Outgoing, Refused, RetryLater
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.richtext import Doc
 from tests.support import advance_until, wait_until
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
@@ -74,15 +75,11 @@ def command(n: int, text: str) -> Incoming:
 
 def outbox(db: Path | str) -> list[tuple[str, int, bool, str | None]]:
     """Each outbox row as (the reply's first line, tries counted, sent or given up, why)."""
-    import json
-
     conn = sqlite3.connect(db)
     try:
         rows = conn.execute("SELECT body, attempts, sent_at IS NOT NULL, last_error FROM outbox ORDER BY id").fetchall()
     finally:
         conn.close()
-    from bot.richtext import Doc
-
     return [(Doc.from_json(body).plain().splitlines()[0], n, bool(done), error) for body, n, done, error in rows]
 
 

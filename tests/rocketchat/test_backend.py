@@ -3,6 +3,7 @@ independently written one agree on is the protocol, not one fake's quirks."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 
 import pytest
@@ -191,7 +192,7 @@ async def test_a_direct_message_opens_the_dm_once(any_fake):
         await h.backend.send(Outgoing(send_key="rappel-2", body=Doc.text("Rappel : permanence"), dm_user="carol"))
         rid = any_fake.open_dm(BOT, "carol")
         assert [m["_id"] for m in any_fake.room_messages(rid)] == ["rappel-1", "rappel-2"]
-        assert h.state.data["dm:carol"] == rid
+        assert json.loads(h.state.data["dm_rooms"]) == {"carol": rid}  # found again after a restart
     finally:
         await h.stop()
 
@@ -237,7 +238,7 @@ async def test_room_owners_and_moderators_are_organisers(any_fake):
 
 
 async def test_exactly_once_through_edits_reactions_threads_drops_and_restarts(any_fake):
-    """The brief's acceptance test: N messages interleaved with every kind of noise and fault;
+    """Exactly once, end to end: N messages interleaved with every kind of noise and fault;
     the handler ran once per new message, never for the bot's own or system messages."""
     h = await Harness(any_fake).start()
     try:

@@ -77,8 +77,8 @@ async def test_ignores_its_own_messages_notices_edits_and_non_text(people, bot_a
     await alice.client.room_send(room, "m.reaction", {
         "m.relates_to": {"rel_type": "m.annotation", "event_id": cmd, "key": "👍"}})
     last = await alice.say(room, "!aide")
-    await bot.recorder.wait_for(lambda m: len(m) >= 2)
-    await asyncio.sleep(0.3)
+    # Delivered in the room's order: anything wrongly taken for a command would come before it.
+    await bot.recorder.wait_for(lambda m: last in [x.event_id for x in m])
     assert [m.event_id for m in bot.recorder.messages] == [cmd, last]
 
 
@@ -257,8 +257,8 @@ async def test_commands_sent_while_down_are_delivered_once_even_past_one_sync(pe
 
     sent = [await alice.say(room, f"!brique voir {i}") for i in range(130)]  # > one sync's 100
     bot = await start_bot(bot_account, state=state, rooms=[room], wait_ready=False)
-    await bot.recorder.wait_for(lambda m: len(m) >= 130, timeout=30)
-    await asyncio.sleep(0.3)
+    # The first sync after the start is the catch-up: once handled, all it brought was delivered.
+    await wait_until(lambda: bot.backend.sync_count >= 1 or bot.task.done(), 30, "the catch-up never ended")
     assert [m.event_id for m in bot.recorder.messages] == sent
 
 
@@ -279,8 +279,7 @@ async def test_the_gap_is_fetched_with_the_default_timeline_limit(people, bot_ac
     for i in range(15):
         sent.append(await (alice if i % 2 else bob).say(room, f"!odj ajouter point {i}"))
     bot = await start_bot(bot_account, state=state, rooms=[room], wait_ready=False)
-    await bot.recorder.wait_for(lambda m: len(m) >= 15, timeout=20)
-    await asyncio.sleep(0.3)
+    await wait_until(lambda: bot.backend.sync_count >= 1 or bot.task.done(), 20, "the catch-up never ended")
     assert [m.event_id for m in bot.recorder.messages] == sent
     assert seen_before not in sent
     assert "fetched 5 missed events" in caplog.text
@@ -293,7 +292,6 @@ async def test_commands_older_than_max_command_age_are_skipped(people, bot_accou
     bot = await start_bot(bot_account, state=state, rooms=[room])
     await bot.stop()
     old = await alice.say(room, "!agenda")
-    await asyncio.sleep(0.05)
     from datetime import datetime, timezone
 
     clock = ManualClock(datetime.now(timezone.utc) + timedelta(minutes=20))
@@ -303,8 +301,7 @@ async def test_commands_older_than_max_command_age_are_skipped(people, bot_accou
     # is set back, and a new command is fresh.
     clock.set(datetime.now(timezone.utc))
     fresh = await alice.say(room, "!aide")
-    await bot.recorder.wait_for(lambda m: len(m) >= 1)
-    await asyncio.sleep(0.2)
+    await bot.recorder.wait_for(lambda m: fresh in [x.event_id for x in m])
     assert [m.event_id for m in bot.recorder.messages] == [fresh]
     assert old != fresh
 
@@ -345,7 +342,8 @@ async def test_send_before_login_and_with_the_homeserver_away_is_retry_later(bot
         await backend.send(Outgoing(send_key="k", room="!r:localhost", body=Doc.text("x")))
 
 
-async def test_the_homeserver_restarting_under_the_bot(people, bot_account, start_bot, running_synapse, monkeypatch):
+async def test_the_homeserver_restarting_under_the_bot(people, bot_account, start_bot, running_synapse, monkeypatch,
+                                                      caplog):
     alice = await people("alice")
     room = await alice.create_room(invite=[bot_account.user_id])
     monkeypatch.setattr(MatrixBackend, "backoff_max", 0.5)
@@ -356,7 +354,8 @@ async def test_the_homeserver_restarting_under_the_bot(people, bot_account, star
     await asyncio.to_thread(running_synapse.stop)
     with pytest.raises(RetryLater):
         await bot.backend.send(Outgoing(send_key="away-1", room=room, body=Doc.text("réponse")))
-    await asyncio.sleep(0.5)  # the sync loop fails and backs off meanwhile
+    # The sync loop notices, and backs off meanwhile.
+    await wait_until(lambda: "homeserver away" in caplog.text, 10, "the sync loop never noticed")
     await asyncio.to_thread(running_synapse.start)
 
     after = await alice.say(room, "!aide")

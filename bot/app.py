@@ -111,14 +111,9 @@ class App:
         """The chat backends named in the configuration (unless given to the constructor)."""
         if self.backends:
             return
-        if self.config.matrix is not None:
-            from bot.backends.matrix import MatrixBackend
+        from bot.backends import configured
 
-            self.backends["matrix"] = MatrixBackend(self.config.matrix, self.state_for("matrix"), self.clock)
-        if self.config.rocketchat is not None:
-            from bot.backends.rocketchat import RocketChatBackend
-
-            self.backends["rocketchat"] = RocketChatBackend(self.config.rocketchat, self.state_for("rocketchat"), self.clock)
+        self.backends = {b.name: b for b in configured(self.config, self.state_for, self.clock)}
 
     async def start(self) -> None:
         from bot.when import warm_up
@@ -259,7 +254,7 @@ class App:
         name and destination (see `destination`)."""
         backend, where = destination
         key = send_key("post", name, backend, where)
-        if dm:  # the console shows a direct message as such
+        if dm:  # the backend finds (or makes) the person's direct-message room
             return store.enqueue(key, backend, body.to_json(), now, dm_user=where)
         return store.enqueue(key, backend, body.to_json(), now, room=where)
 

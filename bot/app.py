@@ -330,9 +330,17 @@ class App:
                     break
                 else:
                     sent_parts.pop(row["id"], None)
-                    now = self.clock.now()
-                    await self.db.run(lambda db, i=row["id"]: _atomic(db, lambda: Store(db).mark_sent(i, now)))
+                    await self._sent(row["id"])
             wake.set()  # look again: more may have come, or a retry is due
+
+    async def _sent(self, outbox_id: int) -> None:
+        now = self.clock.now()
+
+        def write(db) -> None:
+            with db.atomic():
+                Store(db).mark_sent(outbox_id, now)
+
+        await self.db.run(write)
 
     async def _failed(self, outbox_id: int, err: Exception, give_up: bool = False, count: bool = True) -> int:
         """Count a failed try in the message's outbox row (and give it up); the count so far."""
@@ -361,8 +369,3 @@ class App:
 def _waits_our_backoff(err: Exception) -> bool:
     """Whether the wait after `err` is the backoff's (not a delay the chat asked for)."""
     return not isinstance(err, RetryLater) or err.delay is None
-
-
-def _atomic(db, fn):
-    with db.atomic():
-        return fn()

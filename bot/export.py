@@ -67,7 +67,7 @@ def export_ics(store: Store, config: Config) -> bytes:
     stamp = datetime.now(timezone.utc)
     zones: dict[str, date] = {config.chambre.timezone: stamp.date()}  # zone -> the first day it is needed
     events = []
-    for m in store.meetings(order="id"):
+    for m in store.meetings_by_number():
         if m.start is None:
             continue  # still to organise: nothing to put in a calendar yet
         ev = Event()

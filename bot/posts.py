@@ -18,6 +18,7 @@ from bot.richtext import Doc, Span, b, code, i
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
+from bot.services import topics as topic_svc
 from storage.store import Store
 
 TWO_WEEKS = timedelta(days=14)
@@ -151,7 +152,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
                       "No session planned: set the rhythm with {p}rhythm set.", p=config.chambre.prefix)))
     if late:
         _late_note(doc, lang)
-    topics = store.topics()
+    topics = topic_svc.open_topics(store)
     doc.heading(_t(lang, "Ordre du jour", "Topics"))
     if topics:
         _listed(doc, topics, lambda t: topic_line(t, lang), lang,
@@ -197,7 +198,7 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
     if occasion.kind == "session":
         rhythm = rhythm_svc.current(store, config, now)
         _session_heading(doc, rhythm, occasion.start, lang, tz, "Rappel — séance du ", "Reminder — session on ")
-        topics = store.topics()
+        topics = topic_svc.open_topics(store)
         if not (rhythm and rhythm.place):
             missing.append([_t(lang, "pas de lieu : ", "no place: "),
                             code(_t(lang, "{p}rythme régler <récurrence> ; <lieu>", "{p}rhythm set <recurrence> ; <place>", p=p))])
@@ -318,7 +319,7 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
     session = rhythm_svc.next_session(rhythm, now)
     if session is not None:
         _session_heading(doc, rhythm, session, lang, tz, "Prochaine séance : ", "Next session: ")
-        topics = store.topics()
+        topics = topic_svc.open_topics(store)
         doc.para(_t(lang, "{n} point(s) à l'ordre du jour.", "{n} topic(s) on the agenda.", n=len(topics)) if topics
                  else i(_t(lang, "Ordre du jour vide pour l'instant : {p}odj ajouter <texte>",
                            "No topics yet: {p}topic add <text>", p=config.chambre.prefix)))

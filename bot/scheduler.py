@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from bot.posts import Occasion, build_agenda, build_digest, build_reminder
 from bot.richtext import Doc
+from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
 from storage.store import Store, iso, parse_instant
@@ -124,7 +125,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
                                    Occasion("session", session)))
             remind(f"session/{stamp}", session, Occasion("session", session), zone)
 
-    for meeting in store.meetings_between(lo, horizon, statuses=("confirmed",)):
+    for meeting in meeting_svc.confirmed_between(store, lo, horizon):
         start = meeting.start
         if not isinstance(start, datetime):  # all day
             start = datetime.combine(start, ALL_DAY_HOUR, tzinfo=tz)

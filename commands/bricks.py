@@ -41,15 +41,15 @@ def _filter(value: str) -> tuple[str, str] | None:
          help_en="the bricks with their progress; filter by status or category",
          example_fr="!brique liste recette", example_en="!brick list recipe")
 def list_(ctx: Context, filter: str | None = None) -> Doc:
-    where, params = "1", []
+    wanted: dict[str, str] = {}
     if filter:
         found = _filter(filter)
         if found is None:
             names = ", ".join((c[2] if ctx.lang == "en" else c[1]) for c in STATUS_CHOICES + CATEGORY_CHOICES)
             return Doc.text(ctx.t("« {v} » n'est ni un statut ni une catégorie. Possibles : {c}.",
                                   "\"{v}\" is neither a status nor a category. Possible: {c}.", v=filter, c=names))
-        where, params = f"{found[0]} = ?", [found[1]]
-    bricks = ctx.store.bricks(where, params)
+        wanted[found[0]] = found[1]
+    bricks = svc.listed(ctx.store, **wanted)
     if not bricks:
         return Doc.text(ctx.t("Aucune brique ici.", "No brick here."))
     shown = bricks[:LIST_LIMIT]

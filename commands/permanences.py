@@ -49,7 +49,7 @@ def add(ctx: Context, rec, title: str, place: str | None = None) -> Doc:
          help_fr="les permanences, chacune avec ses prochaines dates", help_en="the permanences, each with its next dates",
          example_fr="!permanence liste", example_en="!permanence list")
 def list_(ctx: Context) -> Doc:
-    perms = ctx.store.permanences(active_only=True)
+    perms = svc.active(ctx.store)
     if not perms:
         return Doc.text(ctx.t("Aucune permanence pour l'instant. Exemple : {ex}", "No permanence yet. Example: {ex}",
                               ex=ctx.prefix + tr(ctx.lang, "permanence ajouter tous les mardis 17h-19h ; Permanence",

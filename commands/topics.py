@@ -24,7 +24,7 @@ def add(ctx: Context, text: str) -> Doc:
          help_fr="les points de l'ordre du jour pas encore traités", help_en="the agenda topics not yet done",
          example_fr="!odj liste", example_en="!topic list")
 def list_(ctx: Context) -> Doc:
-    topics = ctx.store.topics()
+    topics = svc.open_topics(ctx.store)
     if not topics:
         return Doc.text(ctx.t("L'ordre du jour est vide. Ajoutez un point : {ex}", "The agenda is empty. Add a topic: {ex}",
                               ex=ctx.prefix + ("topic add Find a room" if ctx.lang == "en" else "odj ajouter Trouver une salle")))

@@ -120,7 +120,7 @@ def check_survived(db: sqlite_utils.Database, stopped_before: str) -> None:
     done = NAMES[:NAMES.index(stopped_before)]
     store = Store(db)
     if "0001_records" in done:
-        m1, m2 = store.meetings(order="id")
+        m1, m2 = store.meetings_by_number()
         assert (m1.title, m1.start, m1.place, m1.status, m1.rsvp["maybe"]) == (
             "Atelier", datetime(2026, 12, 4, 18, tzinfo=timezone.utc), "MESHS", "confirmed", ["@b:x"])
         assert (m2.start, m2.status) == (date(2026, 12, 5), "proposed")

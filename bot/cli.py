@@ -207,7 +207,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from bot.posts import build_digest
+    from bot.services.posts import build_digest
     from storage.store import Store
 
     config = _config(args.config)

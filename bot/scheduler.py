@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.posts import Occasion, build_agenda, build_digest, build_reminder
+from bot.services.posts import Occasion, build_agenda, build_digest, build_reminder
 from bot.richtext import Doc
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc

@@ -8,7 +8,7 @@ from bot.services import bricks as svc
 from commands.context import Context
 from commands.convert import record_number
 from commands.registry import Arg, command, fold
-from commands.render import CATEGORY, STATUS, bar, brick_line, instant, link_span, tr, word
+from bot.render import CATEGORY, STATUS, bar, brick_line, instant, link_span, tr, word
 
 REF = Arg("n|nom", "n|name", "brick", max_len=200, key="brick")
 # A chat reply, not a report (the export has everything): what one member can make a reply grow to.

@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import meetings as svc
 from commands.context import Context
 from commands.registry import ALL, ORGANISERS, ORGANISERS_OR_OWNER, Arg, command
-from commands.render import RSVP, STATUS, meeting_line, tr, when_text, word
+from bot.render import RSVP, STATUS, meeting_line, tr, when_text, word
 
 N = Arg("n", "n", "number")
 LIST_LIMIT = 50  # a chat message, not a report: the export has everything

@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import permanences as svc
 from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
-from commands.render import instant, permanence_occurrence_line, tr
+from bot.render import instant, permanence_occurrence_line, tr
 
 N = Arg("n", "n", "number")
 LIST_LIMIT = 20  # permanences in a list, each with its next dates; the export has them all

@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import rhythm as svc
 from commands.context import Context
 from commands.registry import ORGANISERS, Arg, command
-from commands.render import instant
+from bot.render import instant
 
 
 def _describe(ctx: Context, rhythm) -> list:

@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import topics as svc
 from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
-from commands.render import topic_line
+from bot.render import topic_line
 
 LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
 

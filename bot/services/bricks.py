@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import NotFound, UserError
-from bot.records import BRICK_PATH, Brick
+from bot.records import Brick
 from bot.services import Actor
 from bot.text import loose_key
 from storage.store import Store
@@ -62,13 +62,6 @@ def named(store: Store, text: str) -> list[tuple[int, str]]:
     if exact:
         return exact[:1]
     return [(i, name) for i, name in names if wanted in name_key(name)]
-
-
-def progress(status: str) -> float | None:
-    """How far along the path idea → exists (None for paused / dropped)."""
-    if status not in BRICK_PATH:
-        return None
-    return BRICK_PATH.index(status) / (len(BRICK_PATH) - 1)
 
 
 def add(store: Store, actor: Actor, now: datetime, name: str, description: str | None) -> Brick:

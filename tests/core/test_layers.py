@@ -1,8 +1,14 @@
-"""The layers hold: SQL is written in storage/ only. A test that fails when a string literal
-in bot/ or commands/ reads as SQL, so that a query cannot creep back above the store."""
+"""The layers hold.
+
+- SQL is written in storage/ only: a string literal in bot/ or commands/ that reads as SQL
+  fails, so that a query cannot creep back above the store.
+- The packages import each other one way: no cycle between bot's sub-packages and top-level
+  modules, commands and storage; neither the services nor storage import commands; neither
+  the services nor the commands import a chat backend."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -74,3 +80,94 @@ def test_no_sql_outside_storage() -> None:
 def test_storage_is_seen_to_hold_sql() -> None:
     """The scan reads what it should: the store itself is full of SQL."""
     assert len(sql_in(ROOT / "storage" / "store.py")) > 20
+
+
+# ---- imports between packages ----------------------------------------------------------------
+
+def unit(module: str) -> str | None:
+    """The part of the project a module belongs to: bot's sub-packages and top-level modules
+    each count as one (bot.services, bot.when, bot.render, ...), commands and storage too."""
+    parts = module.split(".")
+    if parts[0] == "bot":
+        return "bot." + parts[1] if len(parts) > 1 else "bot"
+    return parts[0] if parts[0] in ("commands", "storage") else None
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported(path: Path) -> list[tuple[int, str]]:
+    """Every module `path` imports, at its top or inside a function (a late import is still a
+    dependency), as absolute names."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            found.append((node.lineno, base))
+            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def import_graph() -> dict[str, dict[str, list[str]]]:
+    """unit -> imported unit -> where ("bot/app.py:25")."""
+    graph: dict[str, dict[str, list[str]]] = {}
+    for top in ("bot", "commands", "storage"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            here = unit(module_name(path))
+            for line, target in imported(path):
+                there = unit(target)
+                where = f"{path.relative_to(ROOT)}:{line}"
+                if there is not None and there != here and where not in graph.setdefault(here, {}).setdefault(there, []):
+                    graph[here][there].append(where)
+    return graph
+
+
+def cycles(graph: dict[str, dict[str, list[str]]]) -> list[list[str]]:
+    """The groups of units that import each other, directly or through others."""
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), {}):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    reachable = {u: reach(u) for u in graph}
+    groups = {frozenset({u} | {v for v in reachable[u] if u in reachable.get(v, set())})
+              for u in graph if u in reachable[u]}
+    return sorted(sorted(g) for g in groups)
+
+
+def test_the_cycle_finder_finds_one() -> None:
+    graph = {"a": {"b": ["x"]}, "b": {"c": ["y"]}, "c": {"a": ["z"]}, "d": {"a": ["w"]}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b": ["x"]}, "b": {}}) == []
+
+
+def test_no_cycle_between_packages() -> None:
+    graph = import_graph()
+    assert {"commands", "storage", "bot.services", "bot.app"} <= set(graph)
+    found = cycles(graph)
+    detail = [f"{a} -> {b}: {', '.join(graph[a][b])}" for group in found for a in group for b in group if b in graph.get(a, {})]
+    assert not found, "packages importing each other:\n" + "\n".join(detail)
+
+
+@pytest.mark.parametrize(("importer", "imported_unit"), [
+    ("bot.services", "commands"), ("storage", "commands"),
+    ("bot.services", "bot.backends"), ("commands", "bot.backends"),
+    ("storage", "bot.services"),
+])
+def test_the_layers_import_downwards(importer: str, imported_unit: str) -> None:
+    where = import_graph().get(importer, {}).get(imported_unit, [])
+    assert not where, f"{importer} must not import {imported_unit}: {', '.join(where)}"

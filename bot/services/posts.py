@@ -1,6 +1,8 @@
 """What the bot posts by itself, as documents: the session agenda, the organisers' reminders
-and the weekly digest. The same builders answer `!agenda` and `!digest`, so a member sees
-exactly what is posted.
+and the weekly digest. These are rules about the group's rhythm (what an agenda holds, what
+an organiser is reminded of), so they sit with the services; how each record reads is
+bot/render.py. The same builders answer `!agenda` and `!digest`, so a member sees exactly
+what is posted.
 
 Every builder takes `now`, the instant the post speaks from (its due instant when posted on
 time), and reads the records as they are; `late` adds a line saying the bot was down at the

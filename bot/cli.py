@@ -162,11 +162,11 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def _open_store(config: Config, db: str | None):
-    from storage.db import Database
+    from storage.db import DatabaseThread
 
     # Only `run` and `console` create a database: a mistyped path here is an error, not a new,
     # empty database exported with success.
-    return Database(db or config.database_path(), create=False)
+    return DatabaseThread(db or config.database_path(), create=False)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -207,6 +207,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.services import rhythm
     from bot.services.posts import build_digest
     from storage.store import Store
 
@@ -215,8 +216,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     database = _open_store(config, args.db)
 
     def build(db):
+        store, at = Store(db), now.astimezone(timezone.utc)
         with db.atomic():
-            return build_digest(Store(db), config, now.astimezone(timezone.utc), config.chambre.language)
+            rhythm.adopt_configured(store, config, at)  # as the bot does when it starts
+            return build_digest(store, config, at, config.chambre.language)
 
     try:
         doc = database.run_sync(build)

@@ -113,7 +113,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
             for person in organisers:
                 out.append(Due(f"reminder/{key}/{person}", "reminder", due, person, True, start, occasion))
 
-    rhythm = rhythm_svc.current(store, config, hi)
+    rhythm = rhythm_svc.current(store, config)
     if rhythm is not None:
         zone = ZoneInfo(rhythm.tz)
         for session in rhythm_svc.sessions(rhythm, lo, before=horizon):

@@ -16,7 +16,6 @@ LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
          example_fr="!odj ajouter Trouver une salle pour janvier", example_en="!topic add Find a room for January")
 def add(ctx: Context, text: str) -> Doc:
     t = svc.add(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, text, ctx.room)
-    ctx.changed.add("topics")
     return Doc().para(ctx.t("Point n°{n} ajouté à l'ordre du jour : ", "Topic #{n} added to the agenda: ", n=t.id), b(t.text))
 
 
@@ -40,5 +39,4 @@ def list_(ctx: Context) -> Doc:
          example_fr="!odj fait 1", example_en="!topic done 1")
 def done(ctx: Context, n: int) -> Doc:
     t = svc.done(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, n)
-    ctx.changed.add("topics")
     return Doc().para(ctx.t("Point n°{n} traité : ", "Topic #{n} done: ", n=t.id), b(t.text))

@@ -1,6 +1,6 @@
 """The bot's SQLite database, on a thread of its own.
 
-sqlite-utils is synchronous; every call goes through `Database.run(fn)`, which runs `fn` on
+sqlite-utils is synchronous; every call goes through `DatabaseThread.run(fn)`, which runs `fn` on
 the one database thread, so the event loop never blocks on disk and no two pieces of code
 touch the connection at once. Work that must be atomic runs inside `db.atomic()` in `fn`.
 
@@ -152,7 +152,11 @@ def _migrate(db: ChambreDatabase, path: Path) -> None:
         MIGRATIONS.apply(db)
 
 
-class Database:
+class DatabaseThread:
+    """The bot's database and the one thread that uses it: `run(fn)` calls `fn` with the
+    connection (a ChambreDatabase) on that thread. Not named Database: sqlite-utils' class of
+    that name is the connection itself."""
+
     def __init__(self, path: str | Path, create: bool = True) -> None:
         self.path = path
         self.create = create

@@ -142,7 +142,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
     coming two weeks, what awaits confirmation or organising, and the bricks that moved
     since the previous session."""
     tz = config.chambre.tz
-    rhythm = rhythm_svc.current(store, config, now)
+    rhythm = rhythm_svc.current(store, config)
     if session is None:
         session = rhythm_svc.next_session(rhythm, now)
     doc = Doc()
@@ -198,7 +198,7 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
     doc = Doc()
     missing: list[list[Span]] = []
     if occasion.kind == "session":
-        rhythm = rhythm_svc.current(store, config, now)
+        rhythm = rhythm_svc.current(store, config)
         _session_heading(doc, rhythm, occasion.start, lang, tz, "Rappel — séance du ", "Reminder — session on ")
         topics = topic_svc.open_topics(store)
         if not (rhythm and rhythm.place):
@@ -317,7 +317,7 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
         if groups.get(key):
             doc.para(b(_t(lang, fr, en)))
             _listed(doc, groups[key], lambda entry: _journal_line(entry, lang, tz), lang)
-    rhythm = rhythm_svc.current(store, config, now)
+    rhythm = rhythm_svc.current(store, config)
     session = rhythm_svc.next_session(rhythm, now)
     if session is not None:
         _session_heading(doc, rhythm, session, lang, tz, "Prochaine séance : ", "Next session: ")

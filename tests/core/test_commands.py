@@ -43,6 +43,16 @@ def test_declared_in_both_languages_with_help_and_example(cmd):
     assert cmd.help("fr") != cmd.help("en")
 
 
+def test_every_kind_of_argument_has_its_converter():
+    from commands.convert import CONVERTERS
+    from commands.registry import KINDS, Arg
+
+    assert set(CONVERTERS) == set(KINDS)
+    assert {arg.kind for cmd in COMMANDS for arg in cmd.args} <= set(KINDS)
+    with pytest.raises(ValueError, match="unknown kind 'ref'"):
+        Arg("n|nom", "n|name", "ref")
+
+
 @pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
 def test_listed_in_the_readme_command_reference(cmd):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

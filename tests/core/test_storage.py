@@ -13,7 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.config import Config
 from bot.export import export_json
-from storage.db import Database, connect
+from storage.db import DatabaseThread, connect
 from storage.migrations import MIGRATIONS
 from storage.store import Store
 
@@ -211,7 +211,7 @@ def test_a_failing_migration_leaves_the_previous_schema(tmp_path: Path, name: st
 
 
 async def test_database_thread_serves_the_event_loop(tmp_path: Path):
-    database = Database(tmp_path / "loop.db")
+    database = DatabaseThread(tmp_path / "loop.db")
     await database.open()
     counts = await asyncio.gather(*[database.run(lambda d: d.execute("SELECT count(*) FROM bricks").fetchone()[0]) for _ in range(20)])
     assert counts == [12] * 20

@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.config import ChambreConfig, Config
 from bot.richtext import WORD_JOINER, Doc
 from bot.errors import UserError
-from commands.dispatcher import _dispatch, dispatch
+from commands.dispatcher import _dispatch
 from commands.registry import REGISTRY, fold
 from storage.store import Store
 from tests.core.conftest import NOW, Chat, dumps

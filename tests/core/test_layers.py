@@ -171,3 +171,37 @@ def test_no_cycle_between_packages() -> None:
 def test_the_layers_import_downwards(importer: str, imported_unit: str) -> None:
     where = import_graph().get(importer, {}).get(imported_unit, [])
     assert not where, f"{importer} must not import {imported_unit}: {', '.join(where)}"
+
+
+# ---- test inputs from outside the repository -------------------------------------------------
+
+def outside_references(path: Path) -> list[str]:
+    """Where a test module reaches out of the repository: a path's `parents[k]` above the
+    repository's root, or a literal path up and out ("../", "shared/spec")."""
+    depth = len(path.relative_to(ROOT).parts)  # tests/core/x.py: parents[2] is the root, parents[3] its folder
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents"
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int)
+                and node.slice.value >= depth):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: parents[{node.slice.value}]")
+    found += [f"{path.relative_to(ROOT)}:{line}: {text[:60]!r}" for line, text in literals(path)
+              if "../" in text or "shared/spec" in text]
+    return found
+
+
+def test_the_shared_spec_is_read_through_one_helper() -> None:
+    # The helper may reach out; this module names what it looks for.
+    exempt = {ROOT / "tests" / "support.py", Path(__file__).resolve()}
+    files = [p for p in sorted((ROOT / "tests").rglob("*.py")) if p not in exempt]
+    found = [hit for path in files for hit in outside_references(path)]
+    assert not found, "read the shared specification with tests.support.shared_spec:\n" + "\n".join(found)
+    assert outside_references(ROOT / "tests" / "support.py"), "the helper itself reaches out (the scan sees it)"
+
+
+def test_without_the_shared_folder_the_comparison_is_skipped_and_says_why(tmp_path: Path, monkeypatch) -> None:
+    from tests import support
+
+    monkeypatch.setattr(support, "SHARED_SPEC", tmp_path / "absent")
+    with pytest.raises(pytest.skip.Exception, match="no shared specification at .*absent"):
+        support.shared_spec("time_examples.jsonl")

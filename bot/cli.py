@@ -170,19 +170,24 @@ def _open_store(config: Config, db: str | None):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.export import export_ics, export_json_text
+    from bot.export import export_ics, export_json
     from storage.store import Store
 
     config = _config(args.config)
     database = _open_store(config, args.db)
+
+    def read(export):  # one consistent state, while a running bot goes on writing
+        def run(db):
+            with db.snapshot():
+                return export(Store(db), config)
+        return database.run_sync(run)
+
     try:
         if args.format == "ics":
-            data = database.run_sync(lambda db: export_ics(Store(db), config))
-            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.write(read(export_ics))
         else:
-            text = database.run_sync(lambda db: export_json_text(Store(db), config))
-            # Indented for people who read their backup; the records are the same.
-            json.dump(json.loads(text), sys.stdout, ensure_ascii=False, indent=2)
+            # Indented for people who read their backup; the records are those of export_json_text.
+            json.dump(read(export_json), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
     finally:
         database.close()

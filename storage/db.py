@@ -63,6 +63,21 @@ class ChambreDatabase(sqlite_utils.Database):
             raise
         self.conn.commit()
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator["ChambreDatabase"]:
+        """A read transaction: everything read in it is one state of the database (an export
+        is a consistent backup), and, the file being in WAL mode, a running bot goes on
+        writing meanwhile. Nested in a transaction, that transaction is the snapshot."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.conn.execute("BEGIN")  # deferred: no write lock
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.commit()
+
 
 def _locked(err: sqlite3.OperationalError) -> bool:
     return "locked" in str(err) or "busy" in str(err)

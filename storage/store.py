@@ -3,12 +3,17 @@ thread, inside the transaction its caller opened (see storage/db.py)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, datetime, timezone
 from typing import Any, ContextManager, Iterable
 
 import sqlite_utils
 
 from bot.records import Brick, HistoryEntry, JournalEntry, Link, Meeting, Permanence, Rhythm, Topic
+
+
+# A row read by column name: sqlite3's Row (Store._rows) or sqlite-utils' dict (db.query).
+RowLike = sqlite3.Row | dict[str, Any]
 
 
 def iso(value: datetime) -> str:
@@ -42,19 +47,20 @@ class Store:
         refusal raised halfway through a command undoes what it had written."""
         return self.db.atomic()
 
-    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict | None:
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
-    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
-        """All rows as dicts, fetched at once (sqlite-utils' query builds them one by one)."""
-        cur = self.db.conn.execute(sql, list(params))
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """All rows, fetched at once, each read by column name (sqlite-utils' query builds a
+        dict per row, one by one: a third of the time of reading 10,000 meetings)."""
+        cur = self.db.conn.cursor()
+        cur.row_factory = sqlite3.Row
+        return cur.execute(sql, list(params)).fetchall()
 
     # ---- meetings -------------------------------------------------------------------------
 
-    def _meeting(self, row: dict) -> Meeting:
+    def _meeting(self, row: sqlite3.Row) -> Meeting:
         """A meeting without its answers (see _with_rsvps)."""
         start: datetime | date | None
         if row["start"] is None:
@@ -153,7 +159,7 @@ class Store:
     def count_waiting_meetings(self, now: datetime, proposed_by: datetime) -> int:
         return self._count(f"SELECT count(*) FROM meetings WHERE {self._WAITING}", [iso(now), iso(proposed_by)])
 
-    def _with_rsvps(self, rows: list[dict]) -> list[Meeting]:
+    def _with_rsvps(self, rows: list[sqlite3.Row]) -> list[Meeting]:
         meetings = [self._meeting(r) for r in rows]
         if meetings:
             by_id = {m.id: m for m in meetings}
@@ -187,7 +193,7 @@ class Store:
 
     # ---- permanences ----------------------------------------------------------------------
 
-    def _permanence(self, row: dict) -> Permanence:
+    def _permanence(self, row: RowLike) -> Permanence:
         perm = Permanence(
             id=row["id"], title=row["title"], place=row["place"], rrule=row["rrule"],
             dtstart=datetime.fromisoformat(row["dtstart"]), tz=row["tz"],
@@ -236,7 +242,7 @@ class Store:
 
     # ---- bricks ---------------------------------------------------------------------------
 
-    def _brick(self, row: dict, full: bool = True) -> Brick:
+    def _brick(self, row: RowLike, full: bool = True) -> Brick:
         brick = Brick(id=row["id"], name=row["name"], category=row["category"], status=row["status"],
                       description=row["description"], lead=row["lead"])
         if full:
@@ -247,7 +253,7 @@ class Store:
         return brick
 
     @staticmethod
-    def _history(r: dict) -> HistoryEntry:
+    def _history(r: RowLike) -> HistoryEntry:
         return HistoryEntry(at=parse_instant(r["at"]), by=r["by"], change=r["change"], status=r["status"], note=r["note"])
 
     def brick(self, brick_id: int) -> Brick | None:
@@ -300,7 +306,7 @@ class Store:
     # ---- topics ---------------------------------------------------------------------------
 
     @staticmethod
-    def _topic(r: dict) -> Topic:
+    def _topic(r: RowLike) -> Topic:
         return Topic(id=r["id"], text=r["text"], added_by=r["added_by"], room=r["room"],
                      created_at=parse_instant(r["created_at"]), done=bool(r["done"]))
 

@@ -77,6 +77,25 @@ def test_no_sql_outside_storage() -> None:
     assert not found, "SQL belongs in storage/ (a named Store method):\n" + "\n".join(found)
 
 
+def connection_calls(path: Path) -> list[str]:
+    """Calls that run SQL on a connection (`db.execute`, `store.db.conn`, sqlite-utils'
+    `db.query`): only storage/ makes them."""
+    calls = {"execute", "executescript", "executemany", "query", "conn"}
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in calls and not (
+                isinstance(node.value, ast.Name) and node.value.id == "parts"):  # urlsplit's query
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
+    return found
+
+
+def test_nothing_above_storage_runs_sql_on_the_connection() -> None:
+    files = sorted(p for top in ("bot", "commands") for p in (ROOT / top).rglob("*.py"))
+    found = [hit for path in files for hit in connection_calls(path)]
+    assert not found, "ask the store (a named Store method) instead:\n" + "\n".join(found)
+    assert connection_calls(ROOT / "storage" / "store.py")
+
+
 def test_storage_is_seen_to_hold_sql() -> None:
     """The scan reads what it should: the store itself is full of SQL."""
     assert len(sql_in(ROOT / "storage" / "store.py")) > 20

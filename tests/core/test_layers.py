@@ -224,3 +224,34 @@ def test_without_the_shared_folder_the_comparison_is_skipped_and_says_why(tmp_pa
     monkeypatch.setattr(support, "SHARED_SPEC", tmp_path / "absent")
     with pytest.raises(pytest.skip.Exception, match="no shared specification at .*absent"):
         support.shared_spec("time_examples.jsonl")
+
+
+# ---- the README's map ----------------------------------------------------------------------
+
+def layout_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_layout_names_what_exists() -> None:
+    """Every file and folder the map names exists (relative to the repository, or to the
+    folder named before it on the same line), and every package is on the map."""
+    text = layout_section()
+    missing = []
+    for line in text.split("\n- "):
+        folder = None
+        for name in re.findall(r"`([\w./]+(?:\.py|/))`", line):
+            path = ROOT / name
+            if not path.exists() and folder is not None:
+                path = folder / name
+            if not path.exists():
+                missing.append(name)
+            elif path.is_dir():
+                folder = path
+    assert not missing, f"the README's Layout names what does not exist: {missing}"
+    packages = {p.parent.relative_to(ROOT).as_posix() + "/" for top in ("bot", "commands", "storage")
+                for p in (ROOT / top).rglob("__init__.py")} - {"bot/"}
+    unmapped = [p for p in sorted(packages) if f"`{p}`" not in text]
+    assert not unmapped, f"packages missing from the README's Layout: {unmapped}"
+    for step in ("App.deliver", "commands.dispatcher.dispatch", "Store.enqueue", "App._pump", "backend.send"):
+        assert step in text, step

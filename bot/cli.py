@@ -170,6 +170,7 @@ def _open_store(config: Config, db: str | None):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from bot.clock import Clock
     from bot.export import export_ics, export_json
     from storage.store import Store
 
@@ -179,15 +180,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     def read(export):  # one consistent state, while a running bot goes on writing
         def run(db):
             with db.snapshot():
-                return export(Store(db), config)
+                return export(Store(db))
         return database.run_sync(run)
 
     try:
         if args.format == "ics":
-            sys.stdout.buffer.write(read(export_ics))
+            now = Clock().now()
+            sys.stdout.buffer.write(read(lambda store: export_ics(store, config, now)))
         else:
             # Indented for people who read their backup; the records are those of export_json_text.
-            json.dump(read(export_json), sys.stdout, ensure_ascii=False, indent=2)
+            json.dump(read(lambda store: export_json(store, config)), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
     finally:
         database.close()

@@ -80,10 +80,11 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
     return local
 
 
-def export_ics(store: Store, config: Config) -> bytes:
+def export_ics(store: Store, config: Config, now: datetime) -> bytes:
     """Meetings (in UTC) and active permanences (an RRULE each, in local time with the zone's
-    VTIMEZONE, cancelled dates as EXDATEs). The group's own zone is always there, so that a
-    calendar without any event is still a valid one (RFC 5545 wants one component)."""
+    VTIMEZONE, cancelled dates as EXDATEs), stamped `now` (the bot's clock). The group's own
+    zone is always there, so that a calendar without any event is still a valid one (RFC 5545
+    wants one component)."""
     from icalendar import Calendar, Event, vRecur
 
     from bot.ical_zone import vtimezone
@@ -92,7 +93,7 @@ def export_ics(store: Store, config: Config) -> bytes:
     cal.add("prodid", "-//Chambre des Communs de Lille//chambre-bot//FR")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Chambre des Communs")
-    stamp = datetime.now(timezone.utc)
+    stamp = now.astimezone(timezone.utc)
     zones: dict[str, date] = {config.chambre.timezone: stamp.date()}  # zone -> the first day it is needed
     events = []
     for m in store.meetings_by_number():

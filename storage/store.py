@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date, datetime, timezone
-from typing import Any, ContextManager, Iterable
+from typing import Any, ContextManager, Iterable, TypeVar
 
 import sqlite_utils
 
@@ -14,6 +14,7 @@ from bot.records import Brick, HistoryEntry, JournalEntry, Link, Meeting, Perman
 
 # A row read by column name: sqlite3's Row (Store._rows) or sqlite-utils' dict (db.query).
 RowLike = sqlite3.Row | dict[str, Any]
+R = TypeVar("R")
 
 
 def iso(value: datetime) -> str:
@@ -29,6 +30,21 @@ def parse_instant(text: str) -> datetime:
 # The columns a service may change, by name (the names are spliced into the UPDATE).
 _MEETING_CHANGES = frozenset({"title", "start", "end", "all_day", "place", "status", "cancel_reason"})
 _BRICK_CHANGES = frozenset({"name", "category", "status", "description", "lead"})
+
+
+def _written(record: R | None) -> R:
+    """A record this transaction has just written, read back: it is there (the getters say
+    "or None" for the numbers members type)."""
+    if record is None:
+        raise LookupError("a record written in this transaction cannot be read back")
+    return record
+
+
+def _new_id(cur: sqlite3.Cursor) -> int:
+    """The id an INSERT gave its row (sqlite3 says None only for statements that insert nothing)."""
+    if cur.lastrowid is None:
+        raise LookupError("the INSERT gave no row id")
+    return cur.lastrowid
 
 
 def _columns(changes: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
@@ -78,21 +94,21 @@ class Store:
         return meeting
 
     @staticmethod
-    def _when_columns(start: datetime | date | None, end: datetime | None) -> dict:
+    def _when_columns(start: datetime | date | None, end: datetime | None) -> dict[str, Any]:
         if start is None:
             return {"start": None, "end": None, "all_day": 0}
         if isinstance(start, datetime):
             return {"start": iso(start), "end": iso(end) if end else None, "all_day": 0}
         return {"start": start.isoformat(), "end": None, "all_day": 1}
 
-    def add_meeting(self, title: str, start, end, place: str | None, proposed_by: str, room: str, now: datetime) -> Meeting:
+    def add_meeting(self, title: str, start: datetime | date | None, end: datetime | None, place: str | None, proposed_by: str, room: str, now: datetime) -> Meeting:
         cols = self._when_columns(start, end)
         cur = self.db.execute(
             'INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at, updated_at)'
             " VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)",
             [title, cols["start"], cols["end"], cols["all_day"], place, proposed_by, room, iso(now), iso(now)],
         )
-        return self.meeting(cur.lastrowid)
+        return _written(self.meeting(_new_id(cur)))
 
     def meeting(self, meeting_id: int) -> Meeting | None:
         rows = self._rows("SELECT * FROM meetings WHERE id = ?", [meeting_id])
@@ -103,7 +119,7 @@ class Store:
             changes.update(self._when_columns(changes.pop("start"), changes.pop("end", None)))
         sets = ", ".join(f'"{k}" = ?' for k in _columns(changes, _MEETING_CHANGES))
         self.db.execute(f"UPDATE meetings SET {sets}, updated_at = ? WHERE id = ?", [*changes.values(), iso(now), meeting_id])
-        return self.meeting(meeting_id)
+        return _written(self.meeting(meeting_id))
 
     # Meetings in date order: dated ones by start (UTC text sorts in time order), then the
     # ones still to organise, each group by number.
@@ -121,7 +137,8 @@ class Store:
         return self._with_rsvps(self._rows(sql, params))
 
     def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
-        return self.db.execute(sql, list(params)).fetchone()[0]
+        count: int = self.db.execute(sql, list(params)).fetchone()[0]
+        return count
 
     def meetings_by_number(self) -> list[Meeting]:
         """Every meeting, cancelled and past ones too, by number."""
@@ -165,11 +182,11 @@ class Store:
             by_id = {m.id: m for m in meetings}
             marks = ",".join("?" * len(by_id))
             if len(by_id) > 500:  # more than SQLite's parameter limit allows: read them all
-                rows = self.db.conn.execute("SELECT meeting_id, person, answer FROM rsvps ORDER BY at, person")
+                answers = self.db.conn.execute("SELECT meeting_id, person, answer FROM rsvps ORDER BY at, person")
             else:
-                rows = self.db.conn.execute(f"SELECT meeting_id, person, answer FROM rsvps WHERE meeting_id IN ({marks})"
-                                            " ORDER BY at, person", list(by_id))
-            for meeting_id, person, answer in rows:
+                answers = self.db.conn.execute(f"SELECT meeting_id, person, answer FROM rsvps WHERE meeting_id IN ({marks})"
+                                               " ORDER BY at, person", list(by_id))
+            for meeting_id, person, answer in answers:
                 if meeting_id in by_id:
                     by_id[meeting_id].rsvp[answer].append(person)
         return meetings
@@ -213,7 +230,7 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, created_by, room, iso(now)],
         )
-        return self.permanence(cur.lastrowid)
+        return _written(self.permanence(_new_id(cur)))
 
     def permanence(self, permanence_id: int) -> Permanence | None:
         row = self._one("SELECT * FROM permanences WHERE id = ?", [permanence_id])
@@ -285,8 +302,9 @@ class Store:
             "INSERT INTO bricks (name, category, status, description, created_at, updated_at) VALUES (?, ?, 'idea', ?, ?, ?)",
             [name, category, description, iso(now), iso(now)],
         )
-        self.add_history(cur.lastrowid, by, "created", "idea", None, now)
-        return self.brick(cur.lastrowid)
+        brick_id = _new_id(cur)
+        self.add_history(brick_id, by, "created", "idea", None, now)
+        return _written(self.brick(brick_id))
 
     def update_brick(self, brick_id: int, now: datetime, **changes: Any) -> None:
         # No change but the time: a note or a link only touches updated_at.
@@ -313,7 +331,7 @@ class Store:
     def add_topic(self, text: str, by: str, room: str, now: datetime) -> Topic:
         cur = self.db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES (?, ?, ?, ?)",
                               [text, by, room, iso(now)])
-        return self.topic(cur.lastrowid)
+        return _written(self.topic(_new_id(cur)))
 
     def topic(self, topic_id: int) -> Topic | None:
         row = self._one("SELECT * FROM topics WHERE id = ?", [topic_id])
@@ -380,7 +398,7 @@ class Store:
         )
         return cur.rowcount > 0
 
-    def pending(self, backend: str, limit: int = 50, replies_to: str | None = None) -> list[dict]:
+    def pending(self, backend: str, limit: int = 50, replies_to: str | None = None) -> list[dict[str, Any]]:
         """What is left to send, oldest first. With `replies_to` (an event id prefix), only the
         replies to those events and the posts: another console process on the same database
         shows its own replies."""
@@ -398,7 +416,8 @@ class Store:
     def mark_failed(self, outbox_id: int, error: str) -> int:
         """Count a failed attempt; returns how many there have been."""
         self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", [error[:500], outbox_id])
-        return self.db.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+        attempts: int = self.db.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+        return attempts
 
     def give_up(self, outbox_id: int, now: datetime) -> None:
         """Stop trying a message the chat keeps refusing, keeping it (and why) in the table."""

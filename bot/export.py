@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence
 from bot.services import permanences as permanence_svc
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.when import Recurrence
 
 VERSION = 1
 
@@ -67,7 +70,7 @@ def export_json_text(store: Store, config: Config) -> str:
     return json.dumps(export_json(store, config), ensure_ascii=False)
 
 
-def _wall_time(rec, occurrence: datetime) -> datetime:
+def _wall_time(rec: Recurrence, occurrence: datetime) -> datetime:
     """An occurrence as its rule writes it on the wall clock, which is how a calendar matches
     an EXDATE to it: on the day summer time begins, 02:30 (which the zone skips, and which
     the bot holds at 03:30) is still 02:30 with the zone's name."""
@@ -134,4 +137,5 @@ def export_ics(store: Store, config: Config, now: datetime) -> bytes:
         cal.add_component(vtimezone(name, first))
     for ev in events:
         cal.add_component(ev)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()  # icalendar leaves it unannotated
+    return ical

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 BRICK_PATH = ("idea", "described", "recipe", "building", "exists")  # the path, for progress bars
 BRICK_CATEGORIES = ("brick", "infrastructure", "topic")
@@ -103,4 +104,4 @@ class JournalEntry:
     kind: str  # meeting.proposed, meeting.confirmed, brick.status, topic.added, ...
     record_id: int | None
     by: str
-    data: dict
+    data: dict[str, Any]  # what the change was, as journalled (JSON)

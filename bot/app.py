@@ -28,7 +28,7 @@ import hashlib
 import logging
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, Refused, RetryLater
 from bot.backoff import Backoff
@@ -38,8 +38,11 @@ from bot.richtext import Doc
 from bot.services import rhythm as rhythm_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser
-from storage.db import DatabaseThread
+from storage.db import ChambreDatabase, DatabaseThread
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ class DbState:
         return await self.db.run(lambda d: Store(d).state_get(self.backend, key))
 
     async def set(self, key: str, value: str) -> None:
-        def write(d):
+        def write(d: ChambreDatabase) -> None:
             with d.atomic():
                 Store(d).state_set(self.backend, key, value)
 
@@ -91,9 +94,9 @@ class App:
         self.backends: dict[str, Backend] = {b.name: b for b in (backends or [])}
         self._wake: dict[str, asyncio.Event] = {}
         self._idle: dict[str, asyncio.Event] = {}
-        self._tasks: list[asyncio.Task] = []
-        self._run_tasks: dict[str, asyncio.Task] = {}
-        self.scheduler = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._run_tasks: dict[str, asyncio.Task[None]] = {}
+        self.scheduler: Scheduler | None = None
         # Set to False before start() for a console beside a running bot: the scheduled posts
         # are that bot's to make.
         self.schedule = True
@@ -139,7 +142,7 @@ class App:
         self.scheduler = Scheduler(self)
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
 
-    def _adopt_rhythm(self, db) -> None:
+    def _adopt_rhythm(self, db: ChambreDatabase) -> None:
         """The configured session rhythm, read once before anything reads it."""
         with db.atomic():
             rhythm_svc.adopt_configured(Store(db), self.config, self.clock.now())
@@ -225,7 +228,7 @@ class App:
             # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
             self.scheduler.wake()
 
-    def _handle(self, db, msg: Incoming) -> bool:
+    def _handle(self, db: ChambreDatabase, msg: Incoming) -> bool:
         """Apply `msg` once; False when it was handled before."""
         store = Store(db)
         now = self.clock.now()
@@ -345,7 +348,7 @@ class App:
     async def _sent(self, outbox_id: int) -> None:
         now = self.clock.now()
 
-        def write(db) -> None:
+        def write(db: ChambreDatabase) -> None:
             with db.atomic():
                 Store(db).mark_sent(outbox_id, now)
 
@@ -355,7 +358,7 @@ class App:
         """Count a failed try in the message's outbox row (and give it up); the count so far."""
         now = self.clock.now()
 
-        def write(db) -> int:
+        def write(db: ChambreDatabase) -> int:
             store = Store(db)
             with db.atomic():
                 attempts = store.mark_failed(outbox_id, f"{type(err).__name__}: {err}") if count else 0

@@ -25,14 +25,22 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
+from bot.config import Config
 from bot.services.posts import Occasion, build_agenda, build_digest, build_reminder
 from bot.richtext import Doc
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
+from storage.db import ChambreDatabase, DatabaseThread
 from storage.store import Store, iso, parse_instant
+
+if TYPE_CHECKING:
+    from bot.backends.base import Backend
+    from bot.when import Recurrence
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +72,7 @@ class Due:
     occasion: Occasion | None = field(default=None, compare=False)
 
     @property
-    def order(self) -> tuple:
+    def order(self) -> tuple[datetime, int, str]:
         return self.due, KIND_ORDER[self.kind], self.name
 
 
@@ -79,7 +87,7 @@ def _stamp(when: datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).isoformat(timespec="minutes")
 
 
-def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime):
+def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime) -> Recurrence:
     """The digest's rule, read once and kept, so that "un lundi sur deux" keeps its weeks
     whenever the bot restarts; read again when the configured text changes."""
     from bot.when import Recurrence, read_recurrence
@@ -96,7 +104,7 @@ def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime):
     return rec
 
 
-def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[str], digest_rooms: list[str],
+def plan(store: Store, config: Config, lo: datetime, hi: datetime, announce_rooms: list[str], digest_rooms: list[str],
          organisers: list[str]) -> list[Due]:
     """Every post due in (lo, hi], in due order, from the records as they are now."""
     tz = config.chambre.tz
@@ -127,6 +135,8 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
 
     for meeting in meeting_svc.confirmed_between(store, lo, horizon):
         start = meeting.start
+        if start is None:  # not dated: confirmed_between gives none of these
+            continue
         if not isinstance(start, datetime):  # all day
             start = datetime.combine(start, ALL_DAY_HOUR, tzinfo=tz)
         remind(f"meeting/{meeting.id}/{_stamp(start, tz)}", start, Occasion("meeting", start, meeting.id), tz)
@@ -145,11 +155,31 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
     return sorted(out, key=lambda d: d.order)
 
 
+class Host(Protocol):
+    """What the scheduler uses of the App that runs it (bot/app.py), named here because the
+    app imports the scheduler, not the other way round."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def db(self) -> DatabaseThread: ...
+    @property
+    def backends(self) -> Mapping[str, Backend]: ...
+
+    def notify(self, backend: str | None = None) -> None: ...
+    def destination(self, target: str, dm: bool = False) -> tuple[str, str] | None: ...
+    def language(self, backend: str, room: str) -> str: ...
+    def enqueue_post(self, store: Store, name: str, body: Doc, destination: tuple[str, str], now: datetime,
+                     dm: bool = False) -> bool: ...
+
+
 class Scheduler:
     """Makes the posts as they fall due: `run()` sleeps until the next one (or until `wake()`);
     `catch_up()` makes every post due up to now and returns."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         # Posts due before this instant and not yet made were missed while the bot was down.
         self.started_at: datetime = app.clock.now()
@@ -221,7 +251,7 @@ class Scheduler:
 
     # ---- on the database thread ---------------------------------------------------------------
 
-    def _next_due(self, db, now: datetime) -> datetime | None:
+    def _next_due(self, db: ChambreDatabase, now: datetime) -> datetime | None:
         """The first post not yet made due in (now, now + MAX_SLEEP]. If the clock has moved
         past it meanwhile, the sleep returns at once and the loop catches up."""
         store = Store(db)
@@ -231,7 +261,7 @@ class Scheduler:
                     return due.due
         return None
 
-    def _process(self, db, now: datetime) -> set[str]:
+    def _process(self, db: ChambreDatabase, now: datetime) -> set[str]:
         store = Store(db)
         kept = store.state_get(STATE, PROCESSED_UNTIL)
         # A fresh install owes nothing from before it started; the instant it starts counts.
@@ -290,8 +320,10 @@ class Scheduler:
 
     def _body(self, store: Store, due: Due, at: datetime, lang: str, late: bool) -> Doc:
         config = self.app.config
+        if due.kind == "digest":
+            return build_digest(store, config, at, lang, late=late)
+        if due.occasion is None:  # plan() gives every agenda and reminder its occasion
+            raise ValueError(f"{due.name}: no occasion to post about")
         if due.kind == "agenda":
             return build_agenda(store, config, at, lang, session=due.occasion.start, late=late)
-        if due.kind == "reminder":
-            return build_reminder(store, config, at, lang, due.occasion, late=late)
-        return build_digest(store, config, at, lang, late=late)
+        return build_reminder(store, config, at, lang, due.occasion, late=late)

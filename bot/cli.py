@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import io
 import json
 import logging
 import os
@@ -65,7 +66,8 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
     from bot.clock import Clock, ManualClock
 
     # Bytes that are not UTF-8 reach the console as such, which refuses that line alone.
-    sys.stdin.reconfigure(errors="surrogateescape")
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
     clock = ManualClock(now) if now else Clock()
     console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language,
                              tz=config.chambre.tz)
@@ -101,11 +103,21 @@ async def _run_chat(config: Config) -> int:
     return 1 if failed else 0
 
 
+def _console_input() -> None:
+    """The console reads its commands from standard input. Closed (`<&-`, a supervisor that
+    closes it), Python has none at all, and the first read would end in a traceback."""
+    if sys.stdin is None:
+        raise SystemExit("chambre-bot: the console reads commands from standard input, which is closed "
+                         "(give it a terminal, a file or /dev/null, or configure a chat)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from storage.lock import hold_serve_lock
 
     config = _config(args.config)
     _logging(args.log_level, args.verbose)
+    if not config.has_chat:
+        _console_input()
     # Held while the bot runs: a second `run` on this database refuses to start.
     with hold_serve_lock(config.database_path()):
         if not config.has_chat:
@@ -125,6 +137,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     config = _config(args.config)
     _logging(args.log_level, args.verbose)
+    _console_input()
     now = _parse_now(args.now, config.chambre.tz)
     path = args.db or config.database_path()
     # Beside a running bot, the console answers commands and leaves the scheduled posts to the

@@ -11,15 +11,22 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from bot.config import Config, ConfigError, load_config
 
+if TYPE_CHECKING:
+    from bot.richtext import Doc
+    from storage.db import ChambreDatabase, DatabaseThread
+    from storage.store import Store
+
+T = TypeVar("T")
 DEFAULT_CONFIG = "config.toml"
 
 
-def _parse_now(text: str | None, tz) -> datetime | None:
+def _parse_now(text: str | None, tz: tzinfo) -> datetime | None:
     if text is None:
         return None
     try:
@@ -173,7 +180,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
     return run_notice_cli(args.rest)
 
 
-def _open_store(config: Config, db: str | None):
+def _open_store(config: Config, db: str | None) -> DatabaseThread:
     from storage.db import DatabaseThread
 
     # Only `run` and `console` create a database: a mistyped path here is an error, not a new,
@@ -189,8 +196,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = _config(args.config)
     database = _open_store(config, args.db)
 
-    def read(export):  # one consistent state, while a running bot goes on writing
-        def run(db):
+    def read(export: Callable[[Store], T]) -> T:  # one consistent state, while a running bot goes on writing
+        def run(db: ChambreDatabase) -> T:
             with db.snapshot():
                 return export(Store(db))
         return database.run_sync(run)
@@ -235,7 +242,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     now = _parse_now(args.now, config.chambre.tz) or Clock().now()
     database = _open_store(config, args.db)
 
-    def build(db):
+    def build(db: ChambreDatabase) -> Doc:
         store, at = Store(db), now.astimezone(timezone.utc)
         with db.atomic():
             rhythm.adopt_configured(store, config, at)  # as the bot does when it starts

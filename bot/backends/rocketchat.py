@@ -147,7 +147,7 @@ class RocketChatBackend(Backend):
         self._conn: DdpConnection | None = None
         self.cursor = Cursor(state, catchup_overlap)
         self.dm_rooms = DmRooms(state)
-        self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name)
+        self._rooms: dict[str, dict[str, Any]] = {}  # rid -> subscription (t, name)
         self._room_ids: dict[str, str] = {}  # channel name -> rid
         self._roles: dict[str, tuple[datetime, dict[str, set[str]]]] = {}  # rid -> (read at, username -> roles)
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
@@ -427,7 +427,7 @@ class RocketChatBackend(Backend):
 
     async def _load_rooms(self) -> None:
         body = await self.rest.call("GET", "subscriptions.get")
-        rooms: dict[str, dict] = {}
+        rooms: dict[str, dict[str, Any]] = {}
         for sub in body.get("update") or []:
             rid = sub.get("rid")
             if rid:
@@ -474,7 +474,7 @@ class RocketChatBackend(Backend):
 
     # ---- live events --------------------------------------------------------------------
 
-    async def _on_frame(self, frame: dict, deliver: Deliver) -> None:
+    async def _on_frame(self, frame: dict[str, Any], deliver: Deliver) -> None:
         if frame.get("collection") != STREAM:
             return
         fields = frame.get("fields") or {}
@@ -506,7 +506,7 @@ class RocketChatBackend(Backend):
         await self._process(msg, room_type, deliver)
         await self.cursor.save()
 
-    async def _subscribed_room(self, rid: str) -> dict | None:
+    async def _subscribed_room(self, rid: str) -> dict[str, Any] | None:
         """The bot's room `rid` (type and name), or None when the bot is not in it. A room
         not known yet (a new DM, a channel the bot was just invited to) sends the bot to its
         subscriptions once; a room found not to be the bot's (a public channel it has not
@@ -528,7 +528,7 @@ class RocketChatBackend(Backend):
         return room
 
     async def _process(
-        self, msg: dict, room_type: str | None, deliver: Deliver, *, floor: datetime | None = None
+        self, msg: dict[str, Any], room_type: str | None, deliver: Deliver, *, floor: datetime | None = None
     ) -> None:
         mid, rid = msg.get("_id"), msg.get("rid")
         if not mid or not rid:
@@ -642,7 +642,7 @@ class RocketChatBackend(Backend):
         cached = self._roles.get(rid)
         if cached is not None and self.clock.now() - cached[0] < self.roles_ttl:
             return cached[1]
-        body: dict | None = None
+        body: dict[str, Any] | None = None
         if not self._rooms_roles_missing:
             try:
                 body = await self.rest.call("GET", "rooms.roles", params={"rid": rid})
@@ -767,6 +767,6 @@ class RocketChatBackend(Backend):
         body = await self.rest.call("POST", "im.create", json={"username": username})
         room = body.get("room") or {}
         rid = room.get("rid") or room.get("_id")
-        if not rid:
+        if not rid or not isinstance(rid, str):
             raise RocketChatError(f"im.create gave no room for {username}")
         return rid

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from bot.backends.base import Backend, BackendState, CommandAge, Deliver, Outgoing, RetryLater
 from bot.backends.dm_rooms import DmRooms
@@ -51,7 +52,7 @@ class MatrixBackend(Backend):
         self.power = PowerLevels(self.transport, config.organiser_power_level)
         self.sender = send.Sender(self.transport, self.rooms, self.direct)
         self._ready = asyncio.Event()
-        self._run_task: asyncio.Task | None = None
+        self._run_task: asyncio.Task[Any] | None = None
         self._sync: Sync | None = None
 
     @property

@@ -9,7 +9,7 @@ direct invite or a new room, and a room the person left taken out.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 from nio import RoomPreset, RoomVisibility
 
@@ -27,7 +27,7 @@ class DirectRooms:
     def rooms_with(self, person: str) -> list[str]:
         return list(self._direct.get(person, []))
 
-    def replace(self, content: dict) -> None:
+    def replace(self, content: dict[str, Any]) -> None:
         """m.direct as a sync or the account data has it."""
         self._direct = {
             person: [r for r in rooms if isinstance(r, str)]
@@ -77,10 +77,11 @@ class DirectRooms:
                 is_direct=True,
                 invite=[person],
             ))
-            log.info("matrix: created DM room %s for %s", r.room_id, person)
-            self._direct[person] = [r.room_id]
+            room_id: str = r.room_id  # nio's RoomCreateResponse (nio has no type hints)
+            log.info("matrix: created DM room %s for %s", room_id, person)
+            self._direct[person] = [room_id]
             await self._save()
-            return r.room_id
+            return room_id
 
     async def _save(self) -> None:
         await self.transport.json("PUT", api_path("user", self._user_id(), "account_data", "m.direct"),

@@ -3,7 +3,7 @@ invites accepted only from the configured rooms, users and servers (`invites_fro
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 from bot.backends.matrix.direct import DirectRooms
 from bot.backends.matrix.transport import MatrixError, Transport
@@ -47,7 +47,7 @@ class Rooms:
             self._aliases[room] = (await self.transport.call(self.transport.client.room_resolve_alias(room))).room_id
         return self._aliases[room]
 
-    def invite_allowed(self, room_id: str, inviter: str | None, invite_state: list[dict]) -> bool:
+    def invite_allowed(self, room_id: str, inviter: str | None, invite_state: list[dict[str, Any]]) -> bool:
         if room_id in self._configured_ids:
             return True
         configured_aliases = {r for r in self.config.rooms if r.startswith("#")}
@@ -63,7 +63,7 @@ class Rooms:
         allowed = set(self.config.invites_from)
         return inviter in allowed or server in allowed
 
-    async def handle_invite(self, room_id: str, invite: dict) -> None:
+    async def handle_invite(self, room_id: str, invite: dict[str, Any]) -> None:
         client = self.transport.client
         events = (invite.get("invite_state") or {}).get("events") or []
         mine = next(

@@ -28,12 +28,12 @@ ENVELOPE_RESERVE = 8_192
 MAX_CONTENT_BYTES = MAX_EVENT_BYTES - ENVELOPE_RESERVE
 
 
-def content_size(content: dict) -> int:
+def content_size(content: dict[str, Any]) -> int:
     """The content's size as the homeserver counts it: canonical JSON (no spaces, UTF-8)."""
     return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def content(out: Outgoing) -> dict:
+def content(out: Outgoing) -> dict[str, Any]:
     body: dict[str, Any] = {
         "msgtype": "m.notice",
         "body": out.body.plain(),

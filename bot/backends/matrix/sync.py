@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from nio import MessageDirection
 
@@ -66,7 +66,7 @@ class Sync:
         self.gap_max_pages = 200
         self.count = 0  # syncs handled, for tests and the benchmark
 
-    async def _sync(self, since: str | None, timeout_ms: int) -> dict:
+    async def _sync(self, since: str | None, timeout_ms: int) -> dict[str, Any]:
         """One /sync as the homeserver's JSON (see transport.py)."""
         query = {"filter": sync_filter(self.timeline_limit), "timeout": str(timeout_ms), "set_presence": "offline"}
         if since:
@@ -115,7 +115,7 @@ class Sync:
             await self.state.set("sync_token", since)
             self.count += 1
 
-    async def _handle(self, resp: dict, since: str | None, deliver: Deliver) -> None:
+    async def _handle(self, resp: dict[str, Any], since: str | None, deliver: Deliver) -> None:
         for ev in (resp.get("account_data") or {}).get("events") or []:
             if ev.get("type") == "m.direct":
                 self.direct.replace(ev.get("content") or {})
@@ -144,12 +144,12 @@ class Sync:
                 if msg is not None:
                     await deliver(msg)
 
-    async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict]:
+    async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict[str, Any]]:
         """The messages between the previous sync position (or the age limit) and this
         sync's timeline, oldest first."""
         client = self.transport.client
         cutoff_ms = self.age.cutoff().timestamp() * 1000
-        chunks: list[dict] = []
+        chunks: list[dict[str, Any]] = []
         token = prev_batch
         for _ in range(self.gap_max_pages):
             r = await self.transport.call(client.room_messages(
@@ -171,7 +171,7 @@ class Sync:
         chunks.reverse()
         return chunks
 
-    async def _incoming(self, room_id: str, ev: dict) -> Incoming | None:
+    async def _incoming(self, room_id: str, ev: dict[str, Any]) -> Incoming | None:
         if ev.get("type") != "m.room.message" or ev.get("sender") == self._user_id():
             return None
         content = ev.get("content") or {}

@@ -258,6 +258,37 @@ def export_cache(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0006_pledges")
+def pledges(db: Database) -> None:
+    """Monthly pledges (mécénat des communs). A commitment is never edited but to end it:
+    a replaced or stopped one keeps its row, with when and why it ended, so the history of
+    who gave what stays whole."""
+    db.executescript(
+        """
+        CREATE TABLE pledges (
+            id INTEGER PRIMARY KEY,
+            person TEXT NOT NULL,
+            room TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+            currency TEXT NOT NULL,
+            months INTEGER NOT NULL CHECK (months > 0),
+            brick_id INTEGER REFERENCES bricks(id),
+            visibility TEXT NOT NULL CHECK (visibility IN ('named', 'anonymous', 'public')),
+            started_at TEXT NOT NULL,  -- UTC ISO instant
+            ends_at TEXT NOT NULL,     -- UTC ISO instant: local midnight of the first day it no longer runs
+            tz TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            reminders INTEGER NOT NULL DEFAULT 1,
+            stopped_at TEXT,
+            end_reason TEXT CHECK (end_reason IN ('stopped', 'replaced')),
+            replaces INTEGER REFERENCES pledges(id)
+        );
+        CREATE INDEX pledges_person ON pledges(person, id);
+        CREATE INDEX pledges_ends ON pledges(ends_at);
+        """
+    )
+
+
 def unknown_migrations(db: Database) -> list[str]:
     """Migrations recorded in the database that this version does not have: a newer
     chambre-bot wrote it, and this one would misread or damage what it added."""

@@ -29,7 +29,23 @@ def export_json_text(store: Store, config: Config) -> str:
         })
     return (f'{{"version": {VERSION}, "meetings": {parts["meetings"]}, '
             f'"permanences": {json.dumps(permanences, ensure_ascii=False)}, '
-            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}}}')
+            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}, '
+            f'"pledges": {json.dumps(pledges_json(store, config), ensure_ascii=False)}}}')
+
+
+def pledges_json(store: Store, config: Config) -> list[dict]:
+    """Every commitment, ended ones too, with its amount and its visibility: the export is an
+    operator's backup and holds what the chat keeps private, marked as such."""
+    from bot.services.pledges import last_day
+
+    tz = config.chambre.tz
+    return [{
+        "id": p.id, "person": p.person, "amount_cents": p.amount_cents, "currency": p.currency, "months": p.months,
+        "brick": p.brick_id, "visibility": p.visibility, "started": p.started_at.astimezone(tz).isoformat(),
+        "last_day": last_day(p).isoformat(),
+        "ended": p.stopped_at.astimezone(tz).isoformat() if p.stopped_at else None, "end_reason": p.end_reason,
+        "replaces": p.replaces, "reminders": p.reminders, "room": p.room, "lang": p.lang,
+    } for p in store.pledges()]
 
 
 def export_json(store: Store, config: Config) -> dict:

@@ -284,7 +284,10 @@ def pledges(db: Database) -> None:
             replaces INTEGER REFERENCES pledges(id)
         );
         CREATE INDEX pledges_person ON pledges(person, id);
-        CREATE INDEX pledges_ends ON pledges(ends_at);
+        -- When each commitment stops running: its early end, else its end (a commitment is
+        -- only stopped while it runs). "Running at t" reads this index from t on.
+        CREATE INDEX pledges_until ON pledges(coalesce(stopped_at, ends_at));
+        CREATE INDEX pledges_ends ON pledges(ends_at) WHERE stopped_at IS NULL;
         """
     )
 

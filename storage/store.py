@@ -303,9 +303,30 @@ class Store:
     def running_pledges(self, at: datetime) -> list[Pledge]:
         """The commitments that run at `at`, oldest first."""
         t = iso(at)
-        return [self._pledge(r) for r in self._rows(
-            "SELECT * FROM pledges WHERE started_at <= ? AND ends_at > ? AND (stopped_at IS NULL OR stopped_at > ?)"
-            " ORDER BY id", [t, t, t])]
+        # Sorted here: an ORDER BY would make SQLite scan the table rather than the index.
+        rows = self._rows("SELECT * FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?", [t, t])
+        return [self._pledge(r) for r in sorted(rows, key=lambda r: r["id"])]
+
+    def count_running_pledges(self, at: datetime) -> int:
+        t = iso(at)
+        return self.db.execute("SELECT count(*) FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?",
+                               [t, t]).fetchone()[0]
+
+    def pledges_since(self, pledge_ids: list[int]) -> dict[int, datetime]:
+        """For each commitment, when its pledger began giving without a break: the start of
+        the first commitment in the chain of replacements that led to it."""
+        if not pledge_ids:
+            return {}
+        out: dict[int, datetime] = {}
+        for k in range(0, len(pledge_ids), 500):  # within SQLite's limit on parameters
+            chunk = pledge_ids[k:k + 500]
+            rows = self.db.execute(
+                "WITH RECURSIVE chain(top, replaces, started_at) AS ("
+                f" SELECT id, replaces, started_at FROM pledges WHERE id IN ({','.join('?' * len(chunk))})"
+                " UNION ALL SELECT chain.top, p.replaces, p.started_at FROM pledges p JOIN chain ON p.id = chain.replaces)"
+                " SELECT top, min(started_at) FROM chain GROUP BY top", chunk).fetchall()
+            out.update({top: parse_instant(at) for top, at in rows})
+        return out
 
     def pledges_ending(self, after: datetime, until: datetime) -> list[Pledge]:
         """The commitments not ended early whose end falls in (after, until]."""

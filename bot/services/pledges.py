@@ -142,12 +142,9 @@ def set_reminders(store: Store, person: str, now: datetime, on: bool) -> Pledge:
     return store.pledge(current.id)  # type: ignore[return-value]
 
 
-def since(history: list[Pledge], pledge: Pledge) -> datetime:
+def since(store: Store, pledge: Pledge) -> datetime:
     """When the pledger began giving without a break: a replacement continues what it replaced."""
-    by_id = {p.id: p for p in history}
-    while pledge.replaces is not None and pledge.replaces in by_id:
-        pledge = by_id[pledge.replaces]
-    return pledge.started_at
+    return store.pledges_since([pledge.id])[pledge.id]
 
 
 # ---- what the collective sees ---------------------------------------------------------------
@@ -185,15 +182,12 @@ def collective(store: Store, at: datetime) -> Collective:
     pledges = store.running_pledges(at)
     if not pledges:
         return out
-    everyone = store.pledges()
-    histories: dict[str, list[Pledge]] = {}
-    for p in everyone:
-        histories.setdefault(p.person, []).append(p)
+    began_at = store.pledges_since([p.id for p in pledges])
     counts: dict[int | None, int] = {}
     for p in pledges:
         out.people += 1
         out.totals[p.currency] = out.totals.get(p.currency, 0) + p.amount_cents
-        began = since(histories[p.person], p)
+        began = began_at[p.id]
         out.since = began if out.since is None else min(out.since, began)
         if p.visibility == "anonymous":
             out.anonymous += 1
@@ -213,7 +207,7 @@ def week_change(store: Store, now: datetime) -> int | None:
     week_ago = now - timedelta(days=7)
     if not store.pledges_changed(week_ago, now):
         return None
-    return len(store.running_pledges(now)) - len(store.running_pledges(week_ago))
+    return store.count_running_pledges(now) - store.count_running_pledges(week_ago)
 
 
 # ---- the direct messages it sends by itself --------------------------------------------------

@@ -316,6 +316,7 @@ class Scheduler:
     def _body(self, store: Store, due: Due, at: datetime, lang: str, late: bool) -> Doc | None:
         config = self.app.config
         if due.kind in (pledge_svc.REMINDER, pledge_svc.ENDING):
+            assert due.occasion is not None and due.occasion.record_id is not None
             pledge = pledge_svc.subject(store, due.kind, due.occasion.record_id, at)
             if pledge is None:
                 return None

@@ -228,7 +228,7 @@ def reminder_instants(day: int, tz: ZoneInfo, lo: datetime, hi: datetime) -> lis
     """(instant, "YYYY-MM") of each monthly reminder in (lo, hi], at MESSAGE_HOUR local time
     on `day` of the month: summer time or not, it is the same hour on the wall clock."""
     month = lo.astimezone(tz).date().replace(day=1)
-    out = []
+    out: list[tuple[datetime, str]] = []
     while True:
         when = _utc(month.replace(day=day), tz, MESSAGE_HOUR)
         if when > hi:

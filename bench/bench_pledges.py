@@ -78,15 +78,18 @@ def fill(db, people: int, changes: int) -> None:
                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
-def timed(fn, repeats: int) -> tuple[float, float]:
+def timed(fn, repeats: int) -> tuple[float, float, float]:
+    """Median and p99 wall time, and median CPU time (what a shared machine's load does not
+    inflate), in ms."""
     fn()  # once before: what a running bot has already loaded
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))], statistics.median(cpu)
 
 
 def main() -> int:
@@ -127,15 +130,16 @@ def main() -> int:
                                                               reminder + timedelta(hours=12)),
             "JSON export": lambda: export_json_text(store, config),
         }
-        worst = 0.0
+        worst = worst_cpu = 0.0
         for name, fn in cases.items():
-            median, p99 = timed(fn, args.repeats)
-            worst = max(worst, median)
-            print(f"{name:42s} median {median:7.1f} ms   p99 {p99:7.1f} ms")
+            median, p99, cpu = timed(fn, args.repeats)
+            worst, worst_cpu = max(worst, median), max(worst_cpu, cpu)
+            print(f"{name:42s} median {median:7.1f} ms   p99 {p99:7.1f} ms   CPU median {cpu:7.1f} ms")
         due = svc.messages_due(store, config.pledges, PARIS, reminder - timedelta(hours=12), reminder + timedelta(hours=12))
         print(f"({len(due)} direct messages due on the reminder's day)")
         db.close()
-    print("OK" if worst < BAR_MS else f"over the {BAR_MS:.0f} ms bar")
+    print(f"medians under the {BAR_MS:.0f} ms bar: wall {'yes' if worst < BAR_MS else 'no'}, "
+          f"CPU {'yes' if worst_cpu < BAR_MS else 'no'} (the worst: {worst:.1f} / {worst_cpu:.1f} ms)")
     return 0
 
 

@@ -89,8 +89,10 @@ def collective_doc(store: Store, config: Config, now: datetime, lang: str) -> Do
     doc.para(_t(lang, "Pour quoi :", "What it is for:"))
     doc.bullets([[b(d.name) if d.brick_id is not None else i(_t(lang, "sans brique précisée", "no brick named")),
                   _colon(lang), _people(d.people, lang)] for d in c.destinations])
-    doc.para(i(_t(lang, "Le bot enregistre des engagements ; il ne touche pas à l'argent. S'engager : ",
-                  "The bot records pledges; it never handles money. To pledge: ")), code(_commit_example(config, lang)))
+    # (an italic span ending in a space is not closed in Rocket.Chat's markdown)
+    doc.para(i(_t(lang, "Le bot enregistre des engagements ; il ne touche pas à l'argent.",
+                  "The bot records pledges; it never handles money.")),
+             _t(lang, " S'engager : ", " To pledge: "), code(_commit_example(config, lang)))
     return doc
 
 
@@ -244,9 +246,9 @@ def reminder_doc(store: Store, config: Config, p: Pledge, at: datetime, lang: st
     where_to_give(store, config, p, lang, doc)
     doc.para(_t(lang, "Il court encore {left}.", "It runs for {left} more.", left=left_text(p, at, lang)))
     prefix = config.chambre.prefix
-    doc.para(i(_t(lang, "Le bot ne touche pas à l'argent : vous donnez vous-même. Plus de rappel : ",
-                  "The bot never handles money: you give yourself. No more reminders: ")),
-             code(prefix + _t(lang, "mécénat rappel non", "pledge reminder no")))
+    doc.para(i(_t(lang, "Le bot ne touche pas à l'argent : vous donnez vous-même.",
+                  "The bot never handles money: you give yourself.")),
+             _t(lang, " Plus de rappel : ", " No more reminders: "), code(prefix + _t(lang, "mécénat rappel non", "pledge reminder no")))
     return doc
 
 

@@ -212,7 +212,7 @@ def mine_doc(store: Store, config: Config, person: str, now: datetime, lang: str
         day = config.pledges.reminder_day
         if current.reminders:
             doc.para(_t(lang, "Rappel chaque mois, le {d} : oui (", "Reminder every month, on day {d}: yes (",
-                        d="1er" if day == 1 else day), code(p + _t(lang, "mécénat rappel non", "pledge reminder no")),
+                        d="1er" if day == 1 and lang != "en" else day), code(p + _t(lang, "mécénat rappel non", "pledge reminder no")),
                      _t(lang, " pour l'arrêter).", " to stop it)."))
         else:
             doc.para(_t(lang, "Rappel mensuel : non (", "Monthly reminder: no ("),
@@ -244,7 +244,7 @@ def reminder_doc(store: Store, config: Config, p: Pledge, at: datetime, lang: st
                       "(sent late: the bot was stopped at the planned time)")))
     doc.para(_t(lang, "Votre engagement : ", "Your pledge: "), *commitment_line(store, p, lang), ".")
     where_to_give(store, config, p, lang, doc)
-    doc.para(_t(lang, "Il court encore {left}.", "It runs for {left} more.", left=left_text(p, at, lang)))
+    doc.para(_t(lang, "Il court encore {left}.", "It still runs for {left}.", left=left_text(p, at, lang)))
     prefix = config.chambre.prefix
     doc.para(i(_t(lang, "Le bot ne touche pas à l'argent : vous donnez vous-même.",
                   "The bot never handles money: you give yourself.")),

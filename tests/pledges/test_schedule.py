@@ -149,3 +149,22 @@ async def test_a_pledge_stopped_while_the_bot_was_down_gets_no_late_reminder(har
     assert [s.dm_user for s in reminders(h)] == [BOB]
     outcomes = dict(h.rows("SELECT name, outcome FROM posts WHERE name LIKE 'pledge-reminder/%'"))
     assert outcomes == {f"pledge-reminder/2027-03/{ALICE}": "skipped", f"pledge-reminder/2027-03/{BOB}": "late"}
+
+
+async def test_the_reminder_speaks_the_language_of_the_room_the_pledge_was_made_in(harness):
+    from bot.config import parse_config
+    from tests.scheduler.conftest import ANNOUNCE, DIGEST, ORGANISERS
+
+    english = "!english:example.org"
+    config = parse_config({"chambre": {"organisers": ORGANISERS, "room_languages": {english: "en"}},
+                           "rhythm": {"announce_rooms": [ANNOUNCE]}, "digest": {"rooms": [DIGEST]}}, env={})
+    h = harness(paris(2027, 2, 20, 10, 0), config)
+    await h.start()
+    await h.say("!pledge commit 12.50 a month ; for 3 months", sender=ALICE, room=english)
+    await h.run_until(paris(2027, 3, 1, 12, 0), step=timedelta(hours=12))
+    (reminder,) = pledge_dms(h, "Commons patronage")
+    assert reminder.dm_user == ALICE
+    assert reminder.text.startswith("Commons patronage — March 2027\nYour pledge: €12.50 a month for 3 months, "
+                                    "through Wednesday 19 May 2027.")
+    assert "It still runs for 2 months and 19 days." in reminder.text
+    assert "No more reminders: !pledge reminder no" in reminder.text

@@ -41,9 +41,10 @@ def pledges_json(store: Store, config: Config) -> list[dict]:
     tz = config.chambre.tz
     return [{
         "id": p.id, "person": p.person, "amount_cents": p.amount_cents, "currency": p.currency, "months": p.months,
-        "brick": p.brick_id, "visibility": p.visibility, "started": p.started_at.astimezone(tz).isoformat(),
-        "last_day": last_day(p).isoformat(),
-        "ended": p.stopped_at.astimezone(tz).isoformat() if p.stopped_at else None, "end_reason": p.end_reason,
+        "brick": p.brick_id, "visibility": p.visibility,
+        "started": p.started_at.astimezone(tz).isoformat(timespec="seconds"), "last_day": last_day(p).isoformat(),
+        "ended": p.stopped_at.astimezone(tz).isoformat(timespec="seconds") if p.stopped_at else None,
+        "end_reason": p.end_reason,
         "replaces": p.replaces, "reminders": p.reminders, "room": p.room, "lang": p.lang,
     } for p in store.pledges()]
 

@@ -145,18 +145,18 @@ def read_options(ctx: Context, text: str | None) -> dict:
 
 
 @command(fr="mécénat", en="pledge",
-         help_fr="le collectif de mécénat : combien s'engagent, le total par mois, depuis quand, qui a choisi d'être nommé, pour quoi",
-         help_en="the pledge collective: how many pledge, the monthly total, since when, who chose to be named, what it is for",
+         help_fr="le collectif : combien donnent, combien par mois, qui est nommé, pour quoi",
+         help_en="the collective: how many give, how much a month, who is named, what for",
          example_fr="!mécénat", example_en="!pledge")
 def show(ctx: Context) -> Doc:
     return posts.collective_doc(ctx.store, ctx.config, ctx.now, ctx.lang)
 
 
 @command(fr="mécénat engager", en="pledge commit", args=(AMOUNT, OPTIONS),
-         help_fr="s'engager à donner chaque mois (ou remplacer son engagement) ; 12 mois par défaut ; nom affiché, montant privé par défaut",
-         help_en="pledge to give every month (or replace your pledge); 12 months by default; name shown, amount private by default",
-         example_fr="!mécénat engager 50 par mois ; pendant 6 mois ; pour Redistribution vers les collectifs",
-         example_en="!pledge commit 50 a month ; for 6 months ; to Redistribution vers les collectifs")
+         help_fr="donner chaque mois (12 mois et montant privé par défaut)",
+         help_en="give every month (12 months and amount private by default)",
+         example_fr="!mécénat engager 50 par mois ; pour redistribution",
+         example_en="!pledge commit 50 a month ; to redistribution")
 def commit(ctx: Context, amount: str, options: str | None = None) -> Doc:
     settings = ctx.config.pledges
     try:
@@ -192,7 +192,7 @@ def commit(ctx: Context, amount: str, options: str | None = None) -> Doc:
 
 
 @command(fr="mécénat moi", en="pledge mine",
-         help_fr="votre engagement et son historique, en message privé", help_en="your pledge and its history, by direct message",
+         help_fr="votre engagement, en message privé", help_en="your pledge, by direct message",
          example_fr="!mécénat moi", example_en="!pledge mine")
 def mine(ctx: Context) -> Doc:
     doc = posts.mine_doc(ctx.store, ctx.config, ctx.sender, ctx.now, ctx.lang)
@@ -203,8 +203,7 @@ def mine(ctx: Context) -> Doc:
 
 
 @command(fr="mécénat arrêter", en="pledge stop",
-         help_fr="arrête votre engagement dès maintenant (il reste dans l'historique)",
-         help_en="stop your pledge from now (it stays in the history)",
+         help_fr="arrêter votre engagement (gardé dans l'historique)", help_en="stop your pledge (kept in the history)",
          example_fr="!mécénat arrêter", example_en="!pledge stop")
 def stop(ctx: Context) -> Doc:
     try:
@@ -219,8 +218,7 @@ def stop(ctx: Context) -> Doc:
 
 @command(fr="mécénat rappel", en="pledge reminder",
          args=(Arg("oui|non", "yes|no", "choice", choices=(("off", "non", "no"), ("on", "oui", "yes")), key="answer"),),
-         help_fr="le rappel mensuel par message privé : non pour ne plus le recevoir, oui pour le reprendre",
-         help_en="the monthly reminder by direct message: no to stop it, yes to have it again",
+         help_fr="le rappel mensuel en message privé, ou non", help_en="the monthly reminder by direct message, or not",
          example_fr="!mécénat rappel non", example_en="!pledge reminder no")
 def reminder(ctx: Context, answer: str) -> Doc:
     try:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Config  # noqa: E402
 from bot.export import export_json_text  # noqa: E402
-from bot.posts import build_digest  # noqa: E402
+from bot.services.posts import build_digest  # noqa: E402
 from bot.services import pledges as svc  # noqa: E402
 from commands.context import Context  # noqa: E402
 from commands.dispatcher import dispatch  # noqa: E402

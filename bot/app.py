@@ -25,9 +25,10 @@ from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, R
 from bot.clock import Clock
 from bot.config import Config
 from bot.richtext import Doc
+from bot.services import rhythm as rhythm_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser
-from storage.db import Database
+from storage.db import DatabaseThread
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def message_parts(out: Outgoing, fits: Callable[[Outgoing], bool]) -> list[Outgo
 class DbState:
     """BackendState in the bot's database."""
 
-    def __init__(self, db: Database, backend: str) -> None:
+    def __init__(self, db: DatabaseThread, backend: str) -> None:
         self.db, self.backend = db, backend
 
     async def get(self, key: str) -> str | None:
@@ -75,7 +76,7 @@ class App:
                  db_path: str | None = None) -> None:
         self.config = config
         self.clock = clock or Clock()
-        self.db = Database(db_path or config.database_path())
+        self.db = DatabaseThread(db_path or config.database_path())
         self.backends: dict[str, Backend] = {b.name: b for b in (backends or [])}
         self._wake: dict[str, asyncio.Event] = {}
         self._idle: dict[str, asyncio.Event] = {}
@@ -111,6 +112,7 @@ class App:
         from bot.when import warm_up
 
         await self.db.open()
+        await self.db.run(self._adopt_rhythm)
         await asyncio.to_thread(warm_up)  # dateparser's data, once, off the event loop
         self.build_backends()
         for name, backend in self.backends.items():
@@ -127,6 +129,11 @@ class App:
 
         self.scheduler = Scheduler(self)
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+
+    def _adopt_rhythm(self, db) -> None:
+        """The configured session rhythm, read once before anything reads it."""
+        with db.atomic():
+            rhythm_svc.adopt_configured(Store(db), self.config, self.clock.now())
 
     async def _run_backend(self, backend: Backend) -> None:
         try:
@@ -179,14 +186,16 @@ class App:
             backend = self.backends.get(msg.backend)
             if backend is not None and await backend.refresh_organiser(msg):
                 msg = dataclasses.replace(msg, sender_is_organiser=True)
-        changed = await self.db.run(lambda db: self._handle(db, msg))
-        if changed is None:
+        if not await self.db.run(lambda db: self._handle(db, msg)):
             return
         self.notify(msg.backend)
-        if changed and self.scheduler is not None:
+        if self.scheduler is not None:
+            # Whatever the command was, what is due next may have changed (a meeting confirmed,
+            # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
             self.scheduler.wake()
 
-    def _handle(self, db, msg: Incoming) -> set[str] | None:
+    def _handle(self, db, msg: Incoming) -> bool:
+        """Apply `msg` once; False when it was handled before."""
         store = Store(db)
         now = self.clock.now()
         # Dates typed are read against the moment they were typed (a command handled after a
@@ -194,7 +203,7 @@ class App:
         reference = min(msg.sent_at, now) if msg.sent_at else now
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
-                return None
+                return False
             ctx = Context(store=store, config=self.config, now=reference, lang=self.language(msg.backend, msg.room),
                           sender=msg.sender, room=msg.room, backend=msg.backend,
                           is_organiser=self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser),
@@ -207,7 +216,7 @@ class App:
                 store.enqueue(send_key("private", msg.backend, msg.event_id, str(k)), msg.backend, private.to_json(),
                               now, dm_user=msg.sender)  # not a reply: the command is in another room
             store.mark_handled(msg.backend, msg.event_id, now)
-        return ctx.changed
+        return True
 
     # ---- outgoing -------------------------------------------------------------------------------
 

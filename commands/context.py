@@ -22,8 +22,6 @@ class Context:
     is_organiser: bool
     event_id: str = ""
     direct: bool = False  # typed in a direct message with the bot: the reply is private already
-    # Side effects the core acts on after the transaction: e.g. the scheduler must look again.
-    changed: set[str] = field(default_factory=set)
     # Messages for the sender alone, sent by direct message with the reply (a member's own
     # pledge amount is never said in a room).
     private: list[Doc] = field(default_factory=list)

@@ -69,15 +69,15 @@ def read_months(text: str) -> int:
     got = None
     if tokens:
         try:
-            got = Reader(tokens, text, "duration", detect_language(tokens)).read_span(0)
+            got = Reader(tokens, text, "duration", detect_language(tokens)).read_length(0)
         except WhenError:
             got = None
     if got is None or got[1] != len(tokens):
         raise UserError("« {v} » n'est pas une durée en mois.", "\"{v}\" is not a length in months.", v=text)
-    span = got[0]
-    if span.days or span.exact:
+    length = got[0]
+    if length.days or length.exact:
         raise NotMonths("« {v} » : un engagement se compte en mois.", "\"{v}\": a pledge is counted in months.", v=text)
-    return span.months
+    return length.months
 
 
 def _brick(ctx: Context, value: str) -> int:
@@ -168,7 +168,6 @@ def commit(ctx: Context, amount: str, options: str | None = None) -> Doc:
         done = svc.commit(ctx.store, settings, ctx.sender, ctx.room, ctx.now, ctx.config.chambre.timezone, ctx.lang, terms)
     except UserError as err:
         raise _with_example(ctx, err) from None
-    ctx.changed.add("pledges")
     p = done.pledge
     details = Doc().para(ctx.t("Merci ! ", "Thank you! "),
                          ctx.t("Engagement remplacé (l'ancien reste dans l'historique)." if done.replaced else "Engagement enregistré.",
@@ -211,7 +210,6 @@ def stop(ctx: Context) -> Doc:
     except UserError as err:
         raise UserError(err.fr + " S'engager : {example}", err.en + " To pledge: {example}",
                         example=ctx.prefix + ctx.t("mécénat engager 50 par mois", "pledge commit 50 a month")) from None
-    ctx.changed.add("pledges")
     return Doc().para(ctx.t("Votre engagement est arrêté à partir de maintenant ; il reste dans l'historique. Merci pour ce que vous avez donné !",
                             "Your pledge is stopped from now; it stays in the history. Thank you for what you gave!"))
 
@@ -226,7 +224,6 @@ def reminder(ctx: Context, answer: str) -> Doc:
     except UserError as err:
         raise UserError(err.fr + " S'engager : {example}", err.en + " To pledge: {example}",
                         example=ctx.prefix + ctx.t("mécénat engager 50 par mois", "pledge commit 50 a month")) from None
-    ctx.changed.add("pledges")
     day = ctx.config.pledges.reminder_day
     if answer == "on":
         return Doc().para(ctx.t("Rappel mensuel repris : un message privé le {d} de chaque mois.",

@@ -11,7 +11,8 @@ table holds people × changes rows of which at most `--people` run now; and one 
 newcomers this week, so that the digest has its pledges line. Then times each
 operation as the bot does it (a command through the dispatcher in a transaction; the
 scheduler's `plan` over one hour, its usual window, and over one day around the monthly
-reminder) and reports the median and p99 over `--repeats` runs. The bar: each under 50 ms.
+reminder) and reports the median and p99 over `--repeats` runs. The bar: each under 50 ms,
+the JSON export (a backup) under a second.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ from storage.db import connect  # noqa: E402
 from storage.store import Store, iso  # noqa: E402
 
 NOW = datetime(2027, 2, 26, 9, 0, tzinfo=timezone.utc)
-BAR_MS = 50.0
+BAR_MS = 50.0  # a command or a look of the scheduler
+EXPORT_BAR_MS = 1000.0  # the export is a backup and a feed: main's goal for it (docs/performance.md)
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -48,6 +50,7 @@ def fill(db, people: int, changes: int) -> None:
     for k in range(people):
         person = f"@member{k}:example.org"
         start = NOW - timedelta(days=rnd.uniform(30, 1500))
+        since = start  # each change replaces the previous commitment: one unbroken run
         previous = None
         visibility = ("named", "anonymous", "public")[k % 3]
         for c in range(changes):
@@ -62,7 +65,7 @@ def fill(db, people: int, changes: int) -> None:
             else:
                 stopped, reason = start + (NOW - start) * rnd.uniform(0.05, 0.2), "replaced"
             rows.append((pledge_id, person, "console", rnd.randint(100, 100000), "EUR", months,
-                         rnd.choice([None, 2, 7, 7, 7]), visibility, iso(start), iso(end), "Europe/Paris", "fr",
+                         rnd.choice([None, 2, 7, 7, 7]), visibility, iso(start), iso(since), iso(end), "Europe/Paris", "fr",
                          int(k % 7 != 0), iso(stopped) if stopped else None, reason, previous))
             previous = pledge_id
             if stopped:
@@ -71,11 +74,11 @@ def fill(db, people: int, changes: int) -> None:
         pledge_id += 1
         start = NOW - timedelta(days=2)
         rows.append((pledge_id, f"@newcomer{k}:example.org", "console", rnd.randint(100, 100000), "EUR", 12, 7, "named",
-                     iso(start), iso(start + timedelta(days=365)), "Europe/Paris", "fr", 1, None, None, None))
+                     iso(start), iso(start), iso(start + timedelta(days=365)), "Europe/Paris", "fr", 1, None, None, None))
     with db.atomic():
         db.conn.executemany("INSERT INTO pledges (id, person, room, amount_cents, currency, months, brick_id, visibility,"
-                            " started_at, ends_at, tz, lang, reminders, stopped_at, end_reason, replaces)"
-                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                            " started_at, since, ends_at, tz, lang, reminders, stopped_at, end_reason, replaces)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def timed(fn, repeats: int) -> tuple[float, float, float]:
@@ -130,16 +133,18 @@ def main() -> int:
                                                               reminder + timedelta(hours=12)),
             "JSON export": lambda: export_json_text(store, config),
         }
-        worst = worst_cpu = 0.0
+        worst = worst_cpu = 0.0  # as a share of each one's bar
         for name, fn in cases.items():
             median, p99, cpu = timed(fn, args.repeats)
-            worst, worst_cpu = max(worst, median), max(worst_cpu, cpu)
+            bar = EXPORT_BAR_MS if name == "JSON export" else BAR_MS
+            worst, worst_cpu = max(worst, median / bar), max(worst_cpu, cpu / bar)
             print(f"{name:42s} median {median:7.1f} ms   p99 {p99:7.1f} ms   CPU median {cpu:7.1f} ms")
         due = svc.messages_due(store, config.pledges, PARIS, reminder - timedelta(hours=12), reminder + timedelta(hours=12))
         print(f"({len(due)} direct messages due on the reminder's day)")
         db.close()
-    print(f"medians under the {BAR_MS:.0f} ms bar: wall {'yes' if worst < BAR_MS else 'no'}, "
-          f"CPU {'yes' if worst_cpu < BAR_MS else 'no'} (the worst: {worst:.1f} / {worst_cpu:.1f} ms)")
+    print(f"medians under their bars ({BAR_MS:.0f} ms, the export {EXPORT_BAR_MS:.0f} ms): "
+          f"wall {'yes' if worst < 1 else 'no'}, CPU {'yes' if worst_cpu < 1 else 'no'} "
+          f"(the worst at {worst:.0%} / {worst_cpu:.0%} of its bar)")
     return 0
 
 

@@ -123,6 +123,7 @@ class Pledge:
     brick_id: int | None
     visibility: str  # one of PLEDGE_VISIBILITIES
     started_at: datetime  # aware, UTC
+    since: datetime  # aware, UTC: when its pledger began giving without a break (a replacement continues)
     ends_at: datetime  # aware, UTC: local midnight of the first day it no longer runs
     tz: str  # the zone its days are counted in
     lang: str  # the language of the room it was made in: its direct messages speak it

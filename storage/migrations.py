@@ -307,6 +307,7 @@ def pledges(db: Database) -> None:
             brick_id INTEGER REFERENCES bricks(id),
             visibility TEXT NOT NULL CHECK (visibility IN ('named', 'anonymous', 'public')),
             started_at TEXT NOT NULL,  -- UTC ISO instant
+            since TEXT NOT NULL,       -- when its pledger began giving without a break (a replacement's is the one it replaced's)
             ends_at TEXT NOT NULL,     -- UTC ISO instant: local midnight of the first day it no longer runs
             tz TEXT NOT NULL,
             lang TEXT NOT NULL,

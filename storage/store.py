@@ -351,19 +351,20 @@ class Store:
     def _pledge(r: dict) -> Pledge:
         return Pledge(id=r["id"], person=r["person"], room=r["room"], amount_cents=r["amount_cents"],
                       currency=r["currency"], months=r["months"], brick_id=r["brick_id"], visibility=r["visibility"],
-                      started_at=parse_instant(r["started_at"]), ends_at=parse_instant(r["ends_at"]), tz=r["tz"],
+                      started_at=parse_instant(r["started_at"]), since=parse_instant(r["since"]),
+                      ends_at=parse_instant(r["ends_at"]), tz=r["tz"],
                       lang=r["lang"], reminders=bool(r["reminders"]),
                       stopped_at=parse_instant(r["stopped_at"]) if r["stopped_at"] else None,
                       end_reason=r["end_reason"], replaces=r["replaces"])
 
     def add_pledge(self, person: str, room: str, amount_cents: int, currency: str, months: int, brick_id: int | None,
-                   visibility: str, started_at: datetime, ends_at: datetime, tz: str, lang: str, reminders: bool,
-                   replaces: int | None) -> Pledge:
+                   visibility: str, started_at: datetime, since: datetime, ends_at: datetime, tz: str, lang: str,
+                   reminders: bool, replaces: int | None) -> Pledge:
         cur = self.db.execute(
             "INSERT INTO pledges (person, room, amount_cents, currency, months, brick_id, visibility, started_at,"
-            " ends_at, tz, lang, reminders, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [person, room, amount_cents, currency, months, brick_id, visibility, iso(started_at), iso(ends_at), tz,
-             lang, int(reminders), replaces],
+            " since, ends_at, tz, lang, reminders, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [person, room, amount_cents, currency, months, brick_id, visibility, iso(started_at), iso(since),
+             iso(ends_at), tz, lang, int(reminders), replaces],
         )
         return self.pledge(cur.lastrowid)
 
@@ -388,22 +389,6 @@ class Store:
         t = iso(at)
         return self.db.execute("SELECT count(*) FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?",
                                [t, t]).fetchone()[0]
-
-    def pledges_since(self, pledge_ids: list[int]) -> dict[int, datetime]:
-        """For each commitment, when its pledger began giving without a break: the start of
-        the first commitment in the chain of replacements that led to it."""
-        if not pledge_ids:
-            return {}
-        out: dict[int, datetime] = {}
-        for k in range(0, len(pledge_ids), 500):  # within SQLite's limit on parameters
-            chunk = pledge_ids[k:k + 500]
-            rows = self.db.execute(
-                "WITH RECURSIVE chain(top, replaces, started_at) AS ("
-                f" SELECT id, replaces, started_at FROM pledges WHERE id IN ({','.join('?' * len(chunk))})"
-                " UNION ALL SELECT chain.top, p.replaces, p.started_at FROM pledges p JOIN chain ON p.id = chain.replaces)"
-                " SELECT top, min(started_at) FROM chain GROUP BY top", chunk).fetchall()
-            out.update({top: parse_instant(at) for top, at in rows})
-        return out
 
     def pledges_ending(self, after: datetime, until: datetime) -> list[Pledge]:
         """The commitments not ended early whose end falls in (after, until]."""

@@ -203,7 +203,7 @@ def mine_doc(store: Store, config: Config, person: str, now: datetime, lang: str
         doc.para(_t(lang, "Vous n'avez pas d'engagement en cours. S'engager : ", "You have no pledge running. To pledge: "),
                  code(_commit_example(config, lang)))
     else:
-        began = svc.since(store, current)
+        began = current.since
         doc.para(_t(lang, "En cours : ", "Running: "), *commitment_line(store, current, lang), ".")
         doc.para(_t(lang, "Vous donnez depuis le {d} ; il reste {left}.", "You have given since {d}; {left} to go.",
                     d=format_day(began.astimezone(tz).date(), lang), left=left_text(current, now, lang)))

@@ -116,7 +116,8 @@ def commit(store: Store, settings: PledgesConfig, person: str, room: str, now: d
     if current is not None:
         store.end_pledge(current.id, now, "replaced")
     pledge = store.add_pledge(person, room, terms.amount_cents, settings.currency, terms.months, brick_id, visibility,
-                              now, _utc(start + relativedelta(months=terms.months), zone), tz, lang,
+                              now, current.since if current is not None else now,
+                              _utc(start + relativedelta(months=terms.months), zone), tz, lang,
                               previous.reminders if previous is not None else True,
                               current.id if current is not None else None)
     return Committed(pledge, current)
@@ -140,11 +141,6 @@ def set_reminders(store: Store, person: str, now: datetime, on: bool) -> Pledge:
         raise _none_running()
     store.set_pledge_reminders(current.id, on)
     return store.pledge(current.id)  # type: ignore[return-value]
-
-
-def since(store: Store, pledge: Pledge) -> datetime:
-    """When the pledger began giving without a break: a replacement continues what it replaced."""
-    return store.pledges_since([pledge.id])[pledge.id]
 
 
 # ---- what the collective sees ---------------------------------------------------------------
@@ -182,12 +178,11 @@ def collective(store: Store, at: datetime) -> Collective:
     pledges = store.running_pledges(at)
     if not pledges:
         return out
-    began_at = store.pledges_since([p.id for p in pledges])
     counts: dict[int | None, int] = {}
     for p in pledges:
         out.people += 1
         out.totals[p.currency] = out.totals.get(p.currency, 0) + p.amount_cents
-        began = began_at[p.id]
+        began = p.since
         out.since = began if out.since is None else min(out.since, began)
         if p.visibility == "anonymous":
             out.anonymous += 1

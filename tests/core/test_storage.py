@@ -117,8 +117,8 @@ def insert_representative_rows(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO posts VALUES ('digest:2026-11-30', 'digest', ?, ?, 'posted')", [AT, AT])
         if "pledges" in tables:
             db.execute("INSERT INTO pledges (person, room, amount_cents, currency, months, brick_id, visibility, started_at,"
-                       " ends_at, tz, lang) VALUES ('@a:x', '!r:x', 3745, 'EUR', 12, NULL, 'anonymous', ?,"
-                       " '2027-11-30T23:00:00+00:00', 'Europe/Paris', 'fr')", [AT])
+                       " since, ends_at, tz, lang) VALUES ('@a:x', '!r:x', 3745, 'EUR', 12, NULL, 'anonymous', ?, ?,"
+                       " '2027-11-30T23:00:00+00:00', 'Europe/Paris', 'fr')", [AT, AT])
         if "meetings" in tables and "export" in db["meetings"].columns_dict:  # 0005's export cache, filled
             db.execute("""UPDATE meetings SET export = '{"id": 1}'""")
             db.execute("""UPDATE bricks SET export = '{"id": 1}'""")

@@ -366,7 +366,7 @@ class Store:
     # ---- pledges ---------------------------------------------------------------------------
 
     @staticmethod
-    def _pledge(r: dict) -> Pledge:
+    def _pledge(r: RowLike) -> Pledge:
         return Pledge(id=r["id"], person=r["person"], room=r["room"], amount_cents=r["amount_cents"],
                       currency=r["currency"], months=r["months"], brick_id=r["brick_id"], visibility=r["visibility"],
                       started_at=parse_instant(r["started_at"]), since=parse_instant(r["since"]),
@@ -384,7 +384,7 @@ class Store:
             [person, room, amount_cents, currency, months, brick_id, visibility, iso(started_at), iso(since),
              iso(ends_at), tz, lang, int(reminders), replaces],
         )
-        return self.pledge(cur.lastrowid)
+        return _written(self.pledge(_new_id(cur)))
 
     def pledge(self, pledge_id: int) -> Pledge | None:
         row = self._one("SELECT * FROM pledges WHERE id = ?", [pledge_id])
@@ -405,8 +405,8 @@ class Store:
 
     def count_running_pledges(self, at: datetime) -> int:
         t = iso(at)
-        return self.db.execute("SELECT count(*) FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?",
-                               [t, t]).fetchone()[0]
+        return self._count("SELECT count(*) FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?",
+                           [t, t])
 
     def pledges_ending(self, after: datetime, until: datetime) -> list[Pledge]:
         """The commitments not ended early whose end falls in (after, until]."""

@@ -37,7 +37,7 @@ class Arg:
     choices: tuple[tuple[str, str, str], ...] = ()  # (code, french word, english word)
     key: str = ""  # the handler's keyword; defaults to the English name
     # How usage writes it, when "<name>" is not enough: ("<montant> par mois", "<amount> a month").
-    shown: tuple[str, str] = ()
+    shown: tuple[str, str] | tuple[()] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

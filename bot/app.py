@@ -24,6 +24,7 @@ from typing import Callable
 from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, RetryLater
 from bot.clock import Clock
 from bot.config import Config
+from bot.logs import event
 from bot.richtext import Doc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser
@@ -179,14 +180,18 @@ class App:
             backend = self.backends.get(msg.backend)
             if backend is not None and await backend.refresh_organiser(msg):
                 msg = dataclasses.replace(msg, sender_is_organiser=True)
-        changed = await self.db.run(lambda db: self._handle(db, msg))
-        if changed is None:
+        ctx = await self.db.run(lambda db: self._handle(db, msg))
+        if ctx is None:
             return
+        command = ctx.command or "?"
+        log.info("%s %s: %s, %s", msg.backend, msg.room, command, ctx.outcome,
+                 extra=event(backend=msg.backend, room=msg.room, command=command, outcome=ctx.outcome,
+                             event=msg.event_id))
         self.notify(msg.backend)
-        if changed and self.scheduler is not None:
+        if ctx.changed and self.scheduler is not None:
             self.scheduler.wake()
 
-    def _handle(self, db, msg: Incoming) -> set[str] | None:
+    def _handle(self, db, msg: Incoming) -> Context | None:
         store = Store(db)
         now = self.clock.now()
         # Dates typed are read against the moment they were typed (a command handled after a
@@ -204,7 +209,7 @@ class App:
                 store.enqueue(send_key("reply", msg.backend, msg.event_id), msg.backend, reply.to_json(), now,
                               room=msg.room, reply_to=msg.event_id, thread=msg.thread)
             store.mark_handled(msg.backend, msg.event_id, now)
-        return ctx.changed
+        return ctx
 
     # ---- outgoing -------------------------------------------------------------------------------
 
@@ -246,6 +251,7 @@ class App:
         name and destination (see `destination`)."""
         backend, where = destination
         key = send_key("post", name, backend, where)
+        log.info("%s %s: post %s queued", backend, where, name, extra=event(backend=backend, room=where, post=name))
         if dm:  # the console shows a direct message as such
             return store.enqueue(key, backend, body.to_json(), now, dm_user=where)
         return store.enqueue(key, backend, body.to_json(), now, room=where)

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.logs import LOG_FORMATS, LOG_LEVELS, configure
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -42,20 +43,12 @@ def _config(path: str | None) -> Config:
         raise SystemExit(2) from None
 
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
-def _logging(level: str | None, verbose: bool = False) -> None:
+def _logging(level: str | None, verbose: bool = False, fmt: str = "text") -> None:
     """--log-level, else -v (debug), else $CHAMBRE_LOG (a level name; any other non-empty
     value means info), else warning: what an operator must act on, such as a skipped post."""
     env = os.environ.get("CHAMBRE_LOG", "").strip().lower()
     chosen = level or ("debug" if verbose else env if env in LOG_LEVELS else "info" if env else "warning")
-    logging.basicConfig(level=chosen.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    if chosen != "debug":
-        # matrix-nio warns about its own checks of error answers ("Error validating
-        # response"), which the Matrix backend turns into its own one-line messages.
-        logging.getLogger("nio").setLevel(logging.ERROR)
+    configure(chosen, fmt)
 
 
 async def _run_console(config: Config, db: str | None, user: str, member: bool, now: datetime | None,
@@ -106,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from storage.lock import hold_serve_lock
 
     config = _config(args.config)
-    _logging(args.log_level, args.verbose)
+    _logging(args.log_level, args.verbose, args.log_format)
     # Held while the bot runs: a second `run` on this database refuses to start.
     with hold_serve_lock(config.database_path()):
         if not config.has_chat:
@@ -125,7 +118,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from storage.lock import is_served
 
     config = _config(args.config)
-    _logging(args.log_level, args.verbose)
+    _logging(args.log_level, args.verbose, args.log_format)
     now = _parse_now(args.now, config.chambre.tz)
     path = args.db or config.database_path()
     # Beside a running bot, the console answers commands and leaves the scheduled posts to the
@@ -234,6 +227,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("-c", "--config")
     run.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
     run.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
+    run.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line")
     run.set_defaults(fn=cmd_run)
 
     console = sub.add_parser("console", help="the commands in a terminal, on a local SQLite file")
@@ -244,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--now", help="start the console's clock at this instant (ISO 8601)")
     console.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
     console.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
+    console.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line")
     console.set_defaults(fn=cmd_console)
 
     when = sub.add_parser("when", help="print how a date or recurrence is read, as JSON", add_help=False)

@@ -22,6 +22,10 @@ class Context:
     event_id: str = ""
     # Side effects the core acts on after the transaction: e.g. the scheduler must look again.
     changed: set[str] = field(default_factory=set)
+    # What the dispatcher made of the line, for the operator's log (never the member's text):
+    # the command's English name ("meeting propose"), and done, refused, unknown or failed.
+    command: str = ""
+    outcome: str = ""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -123,11 +123,16 @@ def dispatch(ctx: Context, text: str) -> Doc | None:
     if not is_command(text, ctx.prefix):
         return None
     try:
-        return _dispatch(ctx, text)
+        reply = _dispatch(ctx, text)
+        ctx.outcome = ctx.outcome or "done"
+        return reply
     except UserError as err:
+        ctx.outcome = "refused"
         return Doc.text(err.message(ctx.lang))
     except Exception:
-        log.exception("command failed: %r", text[:200])
+        ctx.outcome = "failed"
+        # The command's name, not the member's text: a log is kept, and read by others.
+        log.exception("command %s failed", ctx.command or "?")
         return Doc.text(ctx.t("Désolé, quelque chose s'est mal passé de mon côté ; rien n'a été modifié.",
                               "Sorry, something went wrong on my side; nothing was changed."))
 
@@ -142,7 +147,9 @@ def _dispatch(ctx: Context, text: str) -> Doc:
     words = first_line.split()
     cmd, used = reg.REGISTRY.lookup(words)
     if cmd is None:
+        ctx.command, ctx.outcome = "?", "unknown"
         return unknown_command(ctx, words)
+    ctx.command = cmd.name("en")
     # The arguments: what follows the command words on the line (and the lines after it).
     parts = first_line.split(None, used)
     rest = parts[used] if len(parts) > used else ""

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot import __version__
 from bot.config import Config, ConfigError, load_config, read_env_file
 from bot.logs import LOG_FORMATS, LOG_LEVELS, configure
 
@@ -238,6 +239,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chambre-bot", description="The chat bot of the Chambre des Communs de Lille.")
+    p.add_argument("--version", action="version", version=f"chambre-bot {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot: every configured backend, or the console with none")

@@ -1,4 +1,5 @@
-"""`chambre-bot`: run, console, when, notice, export, check-config, digest."""
+"""`chambre-bot`: run, console, when, notice, export, check-config, digest; the operator's
+init, backup and restore are in bot/cli_ops.py."""
 from __future__ import annotations
 
 import argparse
@@ -238,6 +239,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from bot.cli_ops import add_operator_commands
+
     p = argparse.ArgumentParser(prog="chambre-bot", description="The chat bot of the Chambre des Communs de Lille.")
     p.add_argument("--version", action="version", version=f"chambre-bot {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -286,6 +289,8 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--db")
     digest.add_argument("--now")
     digest.set_defaults(fn=cmd_digest)
+
+    add_operator_commands(sub)
     return p
 
 

@@ -76,6 +76,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     except InitError as err:
         print(f"chambre-bot init: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nchambre-bot init: interrupted; nothing written", file=sys.stderr)
+        return 130
     except OSError as err:
         print(f"chambre-bot init: {getattr(err, 'filename', None) or directory}: cannot write it "
               f"({err.strerror or err}); nothing more written", file=sys.stderr)

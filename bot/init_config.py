@@ -396,19 +396,23 @@ def write(directory: Path, a: Answers) -> Written:
     secrets_path = directory / SECRETS_NAME if a.matrix or a.rocketchat else None
     text = config_text(a, SECRETS_NAME)
     secrets = secrets_text(a) if secrets_path else ""
-    env = parse_env(secrets, SECRETS_NAME)
     try:
-        parse_config(tomllib.loads(text), env, path=config_path.resolve())
-    except ConfigError as err:
-        problems = [p for p in err.problems if "password" not in p and "token" not in p]
-        if problems:  # a check of ours let through what the loader refuses: say it, write nothing
-            raise InitError("the configuration would not load: " + "; ".join(problems)) from None
+        # The secrets may still be to write: everything else must load as it is.
+        parse_config(tomllib.loads(text), {}, path=config_path.resolve(), secrets=False)
+        parse_env(secrets, SECRETS_NAME)
+    except ConfigError as err:  # a check of ours let through what the loader refuses: write nothing
+        raise InitError("the configuration would not load: " + "; ".join(err.problems)) from None
     if config_path.exists():
         raise InitError(f"{config_path} already exists: nothing written (move it away, or choose another --dir)")
-    directory.mkdir(parents=True, exist_ok=True)
+    # The service reads config.toml as the bot's own user, root having written it: readable
+    # by all (it holds no secret), whatever root's umask; secrets.env stays root's.
+    if not directory.exists():
+        directory.mkdir(parents=True)
+        directory.chmod(0o755)
     kept = bool(secrets_path and secrets_path.exists())
     with open(config_path, "x", encoding="utf-8") as fh:
         fh.write(text)
+    config_path.chmod(0o644)
     if secrets_path and not kept:
         fd = os.open(secrets_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

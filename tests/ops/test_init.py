@@ -4,11 +4,13 @@ the next steps said; never an existing configuration overwritten, nothing writte
 answer is wrong or missing."""
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
 import tomllib
 from pathlib import Path
 
-from tests.core.conftest import run_cli
+from tests.core.conftest import chambre_bot, run_cli
 
 
 def listing(folder: Path) -> list[str]:
@@ -153,3 +155,17 @@ def test_wrong_or_missing_answers_write_nothing(tmp_path: Path):
         assert "Traceback" not in proc.stderr
         assert listing(folder) == [], args
         folder.mkdir()  # the next case gets the next name
+
+
+def test_root_with_a_strict_umask_still_writes_a_configuration_the_service_can_read(tmp_path: Path):
+    """init run by root (umask 077) in /etc/chambre-bot: the bot's own user must read
+    config.toml (no secret in it) and get into its folder; secrets.env stays its owner's."""
+    etc = tmp_path / "etc" / "chambre-bot"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
+    proc = subprocess.run([*chambre_bot(), "init", "--dir", str(etc), "--yes", "--matrix-homeserver",
+                           "https://m.example.org", "--matrix-user", "@bot:example.org"],
+                          capture_output=True, text=True, env=env, timeout=60, preexec_fn=lambda: os.umask(0o077))
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_IMODE((etc / "config.toml").stat().st_mode) == 0o644
+    assert stat.S_IMODE(etc.stat().st_mode) == 0o755
+    assert stat.S_IMODE((etc / "secrets.env").stat().st_mode) == 0o600

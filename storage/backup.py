@@ -191,10 +191,10 @@ def backup(db_path: Path, dest: Path, overwrite: bool = False) -> Checked:
 def check_source(db_path: Path) -> Checked:
     try:
         return check(db_path, integrity=False)
-    except StorageError as err:
+    except StorageError:
         if not db_path.exists():
             raise StorageError(f"{db_path}: no such database (check the path, or -c / --db)") from None
-        raise err
+        raise
 
 
 def _store_companions(out: sqlite3.Connection, db_path: Path) -> None:
@@ -259,11 +259,13 @@ def _swap(backup_file: Path, db_path: Path, now: datetime) -> Path | None:
             src.close()
         with open(incoming, "rb") as fh:
             os.fsync(fh.fileno())
-        replaced = _move_aside(db_path, now)
         _give_to_bot(incoming)
+        for folder, _ in staged:
+            _give_to_bot(folder)
+        # From here on, only renames in one folder: the old state aside, the new one in place.
+        replaced = _move_aside(db_path, now)
         os.replace(incoming, db_path)
         for folder, place in staged:
-            _give_to_bot(folder)
             os.replace(folder, place)
         _sync_dir(db_path.parent)
         return replaced

@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_rocketchat.py
 	$(VENV)/bin/python bench/bench_matrix.py
 	$(VENV)/bin/python bench/bench_split.py
+	$(VENV)/bin/python bench/bench_backup.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

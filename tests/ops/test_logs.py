@@ -1,7 +1,8 @@
 """The operator's log at `info`: one line per command handled and per post made, with the
 backend, the room and the command's name; never what the member typed after the command;
-as text, or as one JSON object per line (`--log-format json`). The chats' own runs (Matrix
-on Synapse, where the secrets are checked too) are in test_operating.py."""
+as text, or as one JSON object per line (`--log-format json`). The chats' own runs, where
+the secrets are checked too: tests/matrix/test_operating.py (Synapse) and
+tests/rocketchat/test_logs.py (the fake Rocket.Chat)."""
 from __future__ import annotations
 
 import json

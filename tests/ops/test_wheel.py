@@ -2,8 +2,8 @@
 tree. `--version`, `init` then `check-config`, a piped console session, and a backup and its
 restore, all through the installed `chambre-bot`.
 
-Marked `install` (about 10-20 s once the wheelhouse is filled; pytest.ini keeps it in the
-normal suite; `-m "not install"` leaves it out while iterating)."""
+Marked `install`: part of the normal suite (about 30 s on a busy 2-core machine once
+.venv/wheelhouse is filled); `-m "not install"` leaves it out while iterating."""
 from __future__ import annotations
 
 import json

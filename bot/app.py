@@ -26,9 +26,10 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.logs import event
 from bot.richtext import Doc
+from bot.services import rhythm as rhythm_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser
-from storage.db import Database
+from storage.db import DatabaseThread
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def message_parts(out: Outgoing, fits: Callable[[Outgoing], bool]) -> list[Outgo
 class DbState:
     """BackendState in the bot's database."""
 
-    def __init__(self, db: Database, backend: str) -> None:
+    def __init__(self, db: DatabaseThread, backend: str) -> None:
         self.db, self.backend = db, backend
 
     async def get(self, key: str) -> str | None:
@@ -76,7 +77,7 @@ class App:
                  db_path: str | None = None) -> None:
         self.config = config
         self.clock = clock or Clock()
-        self.db = Database(db_path or config.database_path())
+        self.db = DatabaseThread(db_path or config.database_path())
         self.backends: dict[str, Backend] = {b.name: b for b in (backends or [])}
         self._wake: dict[str, asyncio.Event] = {}
         self._idle: dict[str, asyncio.Event] = {}
@@ -112,6 +113,7 @@ class App:
         from bot.when import warm_up
 
         await self.db.open()
+        await self.db.run(self._adopt_rhythm)
         await asyncio.to_thread(warm_up)  # dateparser's data, once, off the event loop
         self.build_backends()
         for name, backend in self.backends.items():
@@ -128,6 +130,11 @@ class App:
 
         self.scheduler = Scheduler(self)
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+
+    def _adopt_rhythm(self, db) -> None:
+        """The configured session rhythm, read once before anything reads it."""
+        with db.atomic():
+            rhythm_svc.adopt_configured(Store(db), self.config, self.clock.now())
 
     async def _run_backend(self, backend: Backend) -> None:
         try:
@@ -188,10 +195,14 @@ class App:
                  extra=event(backend=msg.backend, room=msg.room, command=command, outcome=ctx.outcome,
                              event=msg.event_id))
         self.notify(msg.backend)
-        if ctx.changed and self.scheduler is not None:
+        if self.scheduler is not None:
+            # Whatever the command was, what is due next may have changed (a meeting confirmed,
+            # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
             self.scheduler.wake()
 
     def _handle(self, db, msg: Incoming) -> Context | None:
+        """Apply `msg` once; its context (what the dispatcher made of it, for the log), or
+        None when it was handled before."""
         store = Store(db)
         now = self.clock.now()
         # Dates typed are read against the moment they were typed (a command handled after a

@@ -8,9 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Callable
+
+from bot.config import Config
+
+# bot/cli.py's configuration loader (a given file, else ./config.toml, else the default; a
+# wrong one said and exit status 2), passed in rather than imported: cli imports this module.
+Loader = Callable[..., Config]
 
 
-def add_operator_commands(sub: argparse._SubParsersAction) -> None:
+def add_operator_commands(sub: argparse._SubParsersAction, load: Loader) -> None:
     init = sub.add_parser("init", help="write a first config.toml (and secrets.env), from questions or flags")
     init.add_argument("--dir", default=".", help="the folder to write config.toml in (default: this one)")
     init.add_argument("--timezone", help="the group's time zone, such as Europe/Paris")
@@ -32,12 +39,12 @@ def add_operator_commands(sub: argparse._SubParsersAction) -> None:
     _database_options(backup)
     backup.add_argument("file", help="the backup file to write")
     backup.add_argument("--overwrite", action="store_true", help="replace that file if it exists")
-    backup.set_defaults(fn=cmd_backup)
+    backup.set_defaults(fn=cmd_backup, load=load)
 
     restore = sub.add_parser("restore", help="put a backup in place of the database (the bot stopped)")
     _database_options(restore)
     restore.add_argument("file", help="the backup file to restore")
-    restore.set_defaults(fn=cmd_restore)
+    restore.set_defaults(fn=cmd_restore, load=load)
 
 
 def _database_options(p: argparse.ArgumentParser) -> None:
@@ -47,10 +54,8 @@ def _database_options(p: argparse.ArgumentParser) -> None:
 
 
 def _database(args: argparse.Namespace) -> Path:
-    from bot.cli import _config
-
     # Only the database's path is needed: a backup from cron has no chat secrets to give.
-    return Path(args.db) if args.db else _config(args.config, secrets=False).database_path()
+    return Path(args.db) if args.db else args.load(args.config, secrets=False).database_path()
 
 
 def cmd_init(args: argparse.Namespace) -> int:

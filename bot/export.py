@@ -2,41 +2,69 @@
 and permanences (an RRULE each) that calendar programs import."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence
 from bot.services import permanences as permanence_svc
 from storage.store import Store
 
 VERSION = 1
 
 
-def export_json_text(store: Store, config: Config) -> str:
-    """The JSON export as text: built by SQLite (storage/export_sql.py), a few permanences by hand."""
-    import json
+def _local(instant: datetime | None, tz: ZoneInfo) -> str | None:
+    """A stored instant as the group reads it: local time with its offset, to the second
+    ("2026-12-04T19:00:00+01:00")."""
+    return None if instant is None else instant.astimezone(tz).isoformat(timespec="seconds")
 
-    from storage.export_sql import records_json
 
-    parts = records_json(store.db, config.chambre.timezone)
-    permanences = []
-    for p in store.permanences():
-        perm_tz = permanence_svc.recurrence_of(p).dtstart.tzinfo
-        permanences.append({
-            "id": p.id, "title": p.title, "rrule": p.rrule, "dtstart": p.dtstart.isoformat(),
+def _meeting(m: Meeting, tz: ZoneInfo) -> dict[str, Any]:
+    if isinstance(m.start, datetime):
+        start, end = _local(m.start, tz), _local(m.end, tz)
+    else:  # a day (all day, no end) or None (still to organise)
+        start, end = (m.start.isoformat() if m.start else None), None
+    return {"id": m.id, "title": m.title, "start": start, "end": end, "place": m.place, "status": m.status,
+            "proposed_by": m.proposed_by, "room": m.room,
+            # who answered what, by name: the order they answered in is not the export's business
+            "rsvp": {answer: sorted(m.rsvp[answer]) for answer in RSVP_ANSWERS}}
+
+
+def _permanence(p: Permanence) -> dict[str, Any]:
+    # A permanence's dates are written in its own zone, the one its rule repeats in.
+    zone = permanence_svc.recurrence_of(p).dtstart.tzinfo
+    return {"id": p.id, "title": p.title, "rrule": p.rrule, "dtstart": p.dtstart.isoformat(),
             "duration_minutes": p.duration_minutes, "place": p.place, "active": p.active,
-            "cancelled": [c.astimezone(perm_tz).isoformat() for c in p.cancelled],
-            "hosts": {occ.astimezone(perm_tz).isoformat(): people for occ, people in sorted(p.hosts.items())},
-        })
-    return (f'{{"version": {VERSION}, "meetings": {parts["meetings"]}, '
-            f'"permanences": {json.dumps(permanences, ensure_ascii=False)}, '
-            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}}}')
+            "cancelled": [c.astimezone(zone).isoformat() for c in p.cancelled],
+            "hosts": {occ.astimezone(zone).isoformat(): people for occ, people in sorted(p.hosts.items())}}
 
 
-def export_json(store: Store, config: Config) -> dict:
-    """The JSON export (version 1 of PRODUCT.md) as a dict."""
-    import json
+def _brick(br: Brick, tz: ZoneInfo) -> dict[str, Any]:
+    return {"id": br.id, "name": br.name, "category": br.category, "status": br.status,
+            "description": br.description, "lead": br.lead,
+            "links": [{"url": link.url, "label": link.label} for link in br.links],
+            "history": [{"at": _local(h.at, tz), "by": h.by, "status": h.status, "note": h.note} for h in br.history]}
 
-    return json.loads(export_json_text(store, config))
+
+def export_json(store: Store, config: Config) -> dict[str, Any]:
+    """The JSON export (version 1 of PRODUCT.md): every record, instants in the configured
+    zone. Read in the caller's transaction, so that it is one consistent picture."""
+    tz = config.chambre.tz
+    return {
+        "version": VERSION,
+        "meetings": [_meeting(m, tz) for m in store.meetings_by_number()],
+        "permanences": [_permanence(p) for p in store.permanences()],
+        "bricks": [_brick(br, tz) for br in store.bricks(full=True)],
+        "topics": [{"id": t.id, "text": t.text, "added_by": t.added_by, "done": t.done}
+                   for t in store.topics(include_done=True)],
+    }
+
+
+def export_json_text(store: Store, config: Config) -> str:
+    """The JSON export as one line of text."""
+    return json.dumps(export_json(store, config), ensure_ascii=False)
 
 
 def _wall_time(rec, occurrence: datetime) -> datetime:
@@ -52,10 +80,11 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
     return local
 
 
-def export_ics(store: Store, config: Config) -> bytes:
+def export_ics(store: Store, config: Config, now: datetime) -> bytes:
     """Meetings (in UTC) and active permanences (an RRULE each, in local time with the zone's
-    VTIMEZONE, cancelled dates as EXDATEs). The group's own zone is always there, so that a
-    calendar without any event is still a valid one (RFC 5545 wants one component)."""
+    VTIMEZONE, cancelled dates as EXDATEs), stamped `now` (the bot's clock). The group's own
+    zone is always there, so that a calendar without any event is still a valid one (RFC 5545
+    wants one component)."""
     from icalendar import Calendar, Event, vRecur
 
     from bot.ical_zone import vtimezone
@@ -64,10 +93,10 @@ def export_ics(store: Store, config: Config) -> bytes:
     cal.add("prodid", "-//Chambre des Communs de Lille//chambre-bot//FR")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Chambre des Communs")
-    stamp = datetime.now(timezone.utc)
+    stamp = now.astimezone(timezone.utc)
     zones: dict[str, date] = {config.chambre.timezone: stamp.date()}  # zone -> the first day it is needed
     events = []
-    for m in store.meetings(order="id"):
+    for m in store.meetings_by_number():
         if m.start is None:
             continue  # still to organise: nothing to put in a calendar yet
         ev = Event()

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.posts import Occasion, build_agenda, build_digest, build_reminder
+from bot.services.posts import Occasion, build_agenda, build_digest, build_reminder
 from bot.richtext import Doc
+from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
 from storage.store import Store, iso, parse_instant
@@ -112,7 +113,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
             for person in organisers:
                 out.append(Due(f"reminder/{key}/{person}", "reminder", due, person, True, start, occasion))
 
-    rhythm = rhythm_svc.current(store, config, hi)
+    rhythm = rhythm_svc.current(store, config)
     if rhythm is not None:
         zone = ZoneInfo(rhythm.tz)
         for session in rhythm_svc.sessions(rhythm, lo, before=horizon):
@@ -124,7 +125,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
                                    Occasion("session", session)))
             remind(f"session/{stamp}", session, Occasion("session", session), zone)
 
-    for meeting in store.meetings_between(lo, horizon, statuses=("confirmed",)):
+    for meeting in meeting_svc.confirmed_between(store, lo, horizon):
         start = meeting.start
         if not isinstance(start, datetime):  # all day
             start = datetime.combine(start, ALL_DAY_HOUR, tzinfo=tz)

@@ -1,4 +1,4 @@
-"""Small test doubles and helpers shared by the backend tests."""
+"""Small test doubles and helpers shared by the tests."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +7,22 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
+
+import pytest
+
+# The specification shared by the project's engineers, beside the repository. The only test
+# input read from outside the repository; the repository keeps a copy of each file it uses.
+SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+
+
+def shared_spec(name: str) -> Path:
+    """The shared specification's file `name` (time_examples.jsonl, listening_examples.jsonl).
+    Where the shared folder is absent (a clone on its own), the calling test is skipped and
+    says so."""
+    path = SHARED_SPEC / name
+    if not path.is_file():
+        pytest.skip(f"no shared specification at {path}: the repository's copy is not compared")
+    return path
 
 
 class MemoryState:

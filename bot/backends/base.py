@@ -23,7 +23,7 @@ Contract, so that nothing is lost and nothing happens twice:
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable, Protocol
 
@@ -57,7 +57,6 @@ class Outgoing:
     dm_user: str | None = None  # a direct message to this user (the backend finds or creates the room)
     reply_to: str | None = None  # the event id of the command this answers
     thread: str | None = None
-    meta: dict = field(default_factory=dict)
 
 
 Deliver = Callable[[Incoming], Awaitable[None]]

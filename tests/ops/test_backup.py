@@ -21,9 +21,12 @@ import storage.backup as backup_module
 from storage.backup import FILES_TABLE, backup, restore
 from storage.db import StorageError
 from storage.lock import is_served
+from storage.migrations import MIGRATIONS
 from tests.core.conftest import chambre_bot, run_cli
 
 NOW = "2026-12-01T10:00"
+# What a database of this version says of its schema.
+MIGRATED = f"{len(MIGRATIONS._migrations)} migrations, the last {MIGRATIONS._migrations[-1].name}"
 
 
 def export(db: Path) -> dict:
@@ -80,8 +83,8 @@ def test_a_backup_is_one_checked_private_file_with_every_record(database: Path, 
     copy = tmp_path / "backups" / "2026-12-01.db"
     copy.parent.mkdir()
     proc = run_cli("backup", "--db", str(database), str(copy))
-    assert proc.stdout == (f"{copy}: a copy of {database}, checked: integrity ok; 5 migrations, the last "
-                           f"0005_export_cache; 1 meeting, 0 permanences, 12 bricks, 1 topic; "
+    assert proc.stdout == (f"{copy}: a copy of {database}, checked: integrity ok; {MIGRATED}; "
+                           f"1 meeting, 0 permanences, 12 bricks, 1 topic; "
                            f"{round(copy.stat().st_size / 1000)} kB\n")
     assert files_beside(copy.parent) == ["2026-12-01.db"]  # nothing half-written left, no -wal
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # it holds the bot's chat tokens
@@ -175,7 +178,7 @@ def test_restore_replaces_the_database_and_keeps_the_old_one(database: Path, tmp
     proc = run_cli("restore", "--db", str(database), str(copy))
     [replaced] = replaced_files(tmp_path)
     assert proc.stdout.splitlines() == [
-        f"{database}: restored from {copy} (integrity ok; 5 migrations, the last 0005_export_cache; "
+        f"{database}: restored from {copy} (integrity ok; {MIGRATED}; "
         f"1 meeting, 0 permanences, 12 bricks, 1 topic; {round(copy.stat().st_size / 1000)} kB)",
         f"The database it replaced is kept as {replaced}",
     ]
@@ -323,8 +326,9 @@ def test_a_backup_naming_a_file_outside_the_state_is_refused(monkeypatch: pytest
     (tmp_path / "chambre.db.crypto" / "a").write_bytes(b"a")
     copy = tmp_path / "b.db"
     backup(database, copy)
+    hostile = "/".join(["chambre.db.crypto", "..", "..", "etc", "cron.d", "x"])  # up and out of the state
     with sqlite3.connect(copy) as conn:
-        conn.execute(f"UPDATE {FILES_TABLE} SET path = 'chambre.db.crypto/../../etc/cron.d/x'")
+        conn.execute(f"UPDATE {FILES_TABLE} SET path = ?", [hostile])
     conn.close()
     with pytest.raises(StorageError, match="a file outside the bot's state"):
         restore(copy, tmp_path / "machine2" / "chambre.db")

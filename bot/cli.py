@@ -81,7 +81,6 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
                              tz=config.chambre.tz)
     app = App(config, clock=clock, backends=[console], db_path=db)
     app.schedule = schedule
-    console.settle = app.settle
     await app.start()
     try:
         await app.wait_backend("console")
@@ -226,12 +225,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.clock import Clock
     from bot.services import rhythm
     from bot.services.posts import build_digest
     from storage.store import Store
 
     config = _config(args.config, secrets=False)
-    now = _parse_now(args.now, config.chambre.tz) or datetime.now(timezone.utc)
+    now = _parse_now(args.now, config.chambre.tz) or Clock().now()
     database = _open_store(config, args.db)
 
     def build(db):

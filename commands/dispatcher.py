@@ -128,10 +128,13 @@ def dispatch(ctx: Context, text: str) -> Doc | None:
         return reply
     except UserError as err:
         ctx.outcome = "refused"
+        ctx.private.clear()  # a refused command sends nothing else either
         return Doc.text(err.message(ctx.lang))
     except Exception:
         ctx.outcome = "failed"
-        # The command's name, not the member's text: a log is kept, and read by others.
+        ctx.private.clear()
+        # The command's name, not the member's text (a pledge's amount, say): a log is kept,
+        # and read by others.
         log.exception("command %s failed", ctx.command or "?")
         return Doc.text(ctx.t("Désolé, quelque chose s'est mal passé de mon côté ; rien n'a été modifié.",
                               "Sorry, something went wrong on my side; nothing was changed."))
@@ -146,7 +149,9 @@ def _dispatch(ctx: Context, text: str) -> Doc:
     first_line, _, more = body.partition("\n")
     words = first_line.split()
     cmd, used = reg.REGISTRY.lookup(words)
-    if cmd is None:
+    if cmd is None or (used == 1 and not cmd.args and len(words) > 1
+                       and len(reg.REGISTRY.groups().get(reg.fold(words[0]), [])) > 1):
+        # "!mécénat machin": a subcommand mistyped, not arguments to "!mécénat".
         ctx.command, ctx.outcome = "?", "unknown"
         return unknown_command(ctx, words)
     ctx.command = cmd.name("en")

@@ -40,7 +40,7 @@ from storage.migrations import MIGRATIONS, unknown_migrations
 COMPANIONS: tuple[str, ...] = ()
 FILES_TABLE = "_chambre_backup_files"
 # The records an operator recognises, counted in what a backup or restore says.
-RECORDS = ("meetings", "permanences", "bricks", "topics")
+RECORDS = ("meetings", "permanences", "bricks", "topics", "pledges")
 
 
 @dataclass

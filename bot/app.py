@@ -34,6 +34,7 @@ from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, R
 from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
+from bot.logs import event
 from bot.richtext import Doc
 from bot.services import rhythm as rhythm_svc
 from commands.context import Context
@@ -217,16 +218,22 @@ class App:
             backend = self.backends.get(msg.backend)
             if backend is not None and await backend.refresh_organiser(msg):
                 msg = dataclasses.replace(msg, sender_is_organiser=True)
-        if not await self.db.run(lambda db: self._handle(db, msg)):
+        ctx = await self.db.run(lambda db: self._handle(db, msg))
+        if ctx is None:
             return
+        command = ctx.command or "?"
+        log.info("%s %s: %s, %s", msg.backend, msg.room, command, ctx.outcome,
+                 extra=event(backend=msg.backend, room=msg.room, command=command, outcome=ctx.outcome,
+                             event=msg.event_id))
         self.notify(msg.backend)
         if self.scheduler is not None:
             # Whatever the command was, what is due next may have changed (a meeting confirmed,
             # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
             self.scheduler.wake()
 
-    def _handle(self, db, msg: Incoming) -> bool:
-        """Apply `msg` once; False when it was handled before."""
+    def _handle(self, db, msg: Incoming) -> Context | None:
+        """Apply `msg` once; its context (what the dispatcher made of it, for the log), or
+        None when it was handled before."""
         store = Store(db)
         now = self.clock.now()
         # Dates typed are read against the moment they were typed (a command handled after a
@@ -234,7 +241,7 @@ class App:
         reference = min(msg.sent_at, now) if msg.sent_at else now
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
-                return False
+                return None
             ctx = Context(store=store, config=self.config, now=reference, lang=self.language(msg.backend, msg.room),
                           sender=msg.sender, room=msg.room, backend=msg.backend,
                           is_organiser=self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser),
@@ -247,7 +254,7 @@ class App:
                 store.enqueue(send_key("private", msg.backend, msg.event_id, str(k)), msg.backend, private.to_json(),
                               now, dm_user=msg.sender)  # not a reply: the command is in another room
             store.mark_handled(msg.backend, msg.event_id, now)
-        return True
+        return ctx
 
     # ---- outgoing -------------------------------------------------------------------------------
 
@@ -266,6 +273,7 @@ class App:
         name and destination (see `destination`)."""
         backend, where = destination
         key = send_key("post", name, backend, where)
+        log.info("%s %s: post %s queued", backend, where, name, extra=event(backend=backend, room=where, post=name))
         if dm:  # the backend finds (or makes) the person's direct-message room
             return store.enqueue(key, backend, body.to_json(), now, dm_user=where)
         return store.enqueue(key, backend, body.to_json(), now, room=where)

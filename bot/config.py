@@ -6,6 +6,7 @@ user fixes a file in one pass. Secrets may come from the environment instead of 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -277,7 +278,10 @@ SECTION_TYPES = {
 }
 
 
-def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: Path | None = None) -> Config:
+def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: Path | None = None,
+                 secrets: bool = True) -> Config:
+    """The checked configuration; with `secrets=False`, one whose chat secrets may be missing
+    (for the commands that only read the database: an operator's cron job has no password)."""
     env = dict(os.environ) if env is None else env
     problems: list[str] = []
     config = Config(path=path)
@@ -314,7 +318,7 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             problems.append('[matrix] user_id: missing (expected the bot\'s user id, such as "@chambre:example.org")')
         elif not (m.user_id.startswith("@") and ":" in m.user_id):
             problems.append(f'[matrix] user_id = {m.user_id!r}: expected a user id such as "@chambre:example.org"')
-        if not (m.password or m.access_token):
+        if secrets and not (m.password or m.access_token):
             problems.append("[matrix] password or access_token: missing (or set CHAMBRE_MATRIX_PASSWORD / CHAMBRE_MATRIX_ACCESS_TOKEN)")
     if config.rocketchat is not None:
         r = config.rocketchat
@@ -322,7 +326,7 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
         r.password = r.password or env.get("CHAMBRE_ROCKETCHAT_PASSWORD") or None
         if not r.url and "url" not in (data.get("rocketchat") if isinstance(data.get("rocketchat"), dict) else {}):
             problems.append("[rocketchat] url: missing (expected an address such as https://chat.example.org)")
-        if not ((r.user_id and r.token) or (r.username and r.password)):
+        if not ((r.user_id and (r.token or not secrets)) or (r.username and (r.password or not secrets))):
             problems.append("[rocketchat] expected user_id and token (or CHAMBRE_ROCKETCHAT_TOKEN), or username and password")
     known_rooms_ok = all(isinstance(room, str) and room for room in config.rhythm.announce_rooms + config.digest.rooms)
     if not known_rooms_ok:
@@ -332,10 +336,43 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
     return config
 
 
-def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> Config:
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The KEY=value lines of an environment file, as systemd's EnvironmentFile reads them
+    (see parse_env)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})"]) from None
+    return parse_env(text, str(path))
+
+
+def parse_env(text: str, name: str) -> dict[str, str]:
+    """KEY=value lines: blank lines and lines starting with # or ; are skipped; a value may
+    be quoted. Empty values are left out: a placeholder not yet filled in is no secret. A
+    line that is not KEY=value is named by its number only: it may hold a secret."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise ConfigError([f"{name}, line {number}: expected KEY=value"])
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if value:
+            values[key] = value
+    return values
+
+
+def load_config(path: str | Path | None, env: dict[str, str] | None = None, secrets: bool = True) -> Config:
     """Load and check a configuration file; None gives the embedded default."""
     if path is None:
-        return parse_config({}, env)
+        return parse_config({}, env, secrets=secrets)
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -350,4 +387,4 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> C
         raise ConfigError([f"{path}: not a text file in UTF-8"]) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([f"{path}: not valid TOML ({err})"]) from None
-    return parse_config(data, env, path=path.resolve())
+    return parse_config(data, env, path=path.resolve(), secrets=secrets)

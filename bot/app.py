@@ -37,7 +37,7 @@ from bot.config import Config
 from bot.richtext import Doc
 from bot.services import rhythm as rhythm_svc
 from commands.context import Context
-from commands.dispatcher import dispatch, is_command, needs_organiser
+from commands.dispatcher import dispatch, is_command, needs_organiser, unreadable_notice
 from storage.db import DatabaseThread
 from storage.store import Store
 
@@ -210,6 +210,10 @@ class App:
 
     async def _deliver(self, msg: Incoming) -> None:
         prefix = self.config.chambre.prefix
+        if msg.unreadable:
+            if await self.db.run(lambda db: self._tell_unreadable(db, msg)):
+                self.notify(msg.backend)
+            return
         if not is_command(msg.text, prefix):
             return
         if not self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser) and needs_organiser(msg.text, prefix):
@@ -244,6 +248,20 @@ class App:
                 store.enqueue(send_key("reply", msg.backend, msg.event_id), msg.backend, reply.to_json(), now,
                               room=msg.room, reply_to=msg.event_id, thread=msg.thread)
             store.mark_handled(msg.backend, msg.event_id, now)
+        return True
+
+    def _tell_unreadable(self, db, msg: Incoming) -> bool:
+        """Tell the room, once per `msg.unreadable` key, that the bot could not read a message
+        (marked handled under that key: the message itself may still be read later)."""
+        store = Store(db)
+        key = f"unreadable:{msg.unreadable}"
+        with db.atomic():
+            if store.was_handled(msg.backend, key):
+                return False
+            reply = unreadable_notice(self.language(msg.backend, msg.room))
+            store.enqueue(send_key("reply", msg.backend, key), msg.backend, reply.to_json(), self.clock.now(),
+                          room=msg.room, reply_to=msg.event_id, thread=msg.thread)
+            store.mark_handled(msg.backend, key, self.clock.now())
         return True
 
     # ---- outgoing -------------------------------------------------------------------------------

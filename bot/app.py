@@ -98,6 +98,8 @@ class App:
         # are that bot's to make.
         self.schedule = True
         self._stopping = False
+        # Seconds after the start at which dateparser's data is loaded (see _warm_up).
+        self.warm_up_after = 2.0
         # The wait before trying a failed send again, by the count of tries kept in its row.
         self.send_backoff = Backoff(first=1.0, maximum=60.0)
         # Incoming messages the core failed to take, by (backend, event id): see deliver().
@@ -117,11 +119,9 @@ class App:
         self.backends = {b.name: b for b in configured(self.config, self.state_for, self.clock)}
 
     async def start(self) -> None:
-        from bot.when import warm_up
-
         await self.db.open()
         await self.db.run(self._adopt_rhythm)
-        await asyncio.to_thread(warm_up)  # dateparser's data, once, off the event loop
+        self._tasks.append(asyncio.create_task(self._warm_up(), name="warm-up"))
         self.build_backends()
         for name, backend in self.backends.items():
             backend.settle = self.settle
@@ -138,6 +138,15 @@ class App:
 
         self.scheduler = Scheduler(self)
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+
+    async def _warm_up(self) -> None:
+        """dateparser's data, once, on the database thread where commands run, a moment after
+        the start: a start does not wait for it (the chats connect and catch up first), and
+        the commands after that moment do not pay for it."""
+        from bot.when import warm_up
+
+        await self.clock.sleep(self.warm_up_after)
+        await self.db.run(lambda _db: warm_up())
 
     def _adopt_rhythm(self, db) -> None:
         """The configured session rhythm, read once before anything reads it."""

@@ -187,6 +187,23 @@ async def test_a_wiped_store_makes_a_new_device_and_replies_go_on(people, bot_ac
     assert "deux" in body(replies[second][0])
 
 
+async def test_with_trust_verified_only_the_listed_devices_can_read_the_bot(people, bot_account, start_app):
+    alice, bob = await people("alice", encrypted=True), await people("bob", encrypted=True)
+    room = await alice.create_room(invite=[bot_account.user_id, bob.user_id])
+    await bob.join(room)
+    key = alice.client.olm.account.identity_keys["ed25519"]
+    shown = " ".join(key[i:i + 4] for i in range(0, len(key), 4))  # as Element shows a session key
+    app = await start_app(bot_account, [room], trust="verified",
+                          verified_devices=[f"{alice.user_id} {alice.account.device_id} {shown}",
+                                            f"{bob.user_id} {bob.account.device_id} not-his-key"])
+    cmd = await alice.say(room, "!odj ajouter entre nous")
+    replies = await answered(app, alice, room, bot_account.user_id, [cmd])
+    assert "entre nous" in body(replies[cmd][0])
+    # Bob's device is listed with a key that is not his: it gets no room key.
+    [reply] = [e for e in await bob.events(room) if e["sender"] == bot_account.user_id]
+    assert reply["type"] == "m.room.encrypted"
+
+
 async def test_a_store_the_key_does_not_open_stops_the_bot(people, bot_account, start_bot):
     state = MemoryState()
     bot = await start_bot(bot_account, state=state)

@@ -163,7 +163,12 @@ class Crypto:
             # nio's schema refused the answer's shape; the bot still reads what it can.
             log.warning("matrix: nio could not read a sync (%s); its room keys are lost", resp)
             return
-        await self.transport.client.receive_response(resp)
+        try:
+            await self.transport.client.receive_response(resp)
+        except Exception:
+            # Retrying the same sync would fail the same way and stop the bot for good: the
+            # bot reads what it can, and what this sync brought nio is lost.
+            log.exception("matrix: nio could not take a sync; its room keys and device changes are lost")
         self._decrypted = {
             event.event_id: event.source
             for room in resp.rooms.join.values()

@@ -45,6 +45,10 @@ class Login:
         address that never answered as a homeserver is a mistake in the configuration, said
         at once when something else answers, else after `first_start_timeout` seconds."""
         known = await self.connected_before()
+        if known:
+            # Connected before: the login or the first sync finds out soon enough whether it
+            # is there (and waits it out), without a request of its own at every start.
+            return
         url = self.config.homeserver
         clock = life.clock
         started = clock.now()

@@ -121,6 +121,8 @@ class Sync:
                 await self.life.sleep(delay)
                 continue
             self.backoff.succeeded()
+            if not caught_up:
+                log.info("matrix: caught up (first sync after start)")
             caught_up = True
             since = resp["next_batch"]
             # One turn of the loop first: the outbox, woken by these deliveries, reaches the

@@ -38,7 +38,7 @@ from bot.logs import event
 from bot.richtext import Doc
 from bot.services import rhythm as rhythm_svc
 from commands.context import Context
-from commands.dispatcher import dispatch, is_command, needs_organiser
+from commands.dispatcher import dispatch, is_command, needs_organiser, unreadable_notice
 from storage.db import DatabaseThread
 from storage.store import Store
 
@@ -99,6 +99,8 @@ class App:
         # are that bot's to make.
         self.schedule = True
         self._stopping = False
+        # Seconds after the start at which dateparser's data is loaded (see _warm_up).
+        self.warm_up_after = 2.0
         # The wait before trying a failed send again, by the count of tries kept in its row.
         self.send_backoff = Backoff(first=1.0, maximum=60.0)
         # Incoming messages the core failed to take, by (backend, event id): see deliver().
@@ -118,11 +120,9 @@ class App:
         self.backends = {b.name: b for b in configured(self.config, self.state_for, self.clock)}
 
     async def start(self) -> None:
-        from bot.when import warm_up
-
         await self.db.open()
         await self.db.run(self._adopt_rhythm)
-        await asyncio.to_thread(warm_up)  # dateparser's data, once, off the event loop
+        self._tasks.append(asyncio.create_task(self._warm_up(), name="warm-up"))
         self.build_backends()
         for name, backend in self.backends.items():
             backend.settle = self.settle
@@ -139,6 +139,15 @@ class App:
 
         self.scheduler = Scheduler(self)
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+
+    async def _warm_up(self) -> None:
+        """dateparser's data, once, on the database thread where commands run, a moment after
+        the start: a start does not wait for it (the chats connect and catch up first), and
+        the commands after that moment do not pay for it."""
+        from bot.when import warm_up
+
+        await self.clock.sleep(self.warm_up_after)
+        await self.db.run(lambda _db: warm_up())
 
     def _adopt_rhythm(self, db) -> None:
         """The configured session rhythm, read once before anything reads it."""
@@ -211,6 +220,10 @@ class App:
 
     async def _deliver(self, msg: Incoming) -> None:
         prefix = self.config.chambre.prefix
+        if msg.unreadable:
+            if await self.db.run(lambda db: self._tell_unreadable(db, msg)):
+                self.notify(msg.backend)
+            return
         if not is_command(msg.text, prefix):
             return
         if not self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser) and needs_organiser(msg.text, prefix):
@@ -255,6 +268,20 @@ class App:
                               now, dm_user=msg.sender)  # not a reply: the command is in another room
             store.mark_handled(msg.backend, msg.event_id, now)
         return ctx
+
+    def _tell_unreadable(self, db, msg: Incoming) -> bool:
+        """Tell the room, once per `msg.unreadable` key, that the bot could not read a message
+        (marked handled under that key: the message itself may still be read later)."""
+        store = Store(db)
+        key = f"unreadable:{msg.unreadable}"
+        with db.atomic():
+            if store.was_handled(msg.backend, key):
+                return False
+            reply = unreadable_notice(self.language(msg.backend, msg.room))
+            store.enqueue(send_key("reply", msg.backend, key), msg.backend, reply.to_json(), self.clock.now(),
+                          room=msg.room, reply_to=msg.event_id, thread=msg.thread)
+            store.mark_handled(msg.backend, key, self.clock.now())
+        return True
 
     # ---- outgoing -------------------------------------------------------------------------------
 

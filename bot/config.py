@@ -49,6 +49,12 @@ class MatrixConfig:
     invites_from: list[str] = field(default_factory=list)
     organiser_power_level: int | None = 50
     max_command_age: timedelta = timedelta(hours=1)
+    # Encryption (docs/matrix.md). The crypto store: the bot's own keys and the room keys it
+    # was given, a directory; None until parse_config puts it beside the database.
+    store_path: str | None = None
+    store_key: str | None = None  # protects the store on disk: a secret, like the password
+    trust: str = "all"  # share room keys with every device of the room's members, or "verified"
+    verified_devices: list[str] = field(default_factory=list)  # "@user:server DEVICE session-key"
 
 
 @dataclass
@@ -105,10 +111,15 @@ class Config:
         return self.matrix is not None or self.rocketchat is not None
 
     def database_path(self) -> Path:
-        path = Path(self.chambre.database).expanduser()
-        if not path.is_absolute() and self.path is not None:
-            path = self.path.parent / path
-        return path
+        return _beside(self, Path(self.chambre.database))
+
+
+def _beside(config: Config, path: Path) -> Path:
+    """A path from the configuration: relative ones are relative to the configuration file."""
+    path = path.expanduser()
+    if not path.is_absolute() and config.path is not None:
+        path = config.path.parent / path
+    return path
 
 
 # ---- checking ------------------------------------------------------------------------------
@@ -187,6 +198,21 @@ def _power_level(value: Any) -> int | None:
 LONGEST_DURATION = timedelta(days=365)
 
 
+def _trust(value: Any) -> str:
+    if value not in ("all", "verified"):
+        raise ValueError('"all" (every device of the room\'s members) or "verified" (only verified_devices)')
+    return value
+
+
+def _verified_devices(value: Any) -> list[str]:
+    entries = _string_list(value)
+    for entry in entries:
+        parts = entry.split()
+        if len(parts) < 3 or not (parts[0].startswith("@") and ":" in parts[0]):
+            raise ValueError('entries such as "@camille:example.org ABCDEFGHIJ <session key as Element shows it>"')
+    return entries
+
+
 def _duration(value: Any) -> timedelta:
     from bot.when import WhenError, read_duration
 
@@ -253,7 +279,8 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "homeserver": _url, "user_id": _nonempty, "password": _optional_string,
         "access_token": _optional_string, "device_name": _nonempty, "rooms": _string_list,
         "invites_from": _string_list, "organiser_power_level": _power_level,
-        "max_command_age": _duration,
+        "max_command_age": _duration, "store_path": _nonempty, "store_key": _optional_string,
+        "trust": _trust, "verified_devices": _verified_devices,
     },
     "rocketchat": {
         "url": _url, "user_id": _optional_string, "token": _optional_string,
@@ -270,7 +297,8 @@ SCHEMA: dict[str, dict[str, Check]] = {
 }
 
 # Never printed, not even when wrong: a mistyped secret is still a secret.
-SECRETS = {("matrix", "password"), ("matrix", "access_token"), ("rocketchat", "token"), ("rocketchat", "password")}
+SECRETS = {("matrix", "password"), ("matrix", "access_token"), ("matrix", "store_key"), ("rocketchat", "token"),
+           ("rocketchat", "password")}
 
 SECTION_TYPES = {
     "chambre": ChambreConfig, "matrix": MatrixConfig, "rocketchat": RocketChatConfig,
@@ -320,6 +348,15 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             problems.append(f'[matrix] user_id = {m.user_id!r}: expected a user id such as "@chambre:example.org"')
         if secrets and not (m.password or m.access_token):
             problems.append("[matrix] password or access_token: missing (or set CHAMBRE_MATRIX_PASSWORD / CHAMBRE_MATRIX_ACCESS_TOKEN)")
+        # Never matrix-nio's default key: the store holds the keys that read every encrypted room.
+        m.store_key = m.store_key or env.get("CHAMBRE_MATRIX_STORE_KEY") or None
+        if not m.store_key:
+            problems.append("[matrix] store_key: missing (or set CHAMBRE_MATRIX_STORE_KEY): a long random text that "
+                            "protects the bot's encryption keys on disk, kept with the other secrets")
+        elif len(m.store_key) < 16:
+            problems.append("[matrix] store_key: expected at least 16 characters (the value is a secret: not shown)")
+        m.store_path = str(_beside(config, Path(m.store_path)) if m.store_path
+                           else config.database_path().with_name(config.database_path().name + ".crypto"))
     if config.rocketchat is not None:
         r = config.rocketchat
         r.token = r.token or env.get("CHAMBRE_ROCKETCHAT_TOKEN") or None

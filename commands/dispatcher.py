@@ -140,6 +140,15 @@ def dispatch(ctx: Context, text: str) -> Doc | None:
                               "Sorry, something went wrong on my side; nothing was changed."))
 
 
+def unreadable_notice(lang: str) -> Doc:
+    """What the room is told when the bot could not decrypt a message (its key never came)."""
+    if lang == "en":
+        return Doc.text("I could not read this encrypted message: its key was not shared with my device. "
+                        "If it was a command, send it again.")
+    return Doc.text("Je n'ai pas pu lire ce message chiffré : sa clé n'a pas été partagée avec mon appareil. "
+                    "Si c'était une commande, renvoyez-la.")
+
+
 def _dispatch(ctx: Context, text: str) -> Doc:
     if len(text) > MAX_LINE:
         raise UserError("Message trop long ({n} caractères, {max} au plus) : rien n'a été fait.",

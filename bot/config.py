@@ -201,7 +201,7 @@ LONGEST_DURATION = timedelta(days=365)
 def _trust(value: Any) -> str:
     if value not in ("all", "verified"):
         raise ValueError('"all" (every device of the room\'s members) or "verified" (only verified_devices)')
-    return value
+    return str(value)
 
 
 def _verified_devices(value: Any) -> list[str]:

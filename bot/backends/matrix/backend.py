@@ -102,7 +102,7 @@ class MatrixBackend(Backend):
         sync.timeout_ms, sync.timeline_limit = self.sync_timeout_ms, self.timeline_limit
         sync.gap_page_size, sync.gap_max_pages = self.gap_page_size, self.gap_max_pages
         self._sync = sync
-        setup: asyncio.Task | None = None
+        setup: asyncio.Task[None] | None = None
         try:
             await self.login.reach(self.life, self._backoff(), self.first_start_timeout, self.probe_timeout)
             await self.life.retrying(self._connect, self._backoff())

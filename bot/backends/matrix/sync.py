@@ -160,7 +160,7 @@ class Sync:
                     continue
                 await self._deliver_event(room_id, ev, deliver)
 
-    async def _deliver_event(self, room_id: str, ev: dict, deliver: Deliver) -> None:
+    async def _deliver_event(self, room_id: str, ev: dict[str, Any], deliver: Deliver) -> None:
         if ev.get("sender") == self._user_id():
             return  # the bot's own
         if ev.get("type") == "m.room.encrypted":

@@ -272,7 +272,7 @@ class App:
             store.mark_handled(msg.backend, msg.event_id, now)
         return ctx
 
-    def _tell_unreadable(self, db, msg: Incoming) -> bool:
+    def _tell_unreadable(self, db: ChambreDatabase, msg: Incoming) -> bool:
         """Tell the room, once per `msg.unreadable` key, that the bot could not read a message
         (marked handled under that key: the message itself may still be read later)."""
         store = Store(db)

@@ -51,6 +51,7 @@ class Store:
             end=parse_instant(row["end"]) if row["end"] else None, place=row["place"],
             status=row["status"], proposed_by=row["proposed_by"], room=row["room"],
             cancel_reason=row["cancel_reason"], created_at=parse_instant(row["created_at"]),
+            updated_at=parse_instant(row["updated_at"]), sequence=row["sequence"],
         )
         return meeting
 
@@ -256,7 +257,8 @@ class Store:
         if r is None:
             return None
         return Rhythm(rrule=r["rrule"], dtstart=datetime.fromisoformat(r["dtstart"]), tz=r["tz"],
-                      duration_minutes=r["duration_minutes"], place=r["place"], text=r["text"], set_by=r["set_by"])
+                      duration_minutes=r["duration_minutes"], place=r["place"], text=r["text"], set_by=r["set_by"],
+                      set_at=parse_instant(r["set_at"]), sequence=r["sequence"])
 
     def set_rhythm(self, rhythm: Rhythm, now: datetime) -> None:
         self.db.execute(
@@ -287,6 +289,36 @@ class Store:
 
     def count_meetings(self, where: str = "1", params: Iterable[Any] = ()) -> int:
         return self.db.execute(f"SELECT count(*) FROM meetings WHERE {where}", list(params)).fetchone()[0]
+
+    # ---- what the calendar feed and the web board read ----------------------------------------
+
+    def records_revision(self) -> tuple[int, datetime]:
+        """A number raised by every change to a record, and when (migration 0006): equal
+        numbers, equal records."""
+        n, at = self.db.execute("SELECT n, at FROM records_revision WHERE id = 1").fetchone()
+        return n, datetime.fromisoformat(at.replace("Z", "+00:00"))
+
+    def topics_changed_at(self) -> datetime | None:
+        """When an open topic was last added or a topic closed."""
+        at = self.db.execute("SELECT max(max(created_at), coalesce(max(done_at), '')) FROM topics").fetchone()[0]
+        return parse_instant(at) if at else None
+
+    def permanence_changes(self) -> dict[int, tuple[datetime, int]]:
+        """Per permanence: when it last changed (made, ended, an occurrence cancelled or
+        hosted) and how many occurrences were cancelled (its calendar SEQUENCE: each is an
+        EXDATE more)."""
+        rows = self.db.execute(
+            "SELECT p.id, max(p.created_at, coalesce(p.ended_at, ''),"
+            " coalesce((SELECT max(at) FROM permanence_cancellations c WHERE c.permanence_id = p.id), ''),"
+            " coalesce((SELECT max(at) FROM permanence_hosts h WHERE h.permanence_id = p.id), '')),"
+            " (SELECT count(*) FROM permanence_cancellations c WHERE c.permanence_id = p.id)"
+            " FROM permanences p").fetchall()
+        return {n: (parse_instant(at), cancelled) for n, at, cancelled in rows}
+
+    def outbox_depth(self) -> dict[str, int]:
+        """Messages waiting to be sent, per backend."""
+        return dict(self.db.execute(
+            "SELECT backend, count(*) FROM outbox WHERE sent_at IS NULL GROUP BY backend").fetchall())
 
     # ---- delivery: handled events, outbox, backend state, posts --------------------------------
 

@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench browser screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,8 +15,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/chambre-bot run
 
-test: $(STAMP)
+# The web board's tests drive a real Chromium: installed here with apt-get when missing and
+# possible (else those tests skip, saying why).
+browser:
+	@bash tools/install-browser.sh
+
+test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest -q
+
+# docs/board.png, the README's picture of the board, from a demo database made by the commands.
+screenshot: $(STAMP) browser
+	$(VENV)/bin/python tools/screenshot.py docs/board.png
 
 # The benchmarks (scripts, not tests); each prints its numbers. See docs/*.md for measured ones.
 bench: $(STAMP)
@@ -26,6 +35,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_rocketchat.py
 	$(VENV)/bin/python bench/bench_matrix.py
 	$(VENV)/bin/python bench/bench_split.py
+	$(VENV)/bin/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.records import JournalEntry, Meeting
 from bot.render import (STATUS, bar, instant, meeting_line, number, permanence_occurrence_line, topic_line, tr,
                         when_text, word)
-from bot.richtext import Doc, Span, b, code, i
+from bot.richtext import Doc, Span, b, code, i, link
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
@@ -172,6 +172,10 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
         _listed(doc, moves, lambda entry: _brick_move(entry, lang), lang)
     else:
         doc.para(i(_t(lang, "aucune", "none")))
+    addresses = config.web.addresses(lang) if config.web is not None else None
+    if addresses:  # the web board (bot/web/): everything above, and a calendar to subscribe to
+        doc.para(_t(lang, "Le tableau : ", "The board: "), link(addresses[0]),
+                 _t(lang, " — le calendrier à ajouter au vôtre : ", " — the calendar to add to yours: "), link(addresses[1]))
     return doc
 
 

@@ -63,6 +63,16 @@ class Outgoing:
 Deliver = Callable[[Incoming], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class BackendStatus:
+    """A backend's own account of its link to the chat, for /healthz."""
+
+    connected: bool
+    # The last sign of life from the chat server (Matrix: a sync answered; Rocket.Chat: a
+    # stream event), by the backend's clock; None when it does not keep one.
+    last_event: datetime | None = None
+
+
 class RetryLater(Exception):
     """A transient send failure: keep the message, try again after `delay` seconds."""
 
@@ -111,6 +121,11 @@ class Backend(abc.ABC):
         hides system messages never announces a new moderator); the others keep the
         answer the message came with."""
         return msg.sender_is_organiser
+
+    def status(self) -> BackendStatus:
+        """How the link to the chat is. A backend with no server to lose (the console) is
+        connected while it runs; the core reports one whose run() has ended as down."""
+        return BackendStatus(connected=True)
 
     def fits(self, out: Outgoing) -> bool:
         """Whether the chat accepts `out` as one message. A chat without a limit (the console)

@@ -45,7 +45,8 @@ from nio import (
 )
 from nio.api import Api
 
-from bot.backends.base import Backend, BackendConfigError, BackendState, Deliver, Incoming, Outgoing, RetryLater
+from bot.backends.base import (Backend, BackendConfigError, BackendState, BackendStatus, Deliver, Incoming, Outgoing,
+                               RetryLater)
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,7 @@ class MatrixBackend(Backend):
         self._dm_locks: dict[str, asyncio.Lock] = {}
         self._failures: dict[str, int] = {}  # event id -> failed deliveries
         self.sync_count = 0  # for tests and the benchmark
+        self._synced_at: datetime | None = None  # the last sync the homeserver answered (status())
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -222,6 +224,13 @@ class MatrixBackend(Backend):
                 await asyncio.wait_for(asyncio.shield(task), timeout=10)
             except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
                 pass
+
+    def status(self) -> BackendStatus:
+        """Connected while logged in and the long poll keeps answering: a sync returns at
+        least every sync_timeout_ms, so a silence of a minute more means the homeserver is away."""
+        recent = self._synced_at is not None and \
+            self.clock.now() - self._synced_at <= timedelta(milliseconds=self.sync_timeout_ms, minutes=1)
+        return BackendStatus(connected=self._ready.is_set() and recent, last_event=self._synced_at)
 
     async def _sleep(self, delay: float) -> None:
         """Sleep, or raise _Stopped as soon as stop() is called."""
@@ -592,6 +601,7 @@ class MatrixBackend(Backend):
                 continue
             delay = self.backoff_first
             caught_up = True
+            self._synced_at = self.clock.now()
             since = resp["next_batch"]
             # One turn of the loop first: the outbox, woken by these deliveries, reaches the
             # database before this write and sends the replies without waiting for it.

@@ -52,11 +52,9 @@ def export_json(store: Store, config: Config) -> dict:
 # builds the zone (bot/ical_zone.py), and reads the result back in the tests, a reader that
 # shares nothing with this writer.
 
-_DATE = "%Y%m%d"
-_LOCAL = "%Y%m%dT%H%M%S"
-_UTC = "%Y%m%dT%H%M%SZ"
 _CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {127: None}
 _DEFAULT_LENGTH = timedelta(hours=1)  # a meeting or session typed without its end
+_FOREVER = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
 def _text(value: str) -> str:
@@ -69,7 +67,7 @@ def _text(value: str) -> str:
 def _fold(line: str) -> str:
     """A content line cut into lines of at most 75 octets, each further one starting with a
     space, never inside a character's UTF-8 bytes (RFC 5545 §3.1)."""
-    if len(line) <= 75 and line.isascii():
+    if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # 18 characters are at most 72 octets
         return line + "\r\n"
     out, size, current = [], 0, []
     for char in line:
@@ -83,19 +81,25 @@ def _fold(line: str) -> str:
     return "\r\n".join(out) + "\r\n"
 
 
+# Written by hand: datetime.strftime costs ten times as much, and a large calendar has
+# tens of thousands of them.
+def _local(at: datetime) -> str:
+    return f"{at.year:04d}{at.month:02d}{at.day:02d}T{at.hour:02d}{at.minute:02d}{at.second:02d}"
+
+
 def _utc(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime(_UTC)
+    return _local(at.astimezone(timezone.utc)) + "Z"
 
 
 def _at(name: str, at: datetime | date, zone: ZoneInfo) -> str:
     """A DTSTART-like line: a day, or a local time with its zone. A wall time the zone shows
     twice (the autumn hour) is written in UTC: with a zone, it would name the first one."""
     if not isinstance(at, datetime):
-        return f"{name};VALUE=DATE:{at.strftime(_DATE)}"
+        return f"{name};VALUE=DATE:{at.year:04d}{at.month:02d}{at.day:02d}"
     local = at.astimezone(zone)
     if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
         return f"{name}:{_utc(at)}"
-    return f"{name};TZID={zone.key}:{local.strftime(_LOCAL)}"
+    return f"{name};TZID={zone.key}:{_local(local)}"
 
 
 def _wall_time(rec, occurrence: datetime) -> datetime:
@@ -104,6 +108,8 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
     the bot holds at 03:30) is still 02:30 with the zone's name."""
     zone = rec.dtstart.tzinfo
     local = occurrence.astimezone(zone)
+    if local.time() == rec.dtstart.time():  # every day but those of the spring gap
+        return local
     for day in (local.date(), local.date() - timedelta(days=1)):
         nominal = datetime.combine(day, rec.dtstart.time()).replace(tzinfo=zone)
         if nominal.astimezone(timezone.utc) == occurrence.astimezone(timezone.utc):
@@ -112,7 +118,7 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
 
 
 def _wall(rec, occurrence: datetime) -> str:
-    return _wall_time(rec, occurrence).strftime(_LOCAL)
+    return _local(_wall_time(rec, occurrence))
 
 
 @functools.lru_cache(maxsize=32)
@@ -219,15 +225,17 @@ def _meeting_event(m: Meeting, zone: ZoneInfo, view: CalendarView) -> str:
     return ev.done()
 
 
-def _permanence_events(p: Permanence, changed: tuple[datetime, int] | None, view: CalendarView) -> str:
-    """The series, then one event per hosted occurrence (RECURRENCE-ID) saying who holds it:
-    the series says nobody does yet."""
+def _permanence_events(p: Permanence, changed: tuple[datetime, int] | None, view: CalendarView, prefix: str,
+                       hosts_from: datetime | None = None) -> str:
+    """The series, then one event per hosted date (RECURRENCE-ID, from `hosts_from` on)
+    saying who holds it."""
     rec = permanence_svc.recurrence_of(p)
     zone = rec.dtstart.tzinfo
     stamp, sequence = changed or (p.dtstart, len(p.cancelled))
     length = timedelta(minutes=p.duration_minutes) if p.duration_minutes else _DEFAULT_LENGTH
     uid = f"permanence-{p.id}@chambre-bot"
-    nobody = _t(view, "Personne pour la tenir pour l'instant.", "Nobody hosts it yet.")
+    nobody = _t(view, f"Les dates tenues par quelqu'un le disent. Pour en tenir une : « {prefix}permanence tenir {p.id} ; <date> ».",
+                f"The dates someone hosts say who. To host one: \"{prefix}permanence host {p.id} ; <date>\".")
 
     def event(start: datetime, description: str, recurrence_id: str | None = None) -> _Event:
         ev = _Event(uid, stamp, sequence)
@@ -242,14 +250,15 @@ def _permanence_events(p: Permanence, changed: tuple[datetime, int] | None, view
     out = [series.done()]
     cancelled = set(p.cancelled)
     for occurrence, hosts in sorted(p.hosts.items()):
-        if occurrence in cancelled or not hosts:
+        if occurrence in cancelled or not hosts or hosts_from is not None and occurrence < hosts_from:
             continue
         said = _t(view, "Tenue par ", "Hosted by ") + people(view, hosts) + "."
         out.append(event(occurrence, said, _wall(rec, occurrence)).done())
     return "".join(out)
 
 
-def export_ics(store: Store, config: Config, view: CalendarView | None = None) -> bytes:
+def export_ics(store: Store, config: Config, view: CalendarView | None = None, since: datetime | None = None,
+               hosts_from: datetime | None = None) -> bytes:
     """The group's calendar: the sessions (the rhythm's rule, the open topics in the
     description), every dated meeting (proposed ones TENTATIVE, cancelled ones CANCELLED),
     and each active permanence (its rule in local time, cancelled dates as EXDATEs, the
@@ -257,7 +266,12 @@ def export_ics(store: Store, config: Config, view: CalendarView | None = None) -
     every year ahead. UIDs are the records' own; SEQUENCE rises when a time or status
     changes; DTSTAMP and LAST-MODIFIED are when each record last changed: the same records
     give the same bytes. The group's zone is always there, so that a calendar without any
-    event is still a valid one (RFC 5545 wants one component)."""
+    event is still a valid one (RFC 5545 wants one component).
+
+    With `since`, meetings before it are left out, and with `hosts_from`, the hosts of dates
+    before it (the web feed keeps a year of meetings and the hosts of the dates to come: a
+    calendar program has no use for twenty years of past meetings, and each costs its share
+    of every rebuild); the series are whole whatever they are."""
     view = view or CalendarView(lang=config.chambre.language)
     zone = config.chambre.tz
     first: dict[str, date] = {}  # zone -> the first day it is needed
@@ -270,7 +284,11 @@ def export_ics(store: Store, config: Config, view: CalendarView | None = None) -
     if rhythm is not None:
         events.append(_session_events(rhythm, store.topics(), store.topics_changed_at(), view))
         needs(rhythm.tz, rhythm.dtstart.date())
-    for m in store.meetings(order="id"):
+    if since is None:
+        meetings = store.meetings(order="id")
+    else:
+        meetings = store.meetings_between(since, _FOREVER, statuses=tuple(_STATUS))
+    for m in meetings:
         if m.start is None:
             continue  # still to organise: nothing to put in a calendar yet
         events.append(_meeting_event(m, zone, view))
@@ -278,7 +296,7 @@ def export_ics(store: Store, config: Config, view: CalendarView | None = None) -
             needs(zone.key, m.start.date())
     changes = store.permanence_changes()
     for p in store.permanences(active_only=True):
-        events.append(_permanence_events(p, changes.get(p.id), view))
+        events.append(_permanence_events(p, changes.get(p.id), view, config.chambre.prefix, hosts_from))
         needs(p.tz, p.dtstart.date())
     if not first:
         needs(zone.key, date.today())

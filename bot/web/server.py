@@ -21,7 +21,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import urlencode
@@ -47,6 +47,8 @@ FEEDS = {path: lang for lang, path in FEED_PATHS.items()}
 # Raised when what the feed or the export writes changes shape: their ETags change with it.
 FORMAT = "1"
 CACHED_DOCUMENTS = 8
+# How much of the past the feed carries: meetings and hosted dates from a year ago on.
+FEED_PAST = timedelta(days=365)
 # A request's longest wait for the database before /healthz calls it unreadable.
 HEALTH_TIMEOUT = 5.0
 # The largest record number SQLite stores; a larger one in an address is simply not found.
@@ -286,10 +288,13 @@ class WebServer:
             return refused
         # /calendar.ics speaks English unless asked otherwise; /calendrier.ics, the board's language.
         view = self._view(request, self._lang(request, "en" if FEEDS[request.path] == "en" else None))
-        # An empty calendar's zone starts with the current year (bot/export.py).
-        options = (view.lang, view.base_url, view.show_names, self.clock.now().year)
+        # A year of past meetings and the hosts of the dates to come (bot/export.py): the feed
+        # changes with the day too.
+        today = datetime.combine(self.clock.now().astimezone(self.config.chambre.tz).date(), time(0), self.config.chambre.tz)
+        since = today - FEED_PAST
+        options = (view.lang, view.base_url, view.show_names, today.isoformat())
         return await self._document(request, f"ics:{options}", options, "text/calendar; charset=utf-8",
-                                    lambda store: export_ics(store, self.config, view))
+                                    lambda store: export_ics(store, self.config, view, since, hosts_from=today))
 
     async def export(self, request: web.Request) -> web.Response:
         refused = self._private(request)

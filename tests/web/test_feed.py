@@ -56,7 +56,7 @@ async def test_the_series_say_what_they_hold(board):
     session = event(cal, "sessions@chambre-bot")
     assert "Salle pour janvier (alice)" in str(session["DESCRIPTION"]) and str(session["LOCATION"]) == "MESHS"
     series = event(cal, "permanence-1@chambre-bot")
-    assert "Personne pour la tenir" in str(series["DESCRIPTION"])
+    assert "Pour en tenir une : « !permanence tenir 1 ; <date> »" in str(series["DESCRIPTION"])
     held = event(cal, "permanence-1@chambre-bot", recurrence=True)
     assert held["RECURRENCE-ID"].dt == datetime(2026, 12, 8, 17, tzinfo=PARIS)
     assert str(held["DESCRIPTION"]) == "Tenue par bob."
@@ -77,6 +77,27 @@ async def test_meetings_have_their_status_and_the_undated_are_left_out(board):
     assert (one["DTSTART"].dt, one["DTEND"].dt) == (datetime(2026, 12, 4, 19, tzinfo=PARIS), datetime(2026, 12, 4, 21, tzinfo=PARIS))
     assert str(one["URL"]) == board.url + "/reunions/1"
     assert "salle prise" in str(event(cal, "meeting-5@chambre-bot")["DESCRIPTION"])
+
+
+async def test_the_feed_keeps_a_year_of_past_meetings_and_the_hosts_of_dates_to_come(board):
+    with board.chat.db.atomic():  # written as a past record: the chat takes dates ahead only
+        board.chat.store.add_meeting("Il y a deux ans", NOW - timedelta(days=730), None, "MESHS", "alice", "!r", NOW)
+        board.chat.store.add_meeting("Il y a six mois", NOW - timedelta(days=180), None, "MESHS", "alice", "!r", NOW)
+        board.chat.store.add_host(1, datetime(2026, 11, 24, 16, tzinfo=UTC), "bob", NOW)  # last week's date
+    summaries = {str(e["SUMMARY"]) for e in (await calendar(board)).walk("VEVENT")}
+    assert "Il y a six mois" in summaries and "Il y a deux ans" not in summaries
+    held = [e["RECURRENCE-ID"].dt for e in (await calendar(board)).walk("VEVENT") if "RECURRENCE-ID" in e]
+    assert held == [datetime(2026, 12, 8, 17, tzinfo=PARIS)]
+    # the export an operator keeps has them all
+    from bot.export import export_ics
+
+    everything = Calendar.from_ical(export_ics(board.chat.store, board.chat.config))
+    assert "Il y a deux ans" in {str(e["SUMMARY"]) for e in everything.walk("VEVENT")}
+    assert len([e for e in everything.walk("VEVENT") if "RECURRENCE-ID" in e]) == 2
+    # the next day, the feed is another one (its window moved)
+    etag = (await board.get("/calendrier.ics")).headers["ETag"]
+    board.server.clock.advance(timedelta(days=1))
+    assert (await board.get("/calendrier.ics", **{"If-None-Match": etag})).status == 200
 
 
 async def test_a_moved_meeting_keeps_its_uid_and_raises_its_sequence(board):

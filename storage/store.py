@@ -315,6 +315,13 @@ class Store:
             " FROM permanences p").fetchall()
         return {n: (parse_instant(at), cancelled) for n, at, cancelled in rows}
 
+    def brick_last_changes(self) -> dict[int, HistoryEntry]:
+        """Each brick's latest history entry (the board shows it beside the brick), without
+        reading whole histories."""
+        rows = self._rows("SELECT h.* FROM brick_history h JOIN (SELECT brick_id, max(id) AS id FROM brick_history"
+                          " GROUP BY brick_id) last ON h.id = last.id")
+        return {r["brick_id"]: self._history(r) for r in rows}
+
     def outbox_depth(self) -> dict[str, int]:
         """Messages waiting to be sent, per backend."""
         return dict(self.db.execute(

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.export import CalendarView, people, person
-from bot.records import BRICK_CATEGORIES, BRICK_PATH, JournalEntry, Meeting, Permanence
+from bot.records import BRICK_CATEGORIES, BRICK_PATH, HistoryEntry, JournalEntry, Meeting, Permanence
 from bot.render import CATEGORY, STATUS, instant, number, tr, when_text, word
+from bot.richtext import safe_url
 from bot.services import bricks as brick_svc
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
@@ -178,9 +179,8 @@ CHANGES = {
 }
 
 
-def brick_row(page: Page, br) -> BrickRow:
+def brick_row(page: Page, br, last: HistoryEntry | None) -> BrickRow:
     progress = brick_svc.progress(br.status)
-    last = br.history[-1] if br.history else None
     return BrickRow(br.id, br.name, br.category, br.status, word(STATUS, br.status, page.lang),
                     None if progress is None else round(progress * 100),
                     0 if progress is None else BRICK_PATH.index(br.status) + 1, page.who(br.lead),
@@ -191,14 +191,13 @@ def brick_page(store: Store, page: Page, n: int) -> BrickPage | None:
     br = store.brick(n)
     if br is None:
         return None
-    from bot.richtext import safe_url
-
     history = [HistoryRow(_instant(page, h.at), page.who(h.by) or "", word(CHANGES, h.change, page.lang),
                           word(STATUS, h.status, page.lang) if h.status else None,
                           page.who(h.note) if h.change == "lead" else h.note)  # a lead's note is the person
                for h in reversed(br.history)]
     reached = BRICK_PATH.index(br.status) if br.status in BRICK_PATH else -1
-    return BrickPage(brick_row(page, br), word(CATEGORY, br.category, page.lang), br.description,
+    return BrickPage(brick_row(page, br, br.history[-1] if br.history else None), word(CATEGORY, br.category, page.lang),
+                     br.description,
                      [Link(l.url, l.label or l.url, safe_url(l.url)) for l in br.links], history,
                      [(word(STATUS, s, page.lang), k <= reached) for k, s in enumerate(BRICK_PATH)])
 
@@ -267,8 +266,9 @@ def board(store: Store, config: Config, page: Page, now: datetime) -> Board:
     coming = store.meetings_between(now, now + COMING, statuses=("proposed", "confirmed", "cancelled"))
     unplanned = meeting_svc.to_organise(store)
     by_category: dict[str, list[BrickRow]] = {c: [] for c in BRICK_CATEGORIES}
-    for br in store.bricks(full=True):
-        by_category.setdefault(br.category, []).append(brick_row(page, br))
+    last_changes = store.brick_last_changes()
+    for br in store.bricks():
+        by_category.setdefault(br.category, []).append(brick_row(page, br, last_changes.get(br.id)))
     return Board(
         session=session, rhythm_text=rhythm.text if rhythm else None,
         meetings=[meeting_row(page, m) for m in coming[:MEETINGS_SHOWN]], more_meetings=max(len(coming) - MEETINGS_SHOWN, 0),

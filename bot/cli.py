@@ -253,7 +253,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             print(f"  - {problem}")
         return 1
     backends = [name for name in ("matrix", "rocketchat") if getattr(config, name) is not None] or ["console"]
-    print(f"{path}: OK (backends: {', '.join(backends)}; database: {config.database_path()})")
+    web = f"; web board on {config.web.listen}" if config.web is not None else ""
+    print(f"{path}: OK (backends: {', '.join(backends)}; database: {config.database_path()}{web})")
     return 0
 
 

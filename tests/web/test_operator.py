@@ -44,6 +44,15 @@ def test_the_web_section_is_checked_key_by_key():
     assert parse_config({"web": {"listen": "[::1]:0"}}, env={}).web.host_port == ("::1", 0)
 
 
+def test_check_config_says_where_the_board_listens(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text('[web]\nlisten = "0.0.0.0:8099"\n', encoding="utf-8")
+    assert "web board on 0.0.0.0:8099" in run_cli("check-config", "-c", str(path)).stdout
+    path.write_text('[web]\npublic = false\ntoken = "tiny"\n', encoding="utf-8")
+    proc = run_cli("check-config", "-c", str(path), check=False)
+    assert proc.returncode == 1 and "[web] token: expected at least 16" in proc.stdout and "tiny" not in proc.stdout
+
+
 def test_the_example_configuration_has_the_web_section():
     text = (Path(__file__).resolve().parents[2] / "config.example.toml").read_text(encoding="utf-8")
     section = text.split("[web]", 1)[1]

@@ -212,12 +212,13 @@ class WebServer:
         }
 
     async def _render(self, request: web.Request, template: str, build: Callable[[Store, views.Page], Any],
-                      title: Callable[[Any, views.Page], str]) -> web.Response:
+                      title: Callable[[Any, views.Page], str], writes: bool = False) -> web.Response:
         refused = self._public(request)
         if refused is not None:
             return refused
         page = self._page(request)
-        found = await self.db.run(lambda db: _write(db, lambda store: build(store, page)))
+        transaction = _write if writes else _read
+        found = await self.db.run(lambda db: transaction(db, lambda store: build(store, page)))
         if found is None:
             return self._refused(request, 404, "Rien à cette adresse.", "Nothing at this address.")
         response = aiohttp_jinja2.render_template(
@@ -229,7 +230,8 @@ class WebServer:
         now = self.clock.now()
         return await self._render(request, "board.html",
                                   lambda store, page: views.board(store, self.config, page, now),
-                                  lambda _, page: page.t("Chambre des Communs de Lille", "Chambre des Communs de Lille"))
+                                  lambda _, page: page.t("Chambre des Communs de Lille", "Chambre des Communs de Lille"),
+                                  writes=True)
 
     async def brick(self, request: web.Request) -> web.Response:
         n = int(request.match_info["n"])

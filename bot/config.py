@@ -352,7 +352,11 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             problems.append("[rocketchat] expected user_id and token (or CHAMBRE_ROCKETCHAT_TOKEN), or username and password")
     if config.web is not None:
         w = config.web
-        w.token = w.token or env.get("CHAMBRE_WEB_TOKEN") or None
+        if not w.token and env.get("CHAMBRE_WEB_TOKEN"):
+            try:
+                w.token = _token(env["CHAMBRE_WEB_TOKEN"])
+            except ValueError as err:
+                problems.append(f"CHAMBRE_WEB_TOKEN: expected {err} (the value is a secret: not shown)")
         if not w.public and not w.token:
             problems.append("[web] public = false: expected a token too (or CHAMBRE_WEB_TOKEN), "
                             "else nobody can open the board")

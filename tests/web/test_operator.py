@@ -42,6 +42,9 @@ def test_the_web_section_is_checked_key_by_key():
     private = parse_config({"web": {"public": False, "base_url": "https://c.example.org/"}}, env={"CHAMBRE_WEB_TOKEN": TOKEN})
     assert private.web.token == TOKEN and private.web.base_url == "https://c.example.org"
     assert parse_config({"web": {"listen": "[::1]:0"}}, env={}).web.host_port == ("::1", 0)
+    with pytest.raises(ConfigError, match="CHAMBRE_WEB_TOKEN: expected at least 16") as err:
+        parse_config({"web": {}}, env={"CHAMBRE_WEB_TOKEN": "abc"})
+    assert "abc" not in str(err.value)
 
 
 def test_check_config_says_where_the_board_listens(tmp_path: Path):

@@ -42,7 +42,7 @@ from bot.clock import ManualClock  # noqa: E402
 from bot.config import Config, WebConfig  # noqa: E402
 from bot.services import permanences as permanence_svc  # noqa: E402
 from bot.web import WebServer  # noqa: E402
-from storage.db import Database, connect  # noqa: E402
+from storage.db import DatabaseThread, connect  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 SIZES = {"typical": dict(meetings=200, bricks=38, history=8), "large": dict(meetings=10_000, bricks=488, history=20)}
@@ -96,7 +96,7 @@ async def run_size(name: str, repeats: int) -> dict:
         counts = prepare(path, SIZES[name])
         fill_s = time.perf_counter() - t0
         config = Config(web=WebConfig(listen="127.0.0.1:0"))
-        db = Database(path)
+        db = DatabaseThread(path)
         server = WebServer(config, db, ManualClock(NOW))
         await server.start()
         topic = [0]

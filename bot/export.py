@@ -4,44 +4,70 @@ one for `chambre-bot export --format ics` and the web board's feed, bot/web/).""
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.records import Meeting, Permanence, Rhythm
+from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence, Rhythm
 from bot.services import permanences as permanence_svc
 from storage.store import Store
 
 VERSION = 1
 
 
-def export_json_text(store: Store, config: Config) -> str:
-    """The JSON export as text: built by SQLite (storage/export_sql.py), a few permanences by hand."""
-    import json
+def _local(instant: datetime | None, tz: ZoneInfo) -> str | None:
+    """A stored instant as the group reads it: local time with its offset, to the second
+    ("2026-12-04T19:00:00+01:00")."""
+    return None if instant is None else instant.astimezone(tz).isoformat(timespec="seconds")
 
-    from storage.export_sql import records_json
 
-    parts = records_json(store.db, config.chambre.timezone)
-    permanences = []
-    for p in store.permanences():
-        perm_tz = permanence_svc.recurrence_of(p).dtstart.tzinfo
-        permanences.append({
-            "id": p.id, "title": p.title, "rrule": p.rrule, "dtstart": p.dtstart.isoformat(),
+def _meeting(m: Meeting, tz: ZoneInfo) -> dict[str, Any]:
+    if isinstance(m.start, datetime):
+        start, end = _local(m.start, tz), _local(m.end, tz)
+    else:  # a day (all day, no end) or None (still to organise)
+        start, end = (m.start.isoformat() if m.start else None), None
+    return {"id": m.id, "title": m.title, "start": start, "end": end, "place": m.place, "status": m.status,
+            "proposed_by": m.proposed_by, "room": m.room,
+            # who answered what, by name: the order they answered in is not the export's business
+            "rsvp": {answer: sorted(m.rsvp[answer]) for answer in RSVP_ANSWERS}}
+
+
+def _permanence(p: Permanence) -> dict[str, Any]:
+    # A permanence's dates are written in its own zone, the one its rule repeats in.
+    zone = permanence_svc.recurrence_of(p).dtstart.tzinfo
+    return {"id": p.id, "title": p.title, "rrule": p.rrule, "dtstart": p.dtstart.isoformat(),
             "duration_minutes": p.duration_minutes, "place": p.place, "active": p.active,
-            "cancelled": [c.astimezone(perm_tz).isoformat() for c in p.cancelled],
-            "hosts": {occ.astimezone(perm_tz).isoformat(): people for occ, people in sorted(p.hosts.items())},
-        })
-    return (f'{{"version": {VERSION}, "meetings": {parts["meetings"]}, '
-            f'"permanences": {json.dumps(permanences, ensure_ascii=False)}, '
-            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}}}')
+            "cancelled": [c.astimezone(zone).isoformat() for c in p.cancelled],
+            "hosts": {occ.astimezone(zone).isoformat(): people for occ, people in sorted(p.hosts.items())}}
 
 
-def export_json(store: Store, config: Config) -> dict:
-    """The JSON export (version 1 of PRODUCT.md) as a dict."""
-    import json
+def _brick(br: Brick, tz: ZoneInfo) -> dict[str, Any]:
+    return {"id": br.id, "name": br.name, "category": br.category, "status": br.status,
+            "description": br.description, "lead": br.lead,
+            "links": [{"url": link.url, "label": link.label} for link in br.links],
+            "history": [{"at": _local(h.at, tz), "by": h.by, "status": h.status, "note": h.note} for h in br.history]}
 
-    return json.loads(export_json_text(store, config))
+
+def export_json(store: Store, config: Config) -> dict[str, Any]:
+    """The JSON export (version 1 of PRODUCT.md): every record, instants in the configured
+    zone. Read in the caller's transaction, so that it is one consistent picture."""
+    tz = config.chambre.tz
+    return {
+        "version": VERSION,
+        "meetings": [_meeting(m, tz) for m in store.meetings_by_number()],
+        "permanences": [_permanence(p) for p in store.permanences()],
+        "bricks": [_brick(br, tz) for br in store.bricks(full=True)],
+        "topics": [{"id": t.id, "text": t.text, "added_by": t.added_by, "done": t.done}
+                   for t in store.topics(include_done=True)],
+    }
+
+
+def export_json_text(store: Store, config: Config) -> str:
+    """The JSON export as one line of text."""
+    return json.dumps(export_json(store, config), ensure_ascii=False)
 
 
 # ---- iCalendar ---------------------------------------------------------------------------------
@@ -83,12 +109,12 @@ def _fold(line: str) -> str:
 
 # Written by hand: datetime.strftime costs ten times as much, and a large calendar has
 # tens of thousands of them.
-def _local(at: datetime) -> str:
+def _ical_time(at: datetime) -> str:
     return f"{at.year:04d}{at.month:02d}{at.day:02d}T{at.hour:02d}{at.minute:02d}{at.second:02d}"
 
 
 def _utc(at: datetime) -> str:
-    return _local(at.astimezone(timezone.utc)) + "Z"
+    return _ical_time(at.astimezone(timezone.utc)) + "Z"
 
 
 def _at(name: str, at: datetime | date, zone: ZoneInfo) -> str:
@@ -99,7 +125,7 @@ def _at(name: str, at: datetime | date, zone: ZoneInfo) -> str:
     local = at.astimezone(zone)
     if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
         return f"{name}:{_utc(at)}"
-    return f"{name};TZID={zone.key}:{_local(local)}"
+    return f"{name};TZID={zone.key}:{_ical_time(local)}"
 
 
 def _wall_time(rec, occurrence: datetime) -> datetime:
@@ -118,7 +144,7 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
 
 
 def _wall(rec, occurrence: datetime) -> str:
-    return _local(_wall_time(rec, occurrence))
+    return _ical_time(_wall_time(rec, occurrence))
 
 
 @functools.lru_cache(maxsize=32)
@@ -257,16 +283,17 @@ def _permanence_events(p: Permanence, changed: tuple[datetime, int] | None, view
     return "".join(out)
 
 
-def export_ics(store: Store, config: Config, view: CalendarView | None = None, since: datetime | None = None,
-               hosts_from: datetime | None = None) -> bytes:
+def export_ics(store: Store, config: Config, now: datetime, view: CalendarView | None = None,
+               since: datetime | None = None, hosts_from: datetime | None = None) -> bytes:
     """The group's calendar: the sessions (the rhythm's rule, the open topics in the
     description), every dated meeting (proposed ones TENTATIVE, cancelled ones CANCELLED),
     and each active permanence (its rule in local time, cancelled dates as EXDATEs, the
     hosts of each hosted date). Times are local with their zone, whose VTIMEZONE holds for
     every year ahead. UIDs are the records' own; SEQUENCE rises when a time or status
     changes; DTSTAMP and LAST-MODIFIED are when each record last changed: the same records
-    give the same bytes. The group's zone is always there, so that a calendar without any
-    event is still a valid one (RFC 5545 wants one component).
+    give the same bytes. A calendar without any event still has the group's zone, from the
+    year before `now` (the bot's clock) on, so that it is a valid one (RFC 5545 wants one
+    component).
 
     With `since`, meetings before it are left out, and with `hosts_from`, the hosts of dates
     before it (the web feed keeps a year of meetings and the hosts of the dates to come: a
@@ -285,7 +312,7 @@ def export_ics(store: Store, config: Config, view: CalendarView | None = None, s
         events.append(_session_events(rhythm, store.topics(), store.topics_changed_at(), view))
         needs(rhythm.tz, rhythm.dtstart.date())
     if since is None:
-        meetings = store.meetings(order="id")
+        meetings = store.meetings_by_number()
     else:
         meetings = store.meetings_between(since, _FOREVER, statuses=tuple(_STATUS))
     for m in meetings:
@@ -299,7 +326,7 @@ def export_ics(store: Store, config: Config, view: CalendarView | None = None, s
         events.append(_permanence_events(p, changes.get(p.id), view, config.chambre.prefix, hosts_from))
         needs(p.tz, p.dtstart.date())
     if not first:
-        needs(zone.key, date.today())
+        needs(zone.key, now.astimezone(zone).date())
 
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Chambre des Communs de Lille//chambre-bot//FR",
             "CALSCALE:GREGORIAN", "X-WR-CALNAME:Chambre des Communs",

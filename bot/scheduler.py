@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.posts import Occasion, build_agenda, build_digest, build_reminder
+from bot.services.posts import Occasion, build_agenda, build_digest, build_reminder
 from bot.richtext import Doc
+from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
 from storage.store import Store, iso, parse_instant
@@ -112,7 +113,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
             for person in organisers:
                 out.append(Due(f"reminder/{key}/{person}", "reminder", due, person, True, start, occasion))
 
-    rhythm = rhythm_svc.current(store, config, hi)
+    rhythm = rhythm_svc.current(store, config)
     if rhythm is not None:
         zone = ZoneInfo(rhythm.tz)
         for session in rhythm_svc.sessions(rhythm, lo, before=horizon):
@@ -124,7 +125,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
                                    Occasion("session", session)))
             remind(f"session/{stamp}", session, Occasion("session", session), zone)
 
-    for meeting in store.meetings_between(lo, horizon, statuses=("confirmed",)):
+    for meeting in meeting_svc.confirmed_between(store, lo, horizon):
         start = meeting.start
         if not isinstance(start, datetime):  # all day
             start = datetime.combine(start, ALL_DAY_HOUR, tzinfo=tz)
@@ -160,14 +161,7 @@ class Scheduler:
 
     def _default_rooms(self) -> list[str]:
         """Every room the bot listens in: used when no room is configured for a post."""
-        config, rooms = self.app.config, []
-        if config.matrix is not None:
-            rooms += config.matrix.rooms
-        if config.rocketchat is not None:
-            rooms += [f"rocketchat:{c}" for c in config.rocketchat.channels]
-        if "console" in self.app.backends:
-            rooms.append("console")
-        return rooms
+        return [room for backend in self.app.backends.values() for room in backend.default_rooms()]
 
     def announce_rooms(self) -> list[str]:
         return self.app.config.rhythm.announce_rooms or self._default_rooms()
@@ -176,12 +170,10 @@ class Scheduler:
         return self.app.config.digest.rooms or self._default_rooms()
 
     def organisers(self) -> list[str]:
+        """The configured organisers, and those a backend makes (the console's own user)."""
         people = list(self.app.config.chambre.organisers)
-        # The console's own user is an organiser unless --member: remind them too.
-        console = self.app.backends.get("console")
-        if console is not None and getattr(console, "is_organiser", False) and getattr(console, "user", None):
-            if console.user not in people:
-                people.append(console.user)
+        for backend in self.app.backends.values():
+            people += [person for person in backend.organisers() if person not in people]
         return people
 
     def _plan(self, store: Store, lo: datetime, hi: datetime) -> list[Due]:
@@ -205,13 +197,7 @@ class Scheduler:
                 until = clock.now() + AFTER_ERROR
             if self._stopped:
                 break
-            try:
-                await clock.sleep_until(until, self._wake)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a faulty clock must not end the rhythm
-                log.exception("scheduler: sleeping failed")
-                await asyncio.sleep(1.0)
+            await clock.sleep_until(until, self._wake)
 
     async def catch_up(self) -> None:
         """Make every post due up to now (on time or late), then return."""

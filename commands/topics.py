@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import topics as svc
 from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
-from commands.render import topic_line
+from bot.render import topic_line
 
 LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
 
@@ -16,7 +16,6 @@ LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
          example_fr="!odj ajouter Trouver une salle pour janvier", example_en="!topic add Find a room for January")
 def add(ctx: Context, text: str) -> Doc:
     t = svc.add(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, text, ctx.room)
-    ctx.changed.add("topics")
     return Doc().para(ctx.t("Point n°{n} ajouté à l'ordre du jour : ", "Topic #{n} added to the agenda: ", n=t.id), b(t.text))
 
 
@@ -24,7 +23,7 @@ def add(ctx: Context, text: str) -> Doc:
          help_fr="les points de l'ordre du jour pas encore traités", help_en="the agenda topics not yet done",
          example_fr="!odj liste", example_en="!topic list")
 def list_(ctx: Context) -> Doc:
-    topics = ctx.store.topics()
+    topics = svc.open_topics(ctx.store)
     if not topics:
         return Doc.text(ctx.t("L'ordre du jour est vide. Ajoutez un point : {ex}", "The agenda is empty. Add a topic: {ex}",
                               ex=ctx.prefix + ("topic add Find a room" if ctx.lang == "en" else "odj ajouter Trouver une salle")))
@@ -40,5 +39,4 @@ def list_(ctx: Context) -> Doc:
          example_fr="!odj fait 1", example_en="!topic done 1")
 def done(ctx: Context, n: int) -> Doc:
     t = svc.done(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, n)
-    ctx.changed.add("topics")
     return Doc().para(ctx.t("Point n°{n} traité : ", "Topic #{n} done: ", n=t.id), b(t.text))

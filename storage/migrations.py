@@ -225,8 +225,8 @@ def export_cache(db: Database) -> None:
 
     A 10,000-meeting export rebuilt from scratch costs over 100 ms of SQLite work here; with
     this cache it is one concatenation. Triggers clear a record's text whenever anything it
-    shows changes, whatever code path made the change, so a stale text cannot be exported
-    (storage/export_sql.py fills the cleared ones at export time)."""
+    shows changes, whatever code path made the change, so a stale text cannot be exported.
+    Dropped again by 0006: the export is built in Python."""
     db.executescript(
         """
         ALTER TABLE meetings ADD COLUMN export TEXT;
@@ -258,9 +258,42 @@ def export_cache(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0006_drop_export_cache")
+def drop_export_cache(db: Database) -> None:
+    """The export is built in Python from the records again (bot/export.py): an export is a
+    backup and a feed, and under a second at 10,000 meetings is its goal, not 50 ms. So the
+    per-record texts of 0005, their triggers and the zone they were written in go.
+
+    DROP COLUMN came with SQLite 3.35 (2021); an older SQLite (a distribution's Python may
+    use the system's) keeps the two columns, emptied, and nothing reads them."""
+    import sqlite3
+
+    db.executescript(
+        """
+        DROP TRIGGER meetings_export_stale;
+        DROP TRIGGER rsvps_export_insert;
+        DROP TRIGGER rsvps_export_update;
+        DROP TRIGGER rsvps_export_delete;
+        DROP TRIGGER bricks_export_stale;
+        DROP TRIGGER brick_links_export_insert;
+        DROP TRIGGER brick_links_export_update;
+        DROP TRIGGER brick_links_export_delete;
+        DROP TRIGGER brick_history_export_insert;
+        DROP TRIGGER brick_history_export_update;
+        DROP TRIGGER brick_history_export_delete;
+        DELETE FROM backend_state WHERE backend = 'export' AND key = 'zone';
+        """
+    )
+    if sqlite3.sqlite_version_info >= (3, 35):
+        db.executescript("ALTER TABLE meetings DROP COLUMN export; ALTER TABLE bricks DROP COLUMN export;")
+    else:
+        db.executescript("UPDATE meetings SET export = NULL; UPDATE bricks SET export = NULL;")
+
+
 # What the calendar feed and the JSON export show: a change to any of these tables (whatever
-# code path made it) raises the records' revision. The export cache and a meeting's sequence
-# are derived from the records, not records: updating them alone is no change.
+# code path made it) raises the records' revision. A meeting's sequence is derived from the
+# record, not a record: updating it alone is no change (nor is the `export` column that an
+# SQLite older than 3.35 keeps, emptied, after 0006).
 _REVISED = {
     "meetings": 'id, title, start, "end", all_day, place, status, proposed_by, room, cancel_reason, created_at, updated_at',
     "rsvps": None, "permanences": None, "permanence_hosts": None, "permanence_cancellations": None,
@@ -269,7 +302,7 @@ _REVISED = {
 }
 
 
-@MIGRATIONS(name="0006_web_feed")
+@MIGRATIONS(name="0007_web_feed")
 def web_feed(db: Database) -> None:
     """What the web board's calendar feed needs to be right and cheap (bot/web/).
 

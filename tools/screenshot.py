@@ -22,7 +22,7 @@ from bot.config import Config, WebConfig  # noqa: E402
 from bot.web import WebServer  # noqa: E402
 from commands.context import Context  # noqa: E402
 from commands.dispatcher import dispatch  # noqa: E402
-from storage.db import Database, connect  # noqa: E402
+from storage.db import DatabaseThread, connect  # noqa: E402
 from storage.store import Store  # noqa: E402
 from tests.web.browser import chromium, missing  # noqa: E402
 
@@ -74,7 +74,7 @@ async def shoot(out: Path, width: int, height: int) -> None:
         path = Path(tmp) / "demo.db"
         fill(path)
         config = Config(web=WebConfig(listen="127.0.0.1:0", base_url="https://chambre.example.org"))
-        db = Database(path)
+        db = DatabaseThread(path)
         server = WebServer(config, db, ManualClock(NOW))
         await server.start()
         try:

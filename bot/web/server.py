@@ -9,7 +9,7 @@ Who may see what ([web] in the configuration):
   board hides names, since it would show them.
 
 The feed and the export carry an ETag made from the records' revision (raised by triggers
-at every change, storage/migrations.py 0006) and the reader's options: a calendar asking
+at every change, storage/migrations.py 0007) and the reader's options: a calendar asking
 "changed?" with If-None-Match or If-Modified-Since gets 304 from one small query, without
 anything being built; a changed calendar is built once per revision and kept.
 """
@@ -34,8 +34,9 @@ from bot.clock import Clock
 from bot.config import FEED_PATHS, Config, WebConfig, parse_listen
 from bot.export import CalendarView, export_ics, export_json_text
 from bot.richtext import safe_url
+from bot.services import rhythm as rhythm_svc
 from bot.web import views
-from storage.db import Database
+from storage.db import DatabaseThread
 from storage.store import Store
 
 if TYPE_CHECKING:
@@ -67,23 +68,12 @@ class _Cached:
 
 def _read(db, fn: Callable[[Store], Any]) -> Any:
     """`fn` in one read transaction: a consistent view, without taking the write lock."""
-    conn = db.conn
-    conn.execute("BEGIN")
-    try:
-        return fn(Store(db))
-    finally:
-        conn.rollback()
-
-
-def _write(db, fn: Callable[[Store], Any]) -> Any:
-    """`fn` in one transaction that may write (the board stores a configured rhythm the
-    first time it reads it, as the bot does)."""
-    with db.atomic():
+    with db.snapshot():
         return fn(Store(db))
 
 
 class WebServer:
-    def __init__(self, config: Config, db: Database, clock: Clock | None = None, app: "App | None" = None,
+    def __init__(self, config: Config, db: DatabaseThread, clock: Clock | None = None, app: "App | None" = None,
                  listen: str | None = None) -> None:
         self.config = config
         self.web: WebConfig = config.web or WebConfig()
@@ -212,13 +202,12 @@ class WebServer:
         }
 
     async def _render(self, request: web.Request, template: str, build: Callable[[Store, views.Page], Any],
-                      title: Callable[[Any, views.Page], str], writes: bool = False) -> web.Response:
+                      title: Callable[[Any, views.Page], str]) -> web.Response:
         refused = self._public(request)
         if refused is not None:
             return refused
         page = self._page(request)
-        transaction = _write if writes else _read
-        found = await self.db.run(lambda db: transaction(db, lambda store: build(store, page)))
+        found = await self.db.run(lambda db: _read(db, lambda store: build(store, page)))
         if found is None:
             return self._refused(request, 404, "Rien à cette adresse.", "Nothing at this address.")
         response = aiohttp_jinja2.render_template(
@@ -230,8 +219,7 @@ class WebServer:
         now = self.clock.now()
         return await self._render(request, "board.html",
                                   lambda store, page: views.board(store, self.config, page, now),
-                                  lambda _, page: page.t("Chambre des Communs de Lille", "Chambre des Communs de Lille"),
-                                  writes=True)
+                                  lambda _, page: page.t("Chambre des Communs de Lille", "Chambre des Communs de Lille"))
 
     async def brick(self, request: web.Request) -> web.Response:
         n = int(request.match_info["n"])
@@ -292,11 +280,12 @@ class WebServer:
         view = self._view(request, self._lang(request, "en" if FEEDS[request.path] == "en" else None))
         # A year of past meetings and the hosts of the dates to come (bot/export.py): the feed
         # changes with the day too.
-        today = datetime.combine(self.clock.now().astimezone(self.config.chambre.tz).date(), time(0), self.config.chambre.tz)
+        now = self.clock.now()
+        today = datetime.combine(now.astimezone(self.config.chambre.tz).date(), time(0), self.config.chambre.tz)
         since = today - FEED_PAST
         options = (view.lang, view.base_url, view.show_names, today.isoformat())
         return await self._document(request, f"ics:{options}", options, "text/calendar; charset=utf-8",
-                                    lambda store: export_ics(store, self.config, view, since, hosts_from=today))
+                                    lambda store: export_ics(store, self.config, now, view, since, hosts_from=today))
 
     async def export(self, request: web.Request) -> web.Response:
         refused = self._private(request)
@@ -355,10 +344,11 @@ async def serve(config: Config, db_path: str, listen: str | None, stop: asyncio.
     """`chambre-bot serve`: the board alone on a database, until `stop` is set."""
     import sys
 
-    db = Database(db_path, create=False)
+    db = DatabaseThread(db_path, create=False)
     server = WebServer(config, db, listen=listen)
     try:
         await db.open()  # a wrong path is said now, not at the first request
+        await db.run(lambda d: _adopt_rhythm(d, config, server.clock.now()))
         await server.start()
         print(f"chambre-bot: the board is on {server.url}/ (the feed: {server.url}/calendrier.ics)",
               file=sys.stderr, flush=True)
@@ -366,3 +356,10 @@ async def serve(config: Config, db_path: str, listen: str | None, stop: asyncio.
     finally:
         await server.stop()
         await asyncio.to_thread(db.close)
+
+
+def _adopt_rhythm(db, config: Config, now: datetime) -> None:
+    """`[rhythm] rule`, read once and stored before anything reads it, as the bot does when
+    it opens its database (bot/services/rhythm.py): the board alone shows it too."""
+    with db.atomic():
+        rhythm_svc.adopt_configured(Store(db), config, now)

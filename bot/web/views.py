@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.export import CalendarView, people, person
-from bot.records import BRICK_CATEGORIES, BRICK_PATH, HistoryEntry, JournalEntry, Meeting, Permanence
+from bot.records import BRICK_CATEGORIES, BRICK_PATH, HistoryEntry, JournalEntry, Meeting, Permanence, progress
 from bot.render import CATEGORY, STATUS, instant, number, tr, when_text, word
 from bot.richtext import safe_url
-from bot.services import bricks as brick_svc
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
+from bot.services.posts import DIGEST_GROUPS, journal_line
 from storage.store import Store
 
 # The board is one page a member reads on a phone: each list shows its first entries, with
@@ -180,10 +180,10 @@ CHANGES = {
 
 
 def brick_row(page: Page, br, last: HistoryEntry | None) -> BrickRow:
-    progress = brick_svc.progress(br.status)
+    along = progress(br.status)
     return BrickRow(br.id, br.name, br.category, br.status, word(STATUS, br.status, page.lang),
-                    None if progress is None else round(progress * 100),
-                    0 if progress is None else BRICK_PATH.index(br.status) + 1, page.who(br.lead),
+                    None if along is None else round(along * 100),
+                    0 if along is None else BRICK_PATH.index(br.status) + 1, page.who(br.lead),
                     _instant(page, last.at) if last else None, word(CHANGES, last.change, page.lang) if last else None)
 
 
@@ -207,10 +207,6 @@ def brick_page(store: Store, page: Page, n: int) -> BrickPage | None:
 def week_changes(store: Store, page: Page, now: datetime) -> list[tuple[str, list[list]]]:
     """The last seven days of changes, grouped as the weekly digest groups them, each line
     the digest's own (rich-text spans, rendered by the template)."""
-    # One mechanism: the digest's groups and lines (bot/posts.py; issue 10 moves them to the
-    # services, and this import with them).
-    from bot.posts import DIGEST_GROUPS, _journal_line
-
     groups: dict[str, list[JournalEntry]] = {}
     tick = timedelta(microseconds=1)  # the digest's window, (a week ago, now]
     for entry in store.journal(now - WEEK + tick, now + tick):
@@ -219,7 +215,7 @@ def week_changes(store: Store, page: Page, now: datetime) -> list[tuple[str, lis
     for key, fr, en in DIGEST_GROUPS:
         entries = groups.get(key, [])[-CHANGES_SHOWN:]
         if entries:
-            shown.append((page.t(fr, en), [_journal_line(e, page.lang, page.tz) for e in reversed(entries)]))
+            shown.append((page.t(fr, en), [journal_line(e, page.lang, page.tz) for e in reversed(entries)]))
     return shown
 
 
@@ -256,7 +252,7 @@ class Board:
 
 
 def board(store: Store, config: Config, page: Page, now: datetime) -> Board:
-    rhythm = rhythm_svc.current(store, config, now)
+    rhythm = rhythm_svc.current(store, config)
     start = rhythm_svc.next_session(rhythm, now)
     session = None
     if start is not None:

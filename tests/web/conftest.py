@@ -12,7 +12,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Config, WebConfig
 from bot.web import WebServer
-from storage.db import Database
+from storage.db import DatabaseThread
 from tests.core.conftest import Chat
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 in Lille
@@ -60,7 +60,7 @@ class Response:
 class Board:
     """A WebServer on 127.0.0.1:0 and the database it reads, changed through the commands."""
 
-    def __init__(self, chat: Chat, server: WebServer, db: Database) -> None:
+    def __init__(self, chat: Chat, server: WebServer, db: DatabaseThread) -> None:
         self.chat, self.server, self.db = chat, server, db
         self.session = aiohttp.ClientSession()
 
@@ -93,7 +93,7 @@ async def make_board(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
         chat = Chat(path, config)
         chats.append(chat)
         fill(chat, lines)
-        db = Database(path)
+        db = DatabaseThread(path)
         server = WebServer(config, db, ManualClock(chat.now), app=app)
         await server.start()
         board = Board(chat, server, db)

@@ -91,7 +91,7 @@ async def test_the_feed_keeps_a_year_of_past_meetings_and_the_hosts_of_dates_to_
     # the export an operator keeps has them all
     from bot.export import export_ics
 
-    everything = Calendar.from_ical(export_ics(board.chat.store, board.chat.config))
+    everything = Calendar.from_ical(export_ics(board.chat.store, board.chat.config, NOW))
     assert "Il y a deux ans" in {str(e["SUMMARY"]) for e in everything.walk("VEVENT")}
     assert len([e for e in everything.walk("VEVENT") if "RECURRENCE-ID" in e]) == 2
     # the next day, the feed is another one (its window moved)

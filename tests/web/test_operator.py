@@ -18,7 +18,7 @@ from bot.backends.base import Backend, BackendStatus, Outgoing
 from bot.clock import ManualClock
 from bot.config import Config, ConfigError, WebConfig, parse_config
 from bot.web import WebServer
-from storage.db import Database
+from storage.db import DatabaseThread
 from tests.core.conftest import chambre_bot, run_cli
 from tests.support import wait_until
 from tests.web.conftest import NOW, TOKEN
@@ -79,13 +79,18 @@ async def test_serve_shows_the_board_alone_on_a_database(tmp_path: Path):
     db = tmp_path / "chambre.db"
     run_cli("console", "--now", "2026-12-01T10:00", "--db", str(db), "--user", "alice",
             stdin="!réunion proposer vendredi 19h ; Atelier briques ; MESHS\n")
+    # a rhythm in the configuration only: stored when the board opens the database, as the bot does
+    config = tmp_path / "config.toml"
+    config.write_text('[rhythm]\nrule = "un jeudi sur deux à 18h"\nplace = "MESHS"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
-    proc = subprocess.Popen([*chambre_bot(), "serve", "--db", str(db), "--listen", "127.0.0.1:0"], cwd=tmp_path,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([*chambre_bot(), "serve", "-c", str(config), "--db", str(db), "--listen", "127.0.0.1:0"],
+                            cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         url = await asyncio.to_thread(_board_address, proc)
         status, page = await _get(url + "/reunions/1")
         assert status == 200 and "Atelier briques" in page
+        status, page = await _get(url + "/")
+        assert status == 200 and "Rythme : un jeudi sur deux à 18h" in page and "Pas de séance prévue" not in page
         status, health = await _get(url + "/healthz")
         assert status == 200 and json.loads(health) == {"status": "ok", "database": "ok", "backends": {}}
     finally:
@@ -193,7 +198,7 @@ async def test_healthz_gives_each_backends_state_and_503_when_the_database_canno
 
     broken = tmp_path / "broken.db"
     broken.write_text("not a database, an operator's mistake\n" * 100)
-    db = Database(broken)
+    db = DatabaseThread(broken)
     server = WebServer(Config(web=WebConfig(listen="127.0.0.1:0", token=TOKEN)), db)
     await server.start()
     try:

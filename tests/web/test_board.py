@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 
-from bot.config import Config, WebConfig
 from bot.export import export_json
 from storage.store import Store
 from tests.web.conftest import GROUP, TOKEN

@@ -62,6 +62,12 @@ class Incoming:
     # Elevation the chat itself grants (Matrix power level, Rocket.Chat room owner/moderator);
     # configured organisers are added by the core.
     sender_is_organiser: bool = False
+    # Typed in a direct-message room with the bot: what is said to the sender alone (their own
+    # pledge amount) may be said right there (commands/context.py `direct`).
+    is_direct: bool = False
+    # Set when the chat could not decrypt the message (Matrix, without its room key): `text` is
+    # empty and the core tells the room, once per value of this key (the sender and session).
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)

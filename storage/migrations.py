@@ -332,6 +332,7 @@ _REVISED = {
     "rsvps": None, "permanences": None, "permanence_hosts": None, "permanence_cancellations": None,
     "bricks": "id, name, category, status, description, lead, created_at, updated_at",
     "brick_links": None, "brick_history": None, "topics": None, "rhythm": None,
+    "pledges": None,  # in the JSON export (main's 0007_pledges), every column of it
 }
 
 

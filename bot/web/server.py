@@ -4,9 +4,9 @@ JSON export and a health check, all read-only, on the bot's own database thread.
 Who may see what ([web] in the configuration):
 - the board, its pages and the feed are public, unless `public = false`: then each needs
   the token, as `?token=` (what a calendar program can send) or `Authorization: Bearer`;
-- `/export.json` and `/healthz` show more than the board (every name, the chats' state):
-  they need the token whenever one is set; without one, the export is refused when the
-  board hides names, since it would show them.
+- `/export.json` and `/healthz` show more than the board (the chats' state; every name, and
+  every pledge with its amount, the anonymous ones too): they need the token whenever one is
+  set; without one, the export is refused, since it would show what members keep private.
 
 The feed and the export carry an ETag made from the records' revision (raised by triggers
 at every change, storage/migrations.py 0007) and the reader's options: a calendar asking
@@ -291,9 +291,10 @@ class WebServer:
         refused = self._private(request)
         if refused is not None:
             return refused
-        if not self.web.token and not self.web.show_names:
-            return self._refused(request, 403, "L'export montre les noms que ce tableau cache : il demande un jeton ([web] token).",
-                                 "The export shows the names this board hides: it needs a token ([web] token).")
+        if not self.web.token:  # it holds every pledge, amount and pledger, the anonymous ones too
+            return self._refused(request, 403, "L'export montre ce que les membres gardent privé (leurs engagements de "
+                                 "mécénat) : il demande un jeton ([web] token).",
+                                 "The export shows what members keep private (their pledges): it needs a token ([web] token).")
         return await self._document(request, "json", (), "application/json; charset=utf-8",
                                     lambda store: export_json_text(store, self.config).encode("utf-8"))
 

@@ -163,9 +163,12 @@ async def test_export_and_health_need_the_token_when_one_is_set(make_board):
     import json
 
     assert json.loads(r.text) == export_json(board.chat.store, board.chat.config)
-    # a board that hides names does not give them away in the export, without a token
-    hidden = await make_board(show_names=False)
-    assert (await hidden.get("/export.json")).status == 403
+    # without a token, no export: it holds every name and every pledge, the anonymous ones too
+    for web in ({"show_names": False}, {}):
+        tokenless = await make_board(**web)
+        tokenless.say("!mécénat engager 20 par mois ; anonyme", who="alice")
+        r = await tokenless.get("/export.json")
+        assert r.status == 403 and "jeton" in text_of(r.text) and "alice" not in r.text and "2000" not in r.text
 
 
 async def test_the_agenda_ends_with_the_boards_and_the_feeds_addresses(make_board):

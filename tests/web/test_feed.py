@@ -158,15 +158,16 @@ async def test_an_unchanged_calendar_is_answered_304_without_being_built(board):
     assert modified  # sent with every answer
 
 
-async def test_the_english_feed_and_the_json_export_have_their_own_tags(board):
+async def test_the_english_feed_and_the_json_export_have_their_own_tags(make_board):
+    board = await make_board(token=TOKEN)
     cal = await calendar(board, "/calendar.ics")
     assert str(event(cal, "sessions@chambre-bot")["SUMMARY"]) == "Chambre des Communs session"
     french = (await board.get("/calendrier.ics")).headers["ETag"]
     english = (await board.get("/calendar.ics")).headers["ETag"]
     assert french != english
-    export = await board.get("/export.json")
+    export = await board.get(f"/export.json?token={TOKEN}")
     assert export.status == 200 and export.headers["ETag"] not in (french, english)
-    assert (await board.get("/export.json", **{"If-None-Match": export.headers["ETag"]})).status == 304
+    assert (await board.get(f"/export.json?token={TOKEN}", **{"If-None-Match": export.headers["ETag"]})).status == 304
 
 
 async def test_member_text_cannot_make_events_of_its_own(board):

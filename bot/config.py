@@ -436,7 +436,9 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
                 w.token = _token(env["CHAMBRE_WEB_TOKEN"])
             except ValueError as err:
                 problems.append(f"CHAMBRE_WEB_TOKEN: expected {err} (the value is a secret: not shown)")
-        if not w.public and not w.token:
+        # Without its secrets (export, digest, console: main's cron jobs) nothing is served, so
+        # no token is needed; a private board without one would refuse every reader anyway.
+        if secrets and not w.public and not w.token:
             problems.append("[web] public = false: expected a token too (or CHAMBRE_WEB_TOKEN), "
                             "else nobody can open the board")
     known_rooms_ok = all(isinstance(room, str) and room for room in config.rhythm.announce_rooms + config.digest.rooms)

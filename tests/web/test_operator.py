@@ -39,6 +39,8 @@ def test_the_web_section_is_checked_key_by_key():
     assert "short" not in problems  # a secret, even a wrong one, is not printed
     with pytest.raises(ConfigError, match="public = false: expected a token"):
         parse_config({"web": {"public": False}}, env={})
+    # the commands that read a configuration without its secrets (export, digest) still can
+    assert parse_config({"web": {"public": False}}, env={}, secrets=False).web.public is False
     private = parse_config({"web": {"public": False, "base_url": "https://c.example.org/"}}, env={"CHAMBRE_WEB_TOKEN": TOKEN})
     assert private.web.token == TOKEN and private.web.base_url == "https://c.example.org"
     assert parse_config({"web": {"listen": "[::1]:0"}}, env={}).web.host_port == ("::1", 0)

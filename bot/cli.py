@@ -172,8 +172,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.config import parse_listen
     from bot.web.server import serve
 
+    _secrets_from(args.env_file)
     config = _config(args.config)
-    _logging(args.log_level, args.verbose)
+    _logging(args.log_level, args.verbose, args.log_format)
     if args.listen is not None:
         try:
             parse_listen(args.listen)
@@ -328,10 +329,12 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="the web board and calendar feed alone, on a database (no chat)")
     serve.add_argument("-c", "--config")
+    serve.add_argument("--env-file", help="read the secrets (CHAMBRE_WEB_TOKEN) from this file of KEY=value lines")
     serve.add_argument("--db", help="database file (default: the configured one, chambre.db)")
     serve.add_argument("--listen", help="address and port (default: [web] listen, else 127.0.0.1:8080)")
     serve.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line")
     serve.set_defaults(fn=cmd_serve)
 
     when = sub.add_parser("when", help="print how a date or recurrence is read, as JSON", add_help=False)

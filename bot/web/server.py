@@ -9,7 +9,7 @@ Who may see what ([web] in the configuration):
   set; without one, the export is refused, since it would show what members keep private.
 
 The feed and the export carry an ETag made from the records' revision (raised by triggers
-at every change, storage/migrations.py 0007) and the reader's options: a calendar asking
+at every change, storage/migrations.py 0008) and the reader's options: a calendar asking
 "changed?" with If-None-Match or If-Modified-Since gets 304 from one small query, without
 anything being built; a changed calendar is built once per revision and kept.
 """

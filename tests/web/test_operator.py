@@ -83,17 +83,23 @@ async def test_serve_shows_the_board_alone_on_a_database(tmp_path: Path):
             stdin="!réunion proposer vendredi 19h ; Atelier briques ; MESHS\n")
     # a rhythm in the configuration only: stored when the board opens the database, as the bot does
     config = tmp_path / "config.toml"
-    config.write_text('[rhythm]\nrule = "un jeudi sur deux à 18h"\nplace = "MESHS"\n', encoding="utf-8")
+    config.write_text('[rhythm]\nrule = "un jeudi sur deux à 18h"\nplace = "MESHS"\n[web]\npublic = false\n',
+                      encoding="utf-8")
+    # a private board's token from the service's EnvironmentFile, as `run --env-file` reads it
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"CHAMBRE_WEB_TOKEN={TOKEN}\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
-    proc = subprocess.Popen([*chambre_bot(), "serve", "-c", str(config), "--db", str(db), "--listen", "127.0.0.1:0"],
+    proc = subprocess.Popen([*chambre_bot(), "serve", "-c", str(config), "--env-file", str(secrets), "--db", str(db),
+                             "--listen", "127.0.0.1:0"],
                             cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         url = await asyncio.to_thread(_board_address, proc)
-        status, page = await _get(url + "/reunions/1")
+        assert (await _get(url + "/reunions/1"))[0] == 401
+        status, page = await _get(url + f"/reunions/1?token={TOKEN}")
         assert status == 200 and "Atelier briques" in page
-        status, page = await _get(url + "/")
+        status, page = await _get(url + f"/?token={TOKEN}")
         assert status == 200 and "Rythme : un jeudi sur deux à 18h" in page and "Pas de séance prévue" not in page
-        status, health = await _get(url + "/healthz")
+        status, health = await _get(url + f"/healthz?token={TOKEN}")
         assert status == 200 and json.loads(health) == {"status": "ok", "database": "ok", "backends": {}}
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -21,8 +21,10 @@ from bot.config import Config, ConfigError, load_config, read_env_file
 from bot.logs import LOG_FORMATS, LOG_LEVELS, configure
 
 if TYPE_CHECKING:
+    from bot.app import App
     from bot.richtext import Doc
     from storage.db import ChambreDatabase, DatabaseThread
+    from bot.web import WebServer
     from storage.store import Store
 
 T = TypeVar("T")
@@ -76,7 +78,7 @@ def _secrets_from(env_file: str | None) -> None:
         os.environ.setdefault(key, value)
 
 
-async def _start_web(config: Config, app):
+async def _start_web(config: Config, app: App) -> WebServer | None:
     """The board beside the chats, when [web] is configured (bot/web/)."""
     if config.web is None:
         return None

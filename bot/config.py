@@ -231,9 +231,9 @@ def _boolean(value: Any) -> bool:
 
 
 def _listen(value: Any) -> str:
-    value = _string(value)
-    parse_listen(value)
-    return value
+    address = _string(value)
+    parse_listen(address)
+    return address
 
 
 def _token(value: Any) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from bot.backends.base import Backend, BackendState, BackendStatus, CommandAge, Deliver, Outgoing, RetryLater
 from bot.backends.dm_rooms import DmRooms

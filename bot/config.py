@@ -350,10 +350,10 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             problems.append("[matrix] password or access_token: missing (or set CHAMBRE_MATRIX_PASSWORD / CHAMBRE_MATRIX_ACCESS_TOKEN)")
         # Never matrix-nio's default key: the store holds the keys that read every encrypted room.
         m.store_key = m.store_key or env.get("CHAMBRE_MATRIX_STORE_KEY") or None
-        if not m.store_key:
+        if secrets and not m.store_key:  # a backup or the console opens no store
             problems.append("[matrix] store_key: missing (or set CHAMBRE_MATRIX_STORE_KEY): a long random text that "
                             "protects the bot's encryption keys on disk, kept with the other secrets")
-        elif len(m.store_key) < 16:
+        elif m.store_key and len(m.store_key) < 16:
             problems.append("[matrix] store_key: expected at least 16 characters (the value is a secret: not shown)")
         m.store_path = str(_beside(config, Path(m.store_path)) if m.store_path
                            else config.database_path().with_name(config.database_path().name + ".crypto"))

@@ -78,9 +78,11 @@ def _size(n: int) -> str:
 def state_dirs(db_path: Path, configured: Mapping[str, Path | str | None] | None = None) -> dict[str, Path]:
     """Where each directory of the bot's state is: as configured (`{"crypto": store_path}`),
     else beside the database."""
-    given = configured or {}
-    return {name: Path(given[name]) if given.get(name) else db_path.with_name(db_path.name + suffix)  # type: ignore[arg-type]
-            for name, suffix in STATE_DIRS.items()}
+    dirs: dict[str, Path] = {}
+    for name, suffix in STATE_DIRS.items():
+        where = (configured or {}).get(name)
+        dirs[name] = Path(where) if where else db_path.with_name(db_path.name + suffix)
+    return dirs
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -309,7 +311,7 @@ def _swap(backup_file: Path, db_path: Path, now: datetime,
         _give_to_bot(incoming)
         for folder, _ in staged:
             _give_to_bot(folder)
-        # From here on, only renames in one folder: the old state aside, the new one in place.
+        # From here on, only renames, each in its folder: the old state aside, the new one in place.
         replaced = _move_aside(db_path, now)
         os.replace(incoming, db_path)
         put: dict[Path, Path | None] = {}

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from bot.config import Config
 from bot.services import permanences as permanence_svc
+from bot.services import sessions as session_svc
 from storage.store import Store
 
 VERSION = 1
@@ -27,9 +28,39 @@ def export_json_text(store: Store, config: Config) -> str:
             "cancelled": [c.astimezone(perm_tz).isoformat() for c in p.cancelled],
             "hosts": {occ.astimezone(perm_tz).isoformat(): people for occ, people in sorted(p.hosts.items())},
         })
+    sessions, actions = sessions_and_actions(store, config)
     return (f'{{"version": {VERSION}, "meetings": {parts["meetings"]}, '
             f'"permanences": {json.dumps(permanences, ensure_ascii=False)}, '
-            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}}}')
+            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}, '
+            f'"sessions": {json.dumps(sessions, ensure_ascii=False)}, "actions": {json.dumps(actions, ensure_ascii=False)}}}')
+
+
+def sessions_and_actions(store: Store, config: Config) -> tuple[list[dict], list[dict]]:
+    """The sessions with their minutes, and every action, instants in local time."""
+    tz = config.chambre.tz
+
+    def local(at: datetime | None) -> str | None:
+        return at.astimezone(tz).isoformat() if at is not None else None
+
+    sessions = []
+    for s in store.sessions():
+        m = session_svc.minutes(store, s)
+        sessions.append({
+            "id": s.id, "title": s.title, "date": s.day.isoformat(), "place": s.place, "meeting": s.meeting_id,
+            "room": s.room, "chair": s.chair, "opened_at": local(s.opened_at), "closed_at": local(s.closed_at),
+            "closed_by": s.closed_by, "closed_by_itself": s.closed_at is not None and s.closed_by is None,
+            "present": [{"person": p.person, "how": p.how} for p in m.present],
+            "topics": [{"topic": t.topic_id, "text": t.text, "discussed": t.discussed_at is not None} for t in m.topics],
+            "notes": [{"kind": n.kind, "text": n.text, "by": n.by, "at": local(n.at), "topic": n.topic_id,
+                       "brick": n.brick_id} for n in m.notes],
+        })
+    actions = [{
+        "id": a.id, "session": a.session_id, "topic": a.topic_id, "person": a.person, "person_id": a.person_id,
+        "text": a.text, "due": local(a.due) if isinstance(a.due, datetime) else (a.due.isoformat() if a.due else None),
+        "created_by": a.created_by, "created_at": local(a.created_at), "done": a.done_at is not None,
+        "done_at": local(a.done_at), "done_by": a.done_by, "note": a.done_note,
+    } for a in store.actions()]
+    return sessions, actions
 
 
 def export_json(store: Store, config: Config) -> dict:

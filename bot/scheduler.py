@@ -3,7 +3,10 @@
 - the agenda, `[rhythm] agenda_before` before each session, in each announcement room;
 - a reminder, `[reminders] organisers_before` before each session, confirmed meeting and
   permanence occurrence, to each organiser by direct message;
-- the digest, at each occurrence of `[digest] rule`, in each digest room.
+- the digest, at each occurrence of `[digest] rule`, in each digest room;
+- a session's minutes, when it is still open at the midnight after it opened: it closes by
+  itself and the minutes are posted in its room;
+- a direct message to the person of an action, when it falls late (once per action).
 
 Every post has a name (kind, occurrence, room or person) kept in the `posts` table with its
 outcome, written in the same transaction as its outbox row; the outbox sends it under a key
@@ -27,10 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.posts import Occasion, build_agenda, build_digest, build_reminder
+from bot.posts import Occasion, build_agenda, build_digest, build_late_action, build_reminder
 from bot.richtext import Doc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
+from bot.services import sessions as session_svc
 from storage.store import Store, iso, parse_instant
 
 log = logging.getLogger(__name__)
@@ -47,7 +51,9 @@ DIGEST_USEFUL = timedelta(days=1)
 # An all-day meeting is reminded of as if it started at this local hour.
 ALL_DAY_HOUR = time(9, 0)
 _TICK = timedelta(microseconds=1)
-KIND_ORDER = {"digest": 0, "agenda": 1, "reminder": 2}
+KIND_ORDER = {"digest": 0, "agenda": 1, "reminder": 2, "late-action": 3, "close": 4}
+# A session is closed whenever the bot finds it open past its midnight, however long it was down.
+ALWAYS = datetime.max.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,15 @@ class Due:
     """One post to make: its name, when, where, and until when it is worth making late."""
 
     name: str
-    kind: str  # "agenda" | "reminder" | "digest"
+    kind: str  # "agenda" | "reminder" | "digest" | "close" (a session's) | "late-action"
     due: datetime  # aware, UTC
     target: str  # a configured room, or a person for a direct message
     dm: bool
     useful_until: datetime
     occasion: Occasion | None = field(default=None, compare=False)
+    record_id: int | None = field(default=None, compare=False)  # the session or action it is about
+    # (backend, room) when the post goes back where something was said, not to a configured room
+    where: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def order(self) -> tuple:
@@ -134,6 +143,18 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
         zone = ZoneInfo(perm.tz)
         remind(f"permanence/{perm.id}/{_stamp(start, zone)}", start, Occasion("permanence", start, perm.id), zone)
 
+    for session in store.open_sessions():
+        closes = session_svc.closes_at(session)
+        if closes <= hi:  # whatever `lo`: an open session past its midnight is closed at the next look
+            out.append(Due(f"close/session/{session.id}", "close", closes, session.room, False, ALWAYS,
+                           record_id=session.id, where=(session.backend, session.room)))
+
+    for action in store.open_actions_late_by(hi):
+        at = session_svc.late_message_at(action, tz)
+        if action.person_id is not None and at is not None and lo < at <= hi:
+            out.append(Due(f"late-action/{action.id}", "late-action", at, person_target(action.backend, action.person_id),
+                           True, at + session_svc.LATE_MESSAGE_USEFUL, record_id=action.id))
+
     if config.digest.rule and digest_rooms:
         rec = digest_recurrence(store, config.digest.rule, config.chambre.timezone, lo)
         zone = ZoneInfo(rec.tz)
@@ -142,6 +163,11 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
                 out.append(Due(f"digest/{_stamp(when, zone)}/{room}", "digest", when.astimezone(timezone.utc), room,
                                False, when + DIGEST_USEFUL))
     return sorted(out, key=lambda d: d.order)
+
+
+def person_target(backend: str, user: str) -> str:
+    """A chat user as App.route_person reads a person: Rocket.Chat's with its prefix."""
+    return f"rocketchat:{user}" if backend == "rocketchat" else user
 
 
 class Scheduler:
@@ -241,7 +267,8 @@ class Scheduler:
         store = Store(db)
         with db.atomic():
             for due in self._plan(store, now, now + MAX_SLEEP):
-                if not store.post_done(due.name):
+                # (a session's close may be planned in the past: the next catch-up makes it)
+                if due.due > now and not store.post_done(due.name):
                     return due.due
         return None
 
@@ -288,6 +315,8 @@ class Scheduler:
             store.record_post(due.name, due.kind, due.due, now, "skipped")
             return None
         app = self.app
+        if due.kind == "close":
+            return self._close(store, due, now, late)
         routed = app.destination(due.target, due.dm)
         if routed is None:
             log.warning("scheduler: no backend for %s; post %s skipped", due.target, due.name)
@@ -302,8 +331,29 @@ class Scheduler:
             log.info("scheduler: posted %s late (due %s)", due.name, iso(due.due))
         return routed[0]
 
+    def _close(self, store: Store, due: Due, now: datetime, late: bool) -> str | None:
+        """Close a session left open at midnight, and post its minutes where it was held."""
+        from bot.minutes import minutes_doc
+
+        minutes = session_svc.close_by_itself(store, due.record_id or 0, due.due)
+        routed = due.where if due.where is not None and due.where[0] in self.app.backends else None
+        if self.app.route(due.target) == ("console", "console"):
+            routed = ("console", "console")  # the console shows every post
+        if minutes is None or routed is None:
+            if minutes is not None:
+                log.warning("scheduler: session %s closed at midnight; no running backend serves its room %s",
+                            due.record_id, due.where)
+            store.record_post(due.name, due.kind, due.due, now, "skipped")
+            return None
+        body = minutes_doc(minutes, self.app.language(*routed), self.app.config.chambre.tz, late=late)
+        self.app.enqueue_post(store, due.name, body, routed, now)
+        store.record_post(due.name, due.kind, due.due, now, "late" if late else "posted")
+        return routed[0]
+
     def _body(self, store: Store, due: Due, at: datetime, lang: str, late: bool) -> Doc:
         config = self.app.config
+        if due.kind == "late-action":
+            return build_late_action(store, config, at, lang, due.record_id or 0, late=late)
         if due.kind == "agenda":
             return build_agenda(store, config, at, lang, session=due.occasion.start, late=late)
         if due.kind == "reminder":

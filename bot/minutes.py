@@ -158,8 +158,14 @@ def _colon(lang: str) -> str:
     return ": " if lang == "en" else " : "
 
 
+# In the chat, each text is cut here: the largest minutes a session can hold would otherwise
+# be a hundred Rocket.Chat messages (bench/bench_minutes.py). The files and the export keep all.
+CHAT_TEXT = 400
+
+
 def entry_spans(e: Entry, lang: str) -> list[Span]:
-    spans: list[Span] = [b(e.label), _colon(lang), e.text]
+    text = e.text if len(e.text) <= CHAT_TEXT else e.text[:CHAT_TEXT].rstrip() + "…"
+    spans: list[Span] = [b(e.label), _colon(lang), text]
     if e.details:
         spans += [" — ", i(" — ".join(e.details))]
     return spans
@@ -184,6 +190,10 @@ def minutes_doc(m: Minutes, lang: str, tz, late: bool = False) -> Doc:
     if v.not_reached:
         doc.heading(v.not_reached_title)
         doc.bullets(v.not_reached)
+    if any(len(e.text) > CHAT_TEXT for section in v.sections for e in section.entries):
+        doc.para(i(tr(lang, "Textes de plus de {n} caractères coupés ici ; le fichier du compte rendu et l'export "
+                            "les ont en entier.", "Texts over {n} characters are cut here; the minutes file and the "
+                            "export have them whole.").format(n=CHAT_TEXT)))
     return doc
 
 

@@ -20,8 +20,8 @@ from bot.text import loose_key
 from storage.store import Store
 
 # What one session's minutes may grow to (notes and actions): the minutes are posted in the
-# room at close, and a few hundred lines are already many messages.
-MAX_ENTRIES = 500
+# room at close, and a few hundred lines are already many messages (bench/bench_minutes.py).
+MAX_ENTRIES = 300
 # "!action moi ; …", "!présent moi": the sender.
 ME = frozenset({"moi", "me", "myself", "moi-meme", "moimeme"})
 # A late action's direct message, for an action due on a day: that morning after, not at midnight.

@@ -138,3 +138,15 @@ def test_a_chat_id_as_members_write_one():
     assert not svc.looks_like_id("@dom:example.org", "console")
     assert svc.same_person("Dom", "@dom:example.org") and svc.same_person("dôm", "dom")
     assert not svc.same_person("Domi", "@dom:example.org")
+
+
+def test_in_the_chat_a_long_text_is_cut_and_the_file_keeps_it(chat: Chat):
+    from bot.minutes import minutes_markdown
+
+    chat.say("!séance ouvrir")
+    chat.say("!info " + "mot " * 240)  # 960 characters
+    posted = chat.say("!séance clore")
+    assert "mot " * 99 + "mot…" in posted and "mot " * 101 not in posted
+    assert posted.endswith("Textes de plus de 400 caractères coupés ici ; le fichier du compte rendu et l'export les ont en entier.")
+    whole = minutes_markdown(svc.minutes(chat.store, chat.store.session(1)), "fr", chat.config.chambre.tz)
+    assert ("mot " * 239 + "mot") in whole

@@ -55,6 +55,7 @@ ALICE_CLOSES = """\
 !brique voir 2
 !action liste
 !séance voir 1/12
+!digest
 """
 
 
@@ -135,6 +136,10 @@ def test_what_follows_the_session(session):
            "• Action n°2 : écrire au jardin — pour bob — échéance : mardi 15 décembre 2026" in closing
     # the minutes again, by the session's date
     assert closing.count("Compte rendu — Séance du mardi 1er décembre 2026 (séance n°1)") == 2
+    # the digest: the session's minutes and the open actions
+    digest = closing.split("La semaine de la Chambre", 1)[1]
+    assert "Séances\n• séance ouverte : n°1 (alice)\n• compte rendu de séance : n°1 (alice)" in digest
+    assert "Actions en cours\n• Action n°1 : demander le devis — pour bob" in digest
 
 
 def test_the_export_holds_the_session_and_its_actions(session):

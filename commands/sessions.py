@@ -7,7 +7,7 @@ import re
 from bot.errors import NotFound, UserError
 from bot.minutes import action_details, minutes_doc, session_title
 from bot.records import Action, Session
-from bot.render import number, tr
+from bot.render import number
 from bot.richtext import Doc, Span, b, code, i
 from bot.services import Actor
 from bot.services import sessions as svc
@@ -159,9 +159,12 @@ def next_topic(ctx: Context) -> Doc:
 def to_topic(ctx: Context, ref: str) -> Doc:
     n = record_number(ref)
     if not n:  # "!point machin": not a topic number, perhaps a subcommand mistyped
-        from commands.dispatcher import unknown_command
+        from commands.dispatcher import usage_error
+        from commands.registry import REGISTRY
 
-        return unknown_command(ctx, [tr(ctx.lang, "point", "topic"), *ref.split()])
+        raise usage_error(ctx, REGISTRY.lookup(["point", "1"])[0], "« {v} » n'est pas un numéro de point ({nxt} passe au suivant).",
+                          "\"{v}\" is not a topic number ({nxt} moves to the next one).", v=ref,
+                          nxt=_cmd(ctx, "point suivant", "topic next"))
     return _moved(ctx, svc.move_to(ctx.store, actor(ctx), ctx.now, open_here(ctx), n))
 
 

@@ -1,13 +1,16 @@
-"""Core benchmark: `!agenda`, `!brique liste` and the JSON export on a large Chambre.
+"""Core benchmark: `!agenda`, `!brique liste`, the scheduler looking again after a command,
+and the JSON export, on a large Chambre.
 
     .venv/bin/python bench/bench_core.py [--meetings 10000] [--bricks 500] [--history 20] [--repeats 50]
 
-Builds a SQLite file (in a temporary directory) holding `--meetings` meetings spread over
-four years around the reference time (a quarter with RSVPs, some cancelled, some still to
-organise), 20 permanences, 200 topics, a rhythm, and `--bricks` bricks with `--history`
-history entries and two links each; then times each operation as a member would trigger it
-(the command through the dispatcher, in a transaction, on the database thread's connection)
-and reports the median and p99 over `--repeats` runs. The bar: each under 50 ms.
+Builds a SQLite file (in a temporary directory) holding `--meetings` meetings (a quarter with
+RSVPs, some cancelled, some still to organise), 20 permanences, 200 topics, a rhythm, and
+`--bricks` bricks with `--history` history entries and two links each; then times each
+operation as it runs in the bot (a command through the dispatcher, in a transaction, on the
+database thread's connection; the export as `chambre-bot export` reads it) and reports the
+median, p99 and max over `--repeats` runs, in wall time and in CPU time (this machine is
+shared: the CPU time says what the operation costs, the wall time what a member waited).
+The bars: a command or the scheduler's look under 50 ms, the export under one second.
 """
 from __future__ import annotations
 
@@ -25,13 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Config  # noqa: E402
 from bot.export import export_json_text  # noqa: E402
+from bot.scheduler import MAX_SLEEP, plan  # noqa: E402
 from commands.context import Context  # noqa: E402
 from commands.dispatcher import dispatch  # noqa: E402
 from storage.db import connect  # noqa: E402
 from storage.store import Store, iso  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-BAR_MS = 50.0
+COMMAND_BAR_MS = 50.0
+EXPORT_BAR_MS = 1000.0
 
 
 def fill(db, meetings: int, bricks: int, history: int, shape: str = "years") -> None:
@@ -95,16 +100,20 @@ def fill(db, meetings: int, bricks: int, history: int, shape: str = "years") -> 
     db.execute("ANALYZE")
 
 
-def measure(fn, repeats: int) -> dict:
+def measure(fn, repeats: int, bar_ms: float) -> dict:
     fn()  # warm: caches, zone data
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return {"median_ms": statistics.median(times), "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
-            "max_ms": times[-1]}
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+
+    def p99(values: list[float]) -> float:
+        return sorted(values)[min(len(values) - 1, int(len(values) * 0.99))]
+
+    return {"median_ms": statistics.median(wall), "p99_ms": p99(wall), "max_ms": max(wall),
+            "cpu_median_ms": statistics.median(cpu), "cpu_p99_ms": p99(cpu), "bar_ms": bar_ms}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,13 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     for shape in shapes:
         results, sizes, fill_s = run_shape(shape, args)
         report[shape] = {"results": results, "sizes": sizes, "fill_s": fill_s}
-        ok = ok and all(r["p99_ms"] < BAR_MS for r in results.values())
+        ok = ok and all(r["p99_ms"] < r["bar_ms"] for r in results.values())
         if not args.json:
             print(f"[{shape}] {args.meetings} meetings, {args.bricks} bricks x {args.history} history entries"
                   f" (filled in {fill_s:.1f} s)")
             for name, r in results.items():
-                verdict = "ok" if r["p99_ms"] < BAR_MS else f"OVER {BAR_MS:.0f} ms"
-                print(f"  {name:22} median {r['median_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   max {r['max_ms']:7.2f} ms   {verdict}")
+                verdict = "ok" if r["p99_ms"] < r["bar_ms"] else f"OVER {r['bar_ms']:.0f} ms"
+                print(f"  {name:18} median {r['median_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   max {r['max_ms']:7.1f} ms"
+                      f"   CPU median {r['cpu_median_ms']:7.1f} ms  p99 {r['cpu_p99_ms']:7.1f} ms   {verdict}")
             print(f"  sizes: {sizes}")
     if args.json:
         print(json.dumps(report, indent=2))
@@ -158,25 +168,23 @@ def run_shape(shape: str, args) -> tuple[dict, dict, float]:
             return run
 
         def export():
-            # The JSON text `chambre-bot export` writes (records cached per meeting and brick
-            # until they change: storage/export_sql.py).
-            return export_json_text(store, config)
+            # The records as `chambre-bot export` reads them (one read transaction), as JSON text.
+            with db.snapshot():
+                return export_json_text(store, config)
 
-        def cold_export():
-            # The same after every record changed (every cached text cleared): the worst case,
-            # and the cost of the first export after an upgrade or a change of time zone.
+        def look_again():
+            # What the App costs the scheduler after each command: the posts due in the next
+            # hour, planned from the records (the scheduler's _next_due).
             with db.atomic():
-                db.execute("UPDATE meetings SET export = NULL")
-                db.execute("UPDATE bricks SET export = NULL")
-            return export_json_text(store, config)
+                return plan(store, config, NOW, NOW + MAX_SLEEP, ["!room"], ["!room"], ["alice", "bob"])
 
         sizes = {"agenda_chars": len(command("!agenda")().plain()), "brick_list_chars": len(command("!brique liste")().plain()),
                  "export_bytes": len(export().encode())}
         results = {
-            "!agenda": measure(command("!agenda"), args.repeats),
-            "!brique liste": measure(command("!brique liste"), args.repeats),
-            "export (JSON text)": measure(export, args.repeats),
-            "export, every record changed": measure(cold_export, max(5, args.repeats // 5)),
+            "!agenda": measure(command("!agenda"), args.repeats, COMMAND_BAR_MS),
+            "!brique liste": measure(command("!brique liste"), args.repeats, COMMAND_BAR_MS),
+            "scheduler look": measure(look_again, args.repeats, COMMAND_BAR_MS),
+            "export (JSON)": measure(export, max(5, args.repeats // 5), EXPORT_BAR_MS),
         }
         db.close()
     return results, sizes, fill_s

@@ -34,7 +34,7 @@ from bot.presence import note_speaker  # noqa: E402
 from bot.services import sessions as svc  # noqa: E402
 from commands.context import Context  # noqa: E402
 from commands.dispatcher import dispatch  # noqa: E402
-from storage.db import Database, connect  # noqa: E402
+from storage.db import DatabaseThread, connect  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 17, 0, tzinfo=timezone.utc)
@@ -68,7 +68,7 @@ def full_session(path: Path, config: Config) -> None:
 
 
 async def presence(path: Path, repeats: int) -> tuple[list[float], list[float]]:
-    database = Database(path)
+    database = DatabaseThread(path)
     await database.open()
     quiet, busy = [], []
     for k in range(repeats * 10):

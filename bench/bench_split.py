@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import message_parts  # noqa: E402
 from bot.backends.base import Outgoing  # noqa: E402
-from bot.backends.matrix import MAX_CONTENT_BYTES, MatrixBackend, content_size  # noqa: E402
+from bot.backends.matrix.send import fits as matrix_fits  # noqa: E402
 from bot.backends.rocketchat import DEFAULT_MESSAGE_LENGTH, js_length  # noqa: E402
 from bot.config import Config  # noqa: E402
 from commands.context import Context  # noqa: E402
@@ -35,17 +35,6 @@ from storage.db import connect  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-
-
-class _Matrix(MatrixBackend):
-    """Only the measure: `fits` and `_content` need no connection."""
-
-    def __init__(self) -> None:  # noqa: D107  (no client, no state)
-        pass
-
-
-def matrix_fits(out: Outgoing, _backend=_Matrix()) -> bool:
-    return content_size(_backend._content(out)) <= MAX_CONTENT_BYTES
 
 
 def rocketchat_fits(out: Outgoing) -> bool:

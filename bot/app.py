@@ -9,6 +9,15 @@ Nothing lost, nothing twice:
   crash between the change and the send, or a resend after restart, never posts twice;
 - a message larger than the chat takes (`Backend.fits`) is sent as several, in order, each
   under a key derived from the message's key and its part, so a resend posts none twice.
+
+One delivery policy for every chat (the backends classify their failures, base.py):
+- a message the chat refuses for good (`Refused`) is given up at once, with a log line, and
+  the next one goes out;
+- one it cannot take now (`RetryLater`) is tried again, after the delay the chat asked for
+  or the backoff (`bot.backoff`), and the messages behind it wait, so that they arrive in
+  order; the count of tries is kept in the outbox row, so a restart does not reset it;
+- anything else is a bug: logged with its traceback, retried the same way, given up after
+  MAX_ATTEMPTS tries.
 """
 from __future__ import annotations
 
@@ -21,21 +30,24 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
-from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, RetryLater
+from bot.backends.base import Backend, BackendConfigError, Incoming, Outgoing, Refused, RetryLater
+from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
 from bot.presence import note_speaker
 from bot.richtext import Doc
+from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser
-from storage.db import Database
+from storage.db import DatabaseThread
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-CONSOLE = "console"
-MAX_ATTEMPTS = 6  # refusals (not rate limits or outages, which are waited out) before giving up
+# Tries before a message is given up when it keeps failing on an error nobody classified (a
+# bug), and failed deliveries before the core gives up an incoming message it cannot take.
+MAX_ATTEMPTS = 5
 
 
 def send_key(*parts: str) -> str:
@@ -58,7 +70,7 @@ def message_parts(out: Outgoing, fits: Callable[[Outgoing], bool]) -> list[Outgo
 class DbState:
     """BackendState in the bot's database."""
 
-    def __init__(self, db: Database, backend: str) -> None:
+    def __init__(self, db: DatabaseThread, backend: str) -> None:
         self.db, self.backend = db, backend
 
     async def get(self, key: str) -> str | None:
@@ -77,7 +89,7 @@ class App:
                  db_path: str | None = None) -> None:
         self.config = config
         self.clock = clock or Clock()
-        self.db = Database(db_path or config.database_path())
+        self.db = DatabaseThread(db_path or config.database_path())
         self.backends: dict[str, Backend] = {b.name: b for b in (backends or [])}
         self._wake: dict[str, asyncio.Event] = {}
         self._idle: dict[str, asyncio.Event] = {}
@@ -88,8 +100,10 @@ class App:
         # are that bot's to make.
         self.schedule = True
         self._stopping = False
-        # First wait after a refused send, doubled up to a minute (tests shorten it).
-        self.send_backoff = 1.0
+        # The wait before trying a failed send again, by the count of tries kept in its row.
+        self.send_backoff = Backoff(first=1.0, maximum=60.0)
+        # Incoming messages the core failed to take, by (backend, event id): see deliver().
+        self._failed_deliveries: dict[tuple[str, str], int] = {}
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -100,22 +114,19 @@ class App:
         """The chat backends named in the configuration (unless given to the constructor)."""
         if self.backends:
             return
-        if self.config.matrix is not None:
-            from bot.backends.matrix import MatrixBackend
+        from bot.backends import configured
 
-            self.backends["matrix"] = MatrixBackend(self.config.matrix, self.state_for("matrix"), self.clock)
-        if self.config.rocketchat is not None:
-            from bot.backends.rocketchat import RocketChatBackend
-
-            self.backends["rocketchat"] = RocketChatBackend(self.config.rocketchat, self.state_for("rocketchat"), self.clock)
+        self.backends = {b.name: b for b in configured(self.config, self.state_for, self.clock)}
 
     async def start(self) -> None:
         from bot.when import warm_up
 
         await self.db.open()
+        await self.db.run(self._adopt_rhythm)
         await asyncio.to_thread(warm_up)  # dateparser's data, once, off the event loop
         self.build_backends()
         for name, backend in self.backends.items():
+            backend.settle = self.settle
             self._wake[name] = asyncio.Event()
             self._idle[name] = asyncio.Event()
             self._wake[name].set()  # send what a previous run left in the outbox
@@ -129,6 +140,11 @@ class App:
 
         self.scheduler = Scheduler(self)
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+
+    def _adopt_rhythm(self, db) -> None:
+        """The configured session rhythm, read once before anything reads it."""
+        with db.atomic():
+            rhythm_svc.adopt_configured(Store(db), self.config, self.clock.now())
 
     async def _run_backend(self, backend: Backend) -> None:
         try:
@@ -172,7 +188,29 @@ class App:
         return langs.get(room) or langs.get(f"{backend}:{room}") or self.config.chambre.language
 
     async def deliver(self, msg: Incoming) -> None:
-        """Handle one incoming message, once. Returns after the reply is in the outbox."""
+        """Handle one incoming message, once. Returns after the reply is in the outbox.
+
+        When it raises, the backend keeps its cursor and delivers the message again after its
+        backoff. A message that fails MAX_ATTEMPTS times is given up here, with a log line, so
+        that it does not keep every message after it waiting. The count is kept in memory: the
+        usual cause is the database itself, where it could not be written."""
+        key = (msg.backend, msg.event_id)
+        try:
+            await self._deliver(msg)
+        except (RetryLater, asyncio.CancelledError):
+            raise  # the chat was away while asked about roles; not the message's fault
+        except Exception:
+            failures = self._failed_deliveries.get(key, 0) + 1
+            if failures < MAX_ATTEMPTS:
+                self._failed_deliveries[key] = failures
+                raise
+            self._failed_deliveries.pop(key, None)
+            log.exception("%s: giving up on %s from %s after %d failed deliveries", msg.backend, msg.event_id,
+                          msg.sender, failures)
+            return
+        self._failed_deliveries.pop(key, None)
+
+    async def _deliver(self, msg: Incoming) -> None:
         prefix = self.config.chambre.prefix
         if not is_command(msg.text, prefix):
             await note_speaker(self.db, msg)  # present at a session open in that room
@@ -182,14 +220,16 @@ class App:
             backend = self.backends.get(msg.backend)
             if backend is not None and await backend.refresh_organiser(msg):
                 msg = dataclasses.replace(msg, sender_is_organiser=True)
-        changed = await self.db.run(lambda db: self._handle(db, msg))
-        if changed is None:
+        if not await self.db.run(lambda db: self._handle(db, msg)):
             return
         self.notify(msg.backend)
-        if changed and self.scheduler is not None:
+        if self.scheduler is not None:
+            # Whatever the command was, what is due next may have changed (a meeting confirmed,
+            # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
             self.scheduler.wake()
 
-    def _handle(self, db, msg: Incoming) -> set[str] | None:
+    def _handle(self, db, msg: Incoming) -> bool:
+        """Apply `msg` once; False when it was handled before."""
         store = Store(db)
         now = self.clock.now()
         # Dates typed are read against the moment they were typed (a command handled after a
@@ -197,53 +237,30 @@ class App:
         reference = min(msg.sent_at, now) if msg.sent_at else now
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
-                return None
+                return False
             ctx = Context(store=store, config=self.config, now=reference, lang=self.language(msg.backend, msg.room),
                           sender=msg.sender, room=msg.room, backend=msg.backend,
                           is_organiser=self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser),
                           event_id=msg.event_id)
             reply = dispatch(ctx, msg.text)
-            if not msg.is_direct:  # a command is speaking too: present at a session open there
-                session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
+            # A command is speaking too: present at a session open there.
+            session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
             if reply is not None:
                 store.enqueue(send_key("reply", msg.backend, msg.event_id), msg.backend, reply.to_json(), now,
                               room=msg.room, reply_to=msg.event_id, thread=msg.thread)
             store.mark_handled(msg.backend, msg.event_id, now)
-        return ctx.changed
+        return True
 
     # ---- outgoing -------------------------------------------------------------------------------
 
-    def route(self, target: str) -> tuple[str, str] | None:
-        """A configured room name to (backend, room): `rocketchat:<channel>`, else Matrix.
-        With only the console running, every post shows in the console."""
-        if set(self.backends) == {CONSOLE}:
-            return CONSOLE, CONSOLE
-        if target.startswith("rocketchat:"):
-            backend, room = "rocketchat", target.split(":", 1)[1]
-        elif target.startswith("console:") or target == CONSOLE:
-            backend, room = CONSOLE, CONSOLE
-        else:
-            backend, room = "matrix", target
-        return (backend, room) if backend in self.backends else None
-
-    def route_person(self, person: str) -> tuple[str, str] | None:
-        """An organiser's id to (backend, user) for a direct message."""
-        if set(self.backends) == {CONSOLE}:
-            return CONSOLE, person
-        if person.startswith("rocketchat:"):
-            backend, user = "rocketchat", person.split(":", 1)[1]
-        elif person.startswith("@") and ":" in person:
-            backend, user = "matrix", person
-        elif "rocketchat" in self.backends:
-            backend, user = "rocketchat", person
-        else:
-            return None
-        return (backend, user) if backend in self.backends else None
-
     def destination(self, target: str, dm: bool = False) -> tuple[str, str] | None:
         """Where a post goes: (backend, room) for a configured room, (backend, user) for a
-        direct message; None when no running backend serves it."""
-        return self.route_person(target) if dm else self.route(target)
+        direct message, from the first running backend that serves it; None when none does."""
+        for name, backend in self.backends.items():
+            where = backend.dm_user(target) if dm else backend.serves(target)
+            if where is not None:
+                return name, where
+        return None
 
     def enqueue_post(self, store: Store, name: str, body: Doc, destination: tuple[str, str], now: datetime,
                      dm: bool = False) -> bool:
@@ -251,7 +268,7 @@ class App:
         name and destination (see `destination`)."""
         backend, where = destination
         key = send_key("post", name, backend, where)
-        if dm:  # the console shows a direct message as such
+        if dm:  # the backend finds (or makes) the person's direct-message room
             return store.enqueue(key, backend, body.to_json(), now, dm_user=where)
         return store.enqueue(key, backend, body.to_json(), now, room=where)
 
@@ -278,7 +295,6 @@ class App:
     async def _pump(self, backend: Backend) -> None:
         name = backend.name
         wake, idle = self._wake[name], self._idle[name]
-        backoff = self.send_backoff
         # Parts of a split message the chat already took in this run, by outbox row: a retry
         # of the message sends the rest only (the chat would deduplicate them, at a request each).
         sent_parts: dict[int, set[str]] = {}
@@ -298,32 +314,61 @@ class App:
                         if part.send_key not in taken:
                             await backend.send(part)
                             taken.add(part.send_key)
-                except RetryLater as err:
-                    log.info("%s: send of %s postponed %.1fs: %s", name, out.send_key, err.delay, err)
-                    await asyncio.sleep(max(err.delay, 0.05))
-                    break
-                except Exception as err:  # a refusal or a bug: keep the message, back off
-                    log.exception("%s: send of %s failed", name, out.send_key)
-                    attempts = await self.db.run(
-                        lambda db, i=row["id"], e=repr(err): _atomic(db, lambda: Store(db).mark_failed(i, e)))
-                    if attempts >= MAX_ATTEMPTS:
-                        # One message the chat always refuses (a room the bot left) must not
-                        # hold back every reply queued behind it.
-                        log.error("%s: giving up on %s after %d attempts", name, out.send_key, attempts)
+                except Refused as err:
+                    # Sending it again would get the same answer: give it up now, so that it
+                    # does not hold back the messages queued behind it.
+                    log.warning("%s: the chat refused %s for good, given up: %s", name, out.send_key, err)
+                    sent_parts.pop(row["id"], None)
+                    await self._failed(row["id"], err, give_up=True)
+                    continue
+                except Exception as err:  # RetryLater, or a bug
+                    attempts = await self._failed(row["id"], err)
+                    if not isinstance(err, RetryLater) and attempts >= MAX_ATTEMPTS:
+                        log.exception("%s: giving up on %s after %d attempts", name, out.send_key, attempts)
                         sent_parts.pop(row["id"], None)
-                        now = self.clock.now()
-                        await self.db.run(lambda db, i=row["id"]: _atomic(db, lambda: Store(db).give_up(i, now)))
+                        await self._failed(row["id"], err, give_up=True, count=False)
                         continue
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 60.0)
+                    delay = self.send_backoff.delay(attempts)
+                    if isinstance(err, RetryLater):
+                        delay = delay if err.delay is None else err.delay
+                        log.info("%s: send of %s postponed %.1fs (attempt %d): %s", name, out.send_key, delay,
+                                 attempts, err)
+                    else:
+                        log.exception("%s: send of %s failed (attempt %d); trying again in %.1fs", name,
+                                      out.send_key, attempts, delay)
+                    # The messages behind it wait too: they arrive in order, after it. A wait
+                    # of our own backoff (the chat did not say how long) ends early when the
+                    # chat shows it is back: a command heard on it, a post for it.
+                    wake.clear()
+                    await self.clock.sleep(delay, wake if _waits_our_backoff(err) else None)
                     break
                 else:
-                    backoff = self.send_backoff
                     sent_parts.pop(row["id"], None)
-                    now = self.clock.now()
-                    await self.db.run(lambda db, i=row["id"]: _atomic(db, lambda: Store(db).mark_sent(i, now)))
+                    await self._sent(row["id"])
             wake.set()  # look again: more may have come, or a retry is due
 
+    async def _sent(self, outbox_id: int) -> None:
+        now = self.clock.now()
+
+        def write(db) -> None:
+            with db.atomic():
+                Store(db).mark_sent(outbox_id, now)
+
+        await self.db.run(write)
+
+    async def _failed(self, outbox_id: int, err: Exception, give_up: bool = False, count: bool = True) -> int:
+        """Count a failed try in the message's outbox row (and give it up); the count so far."""
+        now = self.clock.now()
+
+        def write(db) -> int:
+            store = Store(db)
+            with db.atomic():
+                attempts = store.mark_failed(outbox_id, f"{type(err).__name__}: {err}") if count else 0
+                if give_up:
+                    store.give_up(outbox_id, now)
+            return attempts
+
+        return await self.db.run(write)
 
     @staticmethod
     async def _parts(backend: Backend, out: Outgoing) -> list[Outgoing]:
@@ -335,6 +380,6 @@ class App:
         return await asyncio.to_thread(message_parts, out, backend.fits)
 
 
-def _atomic(db, fn):
-    with db.atomic():
-        return fn()
+def _waits_our_backoff(err: Exception) -> bool:
+    """Whether the wait after `err` is the backoff's (not a delay the chat asked for)."""
+    return not isinstance(err, RetryLater) or err.delay is None

@@ -71,7 +71,6 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
                              tz=config.chambre.tz)
     app = App(config, clock=clock, backends=[console], db_path=db)
     app.schedule = schedule
-    console.settle = app.settle
     await app.start()
     try:
         await app.wait_backend("console")
@@ -162,27 +161,34 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def _open_store(config: Config, db: str | None):
-    from storage.db import Database
+    from storage.db import DatabaseThread
 
     # Only `run` and `console` create a database: a mistyped path here is an error, not a new,
     # empty database exported with success.
-    return Database(db or config.database_path(), create=False)
+    return DatabaseThread(db or config.database_path(), create=False)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.export import export_ics, export_json_text
+    from bot.clock import Clock
+    from bot.export import export_ics, export_json
     from storage.store import Store
 
     config = _config(args.config)
     database = _open_store(config, args.db)
+
+    def read(export):  # one consistent state, while a running bot goes on writing
+        def run(db):
+            with db.snapshot():
+                return export(Store(db))
+        return database.run_sync(run)
+
     try:
         if args.format == "ics":
-            data = database.run_sync(lambda db: export_ics(Store(db), config))
-            sys.stdout.buffer.write(data)
+            now = Clock().now()
+            sys.stdout.buffer.write(read(lambda store: export_ics(store, config, now)))
         else:
-            text = database.run_sync(lambda db: export_json_text(Store(db), config))
-            # Indented for people who read their backup; the records are the same.
-            json.dump(json.loads(text), sys.stdout, ensure_ascii=False, indent=2)
+            # Indented for people who read their backup; the records are those of export_json_text.
+            json.dump(read(lambda store: export_json(store, config)), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
     finally:
         database.close()
@@ -211,11 +217,12 @@ def cmd_minutes(args: argparse.Namespace) -> int:
 
     def read(db):
         store = Store(db)
-        with db.atomic():
+        with db.snapshot():  # a read, as the export's: a running bot goes on writing meanwhile
             if number is not None:
-                found = [store.session(number)] if store.session(number) else []
+                session = store.session(number)
+                found = [session] if session is not None else []
             else:
-                found = store.sessions_on(day)
+                found = session_svc.held_on(store, day)
             return [session_svc.minutes(store, s) for s in found]
 
     try:
@@ -260,16 +267,20 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from bot.posts import build_digest
+    from bot.clock import Clock
+    from bot.services import rhythm
+    from bot.services.posts import build_digest
     from storage.store import Store
 
     config = _config(args.config)
-    now = _parse_now(args.now, config.chambre.tz) or datetime.now(timezone.utc)
+    now = _parse_now(args.now, config.chambre.tz) or Clock().now()
     database = _open_store(config, args.db)
 
     def build(db):
+        store, at = Store(db), now.astimezone(timezone.utc)
         with db.atomic():
-            return build_digest(Store(db), config, now.astimezone(timezone.utc), config.chambre.language)
+            rhythm.adopt_configured(store, config, at)  # as the bot does when it starts
+            return build_digest(store, config, at, config.chambre.language)
 
     try:
         doc = database.run_sync(build)

@@ -1,5 +1,9 @@
-"""The one clock. Everything that asks "what time is it" asks a Clock, so tests and the
-console's `/avance` move time instead of sleeping."""
+"""The one clock. Everything that asks "what time is it", and every wait the bot decides on
+(a scheduled post, a backoff, a rate limit's "come back in 3 s"), asks a Clock, so tests and
+the console's `/avance` move time instead of sleeping.
+
+What stays outside: timeouts on a live connection (an HTTP request, a websocket's heartbeat).
+They measure the other side, whose time no test can move."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +15,10 @@ class Clock:
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+    async def sleep(self, seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Sleep `seconds` of this clock's time, or until `wake` is set, whichever comes first."""
+        await self.sleep_until(self.now() + timedelta(seconds=max(seconds, 0.0)), wake)
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
         """Sleep until `when` or until `wake` is set, whichever comes first."""

@@ -2,9 +2,13 @@
 and permanences (an RRULE each) that calendar programs import."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.records import RSVP_ANSWERS, Action, Brick, Meeting, Permanence, Session
 from bot.services import permanences as permanence_svc
 from bot.services import sessions as session_svc
 from storage.store import Store
@@ -12,62 +16,78 @@ from storage.store import Store
 VERSION = 1
 
 
-def export_json_text(store: Store, config: Config) -> str:
-    """The JSON export as text: built by SQLite (storage/export_sql.py), a few permanences by hand."""
-    import json
+def _local(instant: datetime | None, tz: ZoneInfo) -> str | None:
+    """A stored instant as the group reads it: local time with its offset, to the second
+    ("2026-12-04T19:00:00+01:00")."""
+    return None if instant is None else instant.astimezone(tz).isoformat(timespec="seconds")
 
-    from storage.export_sql import records_json
 
-    parts = records_json(store.db, config.chambre.timezone)
-    permanences = []
-    for p in store.permanences():
-        perm_tz = permanence_svc.recurrence_of(p).dtstart.tzinfo
-        permanences.append({
-            "id": p.id, "title": p.title, "rrule": p.rrule, "dtstart": p.dtstart.isoformat(),
+def _meeting(m: Meeting, tz: ZoneInfo) -> dict[str, Any]:
+    if isinstance(m.start, datetime):
+        start, end = _local(m.start, tz), _local(m.end, tz)
+    else:  # a day (all day, no end) or None (still to organise)
+        start, end = (m.start.isoformat() if m.start else None), None
+    return {"id": m.id, "title": m.title, "start": start, "end": end, "place": m.place, "status": m.status,
+            "proposed_by": m.proposed_by, "room": m.room,
+            # who answered what, by name: the order they answered in is not the export's business
+            "rsvp": {answer: sorted(m.rsvp[answer]) for answer in RSVP_ANSWERS}}
+
+
+def _permanence(p: Permanence) -> dict[str, Any]:
+    # A permanence's dates are written in its own zone, the one its rule repeats in.
+    zone = permanence_svc.recurrence_of(p).dtstart.tzinfo
+    return {"id": p.id, "title": p.title, "rrule": p.rrule, "dtstart": p.dtstart.isoformat(),
             "duration_minutes": p.duration_minutes, "place": p.place, "active": p.active,
-            "cancelled": [c.astimezone(perm_tz).isoformat() for c in p.cancelled],
-            "hosts": {occ.astimezone(perm_tz).isoformat(): people for occ, people in sorted(p.hosts.items())},
-        })
-    sessions, actions = sessions_and_actions(store, config)
-    return (f'{{"version": {VERSION}, "meetings": {parts["meetings"]}, '
-            f'"permanences": {json.dumps(permanences, ensure_ascii=False)}, '
-            f'"bricks": {parts["bricks"]}, "topics": {parts["topics"]}, '
-            f'"sessions": {json.dumps(sessions, ensure_ascii=False)}, "actions": {json.dumps(actions, ensure_ascii=False)}}}')
+            "cancelled": [c.astimezone(zone).isoformat() for c in p.cancelled],
+            "hosts": {occ.astimezone(zone).isoformat(): people for occ, people in sorted(p.hosts.items())}}
 
 
-def sessions_and_actions(store: Store, config: Config) -> tuple[list[dict], list[dict]]:
-    """The sessions with their minutes, and every action, instants in local time."""
-    tz = config.chambre.tz
+def _brick(br: Brick, tz: ZoneInfo) -> dict[str, Any]:
+    return {"id": br.id, "name": br.name, "category": br.category, "status": br.status,
+            "description": br.description, "lead": br.lead,
+            "links": [{"url": link.url, "label": link.label} for link in br.links],
+            "history": [{"at": _local(h.at, tz), "by": h.by, "status": h.status, "note": h.note} for h in br.history]}
 
-    def local(at: datetime | None) -> str | None:
-        return at.astimezone(tz).isoformat() if at is not None else None
 
-    sessions = []
-    for s in store.sessions():
-        m = session_svc.minutes(store, s)
-        sessions.append({
-            "id": s.id, "title": s.title, "date": s.day.isoformat(), "place": s.place, "meeting": s.meeting_id,
-            "room": s.room, "chair": s.chair, "opened_at": local(s.opened_at), "closed_at": local(s.closed_at),
+def _session(store: Store, s: Session, tz: ZoneInfo) -> dict[str, Any]:
+    """A session with its minutes: who was there, the topics gone through, what was said."""
+    m = session_svc.minutes(store, s)
+    return {"id": s.id, "title": s.title, "date": s.day.isoformat(), "place": s.place, "meeting": s.meeting_id,
+            "room": s.room, "chair": s.chair, "opened_at": _local(s.opened_at, tz), "closed_at": _local(s.closed_at, tz),
             "closed_by": s.closed_by, "closed_by_itself": s.closed_at is not None and s.closed_by is None,
             "present": [{"person": p.person, "how": p.how} for p in m.present],
             "topics": [{"topic": t.topic_id, "text": t.text, "discussed": t.discussed_at is not None} for t in m.topics],
-            "notes": [{"kind": n.kind, "text": n.text, "by": n.by, "at": local(n.at), "topic": n.topic_id,
-                       "brick": n.brick_id} for n in m.notes],
-        })
-    actions = [{
-        "id": a.id, "session": a.session_id, "topic": a.topic_id, "person": a.person, "person_id": a.person_id,
-        "text": a.text, "due": local(a.due) if isinstance(a.due, datetime) else (a.due.isoformat() if a.due else None),
-        "created_by": a.created_by, "created_at": local(a.created_at), "done": a.done_at is not None,
-        "done_at": local(a.done_at), "done_by": a.done_by, "note": a.done_note,
-    } for a in store.actions()]
-    return sessions, actions
+            "notes": [{"kind": n.kind, "text": n.text, "by": n.by, "at": _local(n.at, tz), "topic": n.topic_id,
+                       "brick": n.brick_id} for n in m.notes]}
 
 
-def export_json(store: Store, config: Config) -> dict:
-    """The JSON export (version 1 of PRODUCT.md) as a dict."""
-    import json
+def _action(a: Action, tz: ZoneInfo) -> dict[str, Any]:
+    # Due a moment: local time; due a day: the day alone.
+    due = _local(a.due, tz) if isinstance(a.due, datetime) else (a.due.isoformat() if a.due else None)
+    return {"id": a.id, "session": a.session_id, "topic": a.topic_id, "person": a.person, "person_id": a.person_id,
+            "text": a.text, "due": due, "created_by": a.created_by, "created_at": _local(a.created_at, tz),
+            "done": a.done_at is not None, "done_at": _local(a.done_at, tz), "done_by": a.done_by, "note": a.done_note}
 
-    return json.loads(export_json_text(store, config))
+
+def export_json(store: Store, config: Config) -> dict[str, Any]:
+    """The JSON export (version 1 of PRODUCT.md): every record, instants in the configured
+    zone. Read in the caller's transaction, so that it is one consistent picture."""
+    tz = config.chambre.tz
+    return {
+        "version": VERSION,
+        "meetings": [_meeting(m, tz) for m in store.meetings_by_number()],
+        "permanences": [_permanence(p) for p in store.permanences()],
+        "bricks": [_brick(br, tz) for br in store.bricks(full=True)],
+        "topics": [{"id": t.id, "text": t.text, "added_by": t.added_by, "done": t.done}
+                   for t in store.topics(include_done=True)],
+        "sessions": [_session(store, s, tz) for s in store.sessions()],
+        "actions": [_action(a, tz) for a in store.actions()],
+    }
+
+
+def export_json_text(store: Store, config: Config) -> str:
+    """The JSON export as one line of text."""
+    return json.dumps(export_json(store, config), ensure_ascii=False)
 
 
 def _wall_time(rec, occurrence: datetime) -> datetime:
@@ -83,10 +103,11 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
     return local
 
 
-def export_ics(store: Store, config: Config) -> bytes:
+def export_ics(store: Store, config: Config, now: datetime) -> bytes:
     """Meetings (in UTC) and active permanences (an RRULE each, in local time with the zone's
-    VTIMEZONE, cancelled dates as EXDATEs). The group's own zone is always there, so that a
-    calendar without any event is still a valid one (RFC 5545 wants one component)."""
+    VTIMEZONE, cancelled dates as EXDATEs), stamped `now` (the bot's clock). The group's own
+    zone is always there, so that a calendar without any event is still a valid one (RFC 5545
+    wants one component)."""
     from icalendar import Calendar, Event, vRecur
 
     from bot.ical_zone import vtimezone
@@ -95,10 +116,10 @@ def export_ics(store: Store, config: Config) -> bytes:
     cal.add("prodid", "-//Chambre des Communs de Lille//chambre-bot//FR")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Chambre des Communs")
-    stamp = datetime.now(timezone.utc)
+    stamp = now.astimezone(timezone.utc)
     zones: dict[str, date] = {config.chambre.timezone: stamp.date()}  # zone -> the first day it is needed
     events = []
-    for m in store.meetings(order="id"):
+    for m in store.meetings_by_number():
         if m.start is None:
             continue  # still to organise: nothing to put in a calendar yet
         ev = Event()

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from bot.backends.base import Incoming
 from bot.services import sessions as session_svc
-from storage.db import Database
+from storage.db import DatabaseThread
 from storage.store import Store
 
 
-async def note_speaker(db: Database, msg: Incoming) -> None:
+async def note_speaker(db: DatabaseThread, msg: Incoming) -> None:
     def note(d) -> None:
         store = Store(d)
         # Nearly every message: no session open here, a plain read and no write lock.
-        if msg.is_direct or store.open_session(msg.backend, msg.room) is None:
+        if session_svc.open_in(store, msg.backend, msg.room) is None:
             return
         with d.atomic():
             session_svc.heard(store, msg.backend, msg.room, msg.sender, msg.sent_at)

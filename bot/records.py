@@ -9,6 +9,14 @@ BRICK_CATEGORIES = ("brick", "infrastructure", "topic")
 RSVP_ANSWERS = ("yes", "no", "maybe")
 
 
+def progress(status: str) -> float | None:
+    """How far a brick of this status is along the path idea → exists (None for paused and
+    dropped, which are off the path)."""
+    if status not in BRICK_PATH:
+        return None
+    return BRICK_PATH.index(status) / (len(BRICK_PATH) - 1)
+
+
 @dataclass
 class Meeting:
     id: int

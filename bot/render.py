@@ -1,11 +1,11 @@
-"""How records read in chat, in both languages. Shared by replies, automatic posts and any
-other reader: it sits below both `commands/` and `bot/posts.py`, so neither imports the other
-to render a record."""
+"""How records read, in both languages, for any reader: a chat reply (`commands/`), a post
+the bot makes by itself (`bot/services/posts.py`), later a web page. It sits below all of
+them and imports none: only the records, rich text and the time layer's formats."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.records import Brick, Meeting, Permanence, Topic
+from bot.records import Brick, Meeting, Permanence, Topic, progress
 from bot.richtext import Span, b, i, link
 
 STATUS = {
@@ -51,8 +51,6 @@ def instant(dt: datetime, lang: str, tz) -> str:
 
 def bar(status: str, lang: str) -> str:
     """The brick's progress on its path, drawn as a bar: ▰▰▰▱▱ recette."""
-    from bot.services.bricks import progress
-
     p = progress(status)
     label = word(STATUS, status, lang)
     if p is None:

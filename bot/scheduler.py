@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.posts import Occasion, build_agenda, build_digest, build_late_action, build_reminder
+from bot.services.posts import Occasion, build_agenda, build_digest, build_late_action, build_reminder
 from bot.richtext import Doc
+from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
@@ -121,7 +122,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
             for person in organisers:
                 out.append(Due(f"reminder/{key}/{person}", "reminder", due, person, True, start, occasion))
 
-    rhythm = rhythm_svc.current(store, config, hi)
+    rhythm = rhythm_svc.current(store, config)
     if rhythm is not None:
         zone = ZoneInfo(rhythm.tz)
         for session in rhythm_svc.sessions(rhythm, lo, before=horizon):
@@ -133,7 +134,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
                                    Occasion("session", session)))
             remind(f"session/{stamp}", session, Occasion("session", session), zone)
 
-    for meeting in store.meetings_between(lo, horizon, statuses=("confirmed",)):
+    for meeting in meeting_svc.confirmed_between(store, lo, horizon):
         start = meeting.start
         if not isinstance(start, datetime):  # all day
             start = datetime.combine(start, ALL_DAY_HOUR, tzinfo=tz)
@@ -143,13 +144,13 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
         zone = ZoneInfo(perm.tz)
         remind(f"permanence/{perm.id}/{_stamp(start, zone)}", start, Occasion("permanence", start, perm.id), zone)
 
-    for session in store.open_sessions():
+    for session in session_svc.still_open(store):
         closes = session_svc.closes_at(session)
         if closes <= hi:  # whatever `lo`: an open session past its midnight is closed at the next look
             out.append(Due(f"close/session/{session.id}", "close", closes, session.room, False, ALWAYS,
                            record_id=session.id, where=(session.backend, session.room)))
 
-    for action in store.open_actions_late_by(hi):
+    for action in session_svc.late_actions(store, hi):
         at = session_svc.late_message_at(action, tz)
         if action.person_id is not None and at is not None and lo < at <= hi:
             out.append(Due(f"late-action/{action.id}", "late-action", at, person_target(action.backend, action.person_id),
@@ -166,7 +167,7 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
 
 
 def person_target(backend: str, user: str) -> str:
-    """A chat user as App.route_person reads a person: Rocket.Chat's with its prefix."""
+    """A chat user as the backends' `dm_user` reads a person: Rocket.Chat's with its prefix."""
     return f"rocketchat:{user}" if backend == "rocketchat" else user
 
 
@@ -186,14 +187,7 @@ class Scheduler:
 
     def _default_rooms(self) -> list[str]:
         """Every room the bot listens in: used when no room is configured for a post."""
-        config, rooms = self.app.config, []
-        if config.matrix is not None:
-            rooms += config.matrix.rooms
-        if config.rocketchat is not None:
-            rooms += [f"rocketchat:{c}" for c in config.rocketchat.channels]
-        if "console" in self.app.backends:
-            rooms.append("console")
-        return rooms
+        return [room for backend in self.app.backends.values() for room in backend.default_rooms()]
 
     def announce_rooms(self) -> list[str]:
         return self.app.config.rhythm.announce_rooms or self._default_rooms()
@@ -202,12 +196,10 @@ class Scheduler:
         return self.app.config.digest.rooms or self._default_rooms()
 
     def organisers(self) -> list[str]:
+        """The configured organisers, and those a backend makes (the console's own user)."""
         people = list(self.app.config.chambre.organisers)
-        # The console's own user is an organiser unless --member: remind them too.
-        console = self.app.backends.get("console")
-        if console is not None and getattr(console, "is_organiser", False) and getattr(console, "user", None):
-            if console.user not in people:
-                people.append(console.user)
+        for backend in self.app.backends.values():
+            people += [person for person in backend.organisers() if person not in people]
         return people
 
     def _plan(self, store: Store, lo: datetime, hi: datetime) -> list[Due]:
@@ -231,13 +223,7 @@ class Scheduler:
                 until = clock.now() + AFTER_ERROR
             if self._stopped:
                 break
-            try:
-                await clock.sleep_until(until, self._wake)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a faulty clock must not end the rhythm
-                log.exception("scheduler: sleeping failed")
-                await asyncio.sleep(1.0)
+            await clock.sleep_until(until, self._wake)
 
     async def catch_up(self) -> None:
         """Make every post due up to now (on time or late), then return."""
@@ -336,9 +322,10 @@ class Scheduler:
         from bot.minutes import minutes_doc
 
         minutes = session_svc.close_by_itself(store, due.record_id or 0, due.due)
-        routed = due.where if due.where is not None and due.where[0] in self.app.backends else None
-        if self.app.route(due.target) == ("console", "console"):
-            routed = ("console", "console")  # the console shows every post
+        if due.where is not None and due.where[0] in self.app.backends:
+            routed: tuple[str, str] | None = due.where
+        else:  # its chat is not running: only a backend that serves the room (the console shows every post)
+            routed = self.app.destination(due.target)
         if minutes is None or routed is None:
             if minutes is not None:
                 log.warning("scheduler: session %s closed at midnight; no running backend serves its room %s",

@@ -8,7 +8,7 @@ from bot.services import bricks as svc
 from commands.context import Context
 from commands.convert import record_number
 from commands.registry import Arg, command, fold
-from commands.render import CATEGORY, STATUS, bar, brick_line, instant, link_span, tr, word
+from bot.render import CATEGORY, STATUS, bar, brick_line, instant, link_span, tr, word
 
 REF = Arg("n|nom", "n|name", "brick", max_len=200, key="brick")
 # A chat reply, not a report (the export has everything): what one member can make a reply grow to.
@@ -41,15 +41,15 @@ def _filter(value: str) -> tuple[str, str] | None:
          help_en="the bricks with their progress; filter by status or category",
          example_fr="!brique liste recette", example_en="!brick list recipe")
 def list_(ctx: Context, filter: str | None = None) -> Doc:
-    where, params = "1", []
+    wanted: dict[str, str] = {}
     if filter:
         found = _filter(filter)
         if found is None:
             names = ", ".join((c[2] if ctx.lang == "en" else c[1]) for c in STATUS_CHOICES + CATEGORY_CHOICES)
             return Doc.text(ctx.t("« {v} » n'est ni un statut ni une catégorie. Possibles : {c}.",
                                   "\"{v}\" is neither a status nor a category. Possible: {c}.", v=filter, c=names))
-        where, params = f"{found[0]} = ?", [found[1]]
-    bricks = ctx.store.bricks(where, params)
+        wanted[found[0]] = found[1]
+    bricks = svc.listed(ctx.store, **wanted)
     if not bricks:
         return Doc.text(ctx.t("Aucune brique ici.", "No brick here."))
     shown = bricks[:LIST_LIMIT]
@@ -116,7 +116,6 @@ def add(ctx: Context, name: str, description: str | None = None) -> Doc:
     if record_number(name) is not None:  # "12", "n°12": it would read as brick number 12
         return Doc.text(ctx.t("Un nom de brique ne peut pas être un simple numéro.", "A brick name cannot be a bare number."))
     br = svc.add(ctx.store, actor(ctx), ctx.now, name, description)
-    ctx.changed.add("bricks")
     return Doc().para(ctx.t("Brique n°{n} ajoutée : ", "Brick #{n} added: ", n=br.id), b(br.name), "  ", bar(br.status, ctx.lang))
 
 
@@ -127,7 +126,6 @@ def add(ctx: Context, name: str, description: str | None = None) -> Doc:
          example_fr="!brique statut 2 ; recette ; la recette est sur le pad", example_en="!brick status 2 ; recipe ; recipe is on the pad")
 def status(ctx: Context, brick: int, status: str, note: str | None = None) -> Doc:
     br, before = svc.set_status(ctx.store, actor(ctx), ctx.now, brick, status, note)
-    ctx.changed.add("bricks")
     doc = Doc().para(b(br.name), " : " if ctx.lang != "en" else ": ", word(STATUS, before, ctx.lang), " → ", b(word(STATUS, br.status, ctx.lang)))
     doc.para(bar(br.status, ctx.lang))
     if note:
@@ -142,7 +140,6 @@ def status(ctx: Context, brick: int, status: str, note: str | None = None) -> Do
          example_en="!brick describe 2 ; Collect with HelloAsso, redistribute with Liberapay")
 def describe(ctx: Context, brick: int, description: str) -> Doc:
     br = svc.describe(ctx.store, actor(ctx), ctx.now, brick, description)
-    ctx.changed.add("bricks")
     return Doc().para(ctx.t("Description de ", "Description of "), b(br.name), ctx.t(" remplacée.", " replaced."))
 
 
@@ -151,7 +148,6 @@ def describe(ctx: Context, brick: int, description: str) -> Doc:
          example_fr="!brique note 1 ; rencontre avec l'équipe le 12", example_en="!brick note 1 ; met the team on the 12th")
 def note(ctx: Context, brick: int, text: str) -> Doc:
     br = svc.note(ctx.store, actor(ctx), ctx.now, brick, text)
-    ctx.changed.add("bricks")
     return Doc().para(ctx.t("Note ajoutée à ", "Note added to "), b(br.name), ".")
 
 
@@ -161,7 +157,6 @@ def note(ctx: Context, brick: int, text: str) -> Doc:
          example_fr="!brique lien 2 ; https://pad.example.org/finances ; le pad", example_en="!brick link 2 ; https://pad.example.org/finance ; the pad")
 def link(ctx: Context, brick: int, url: str, label: str | None = None) -> Doc:
     br = svc.link(ctx.store, actor(ctx), ctx.now, brick, url, label)
-    ctx.changed.add("bricks")
     return Doc().para(ctx.t("Lien ajouté à ", "Link added to "), b(br.name), " : " if ctx.lang != "en" else ": ", link_span(url, label))
 
 
@@ -170,5 +165,4 @@ def link(ctx: Context, brick: int, url: str, label: str | None = None) -> Doc:
          example_fr="!brique référent 2 ; Camille", example_en="!brick lead 2 ; Camille")
 def lead(ctx: Context, brick: int, person: str) -> Doc:
     br = svc.set_lead(ctx.store, actor(ctx), ctx.now, brick, person)
-    ctx.changed.add("bricks")
     return Doc().para(b(br.name), ctx.t(" : référent·e ", ": lead "), b(person))

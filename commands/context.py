@@ -1,7 +1,7 @@
 """What a handler knows about the command it answers: who, where, when, in which language."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,6 @@ class Context:
     backend: str
     is_organiser: bool
     event_id: str = ""
-    # Side effects the core acts on after the transaction: e.g. the scheduler must look again.
-    changed: set[str] = field(default_factory=set)
 
     @property
     def tz(self) -> ZoneInfo:

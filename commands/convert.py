@@ -75,20 +75,15 @@ def day(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
 def brick(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
     """A brick by number (written as anywhere else: 2, n°2, #2), by its name, or by a part of
     its name that names only one; names compare as bricks.name_key does."""
-    from bot.services.bricks import name_key
+    from bot.services import bricks
 
-    names = ctx.store.brick_names()
     n = record_number(value)
     if n is not None:
-        if any(i == n for i, _ in names):
+        if bricks.exists(ctx.store, n):
             return n
         raise NotFound("Pas de brique n°{n}. {liste} montre les numéros.", "No brick #{n}. {liste} shows the numbers.",
                        n=n, liste=ctx.prefix + ("brick list" if ctx.lang == "en" else "brique liste"))
-    wanted = name_key(value)
-    exact = [i for i, name in names if name_key(name) == wanted]
-    if exact:
-        return exact[0]
-    matches = [(i, name) for i, name in names if wanted in name_key(name)]
+    matches = bricks.named(ctx.store, value)
     if len(matches) == 1:
         return matches[0][0]
     if not matches:

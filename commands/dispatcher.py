@@ -164,5 +164,5 @@ def _dispatch(ctx: Context, text: str) -> Doc:
             raise usage_error(ctx, cmd, "Il manque {arg}.", "{arg} is missing.", arg=arg.label(ctx.lang))
         values[arg.kwarg] = convert(ctx, cmd, arg, pieces[i])
     # A savepoint inside the caller's transaction: a refusal raised halfway undoes the handler's writes.
-    with ctx.store.db.atomic():
+    with ctx.store.atomic():
         return cmd.handler(ctx, **values)

@@ -1,7 +1,7 @@
 """!aide, !quand, !agenda, !digest"""
 from __future__ import annotations
 
-from bot.posts import build_agenda, build_digest
+from bot.services.posts import build_agenda, build_digest
 from bot.richtext import Doc, b, code
 from commands import registry as reg
 from commands.context import Context

@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import meetings as svc
 from commands.context import Context
 from commands.registry import ALL, ORGANISERS, ORGANISERS_OR_OWNER, Arg, command
-from commands.render import RSVP, STATUS, meeting_line, tr, when_text, word
+from bot.render import RSVP, STATUS, meeting_line, tr, when_text, word
 
 N = Arg("n", "n", "number")
 LIST_LIMIT = 50  # a chat message, not a report: the export has everything
@@ -26,7 +26,6 @@ def actor(ctx: Context) -> Actor:
          example_en="!meeting propose friday 7pm ; Bricks workshop ; MESHS")
 def propose(ctx: Context, when, title: str, place: str | None = None) -> Doc:
     m = svc.propose(ctx.store, actor(ctx), ctx.now, when, title, place, ctx.room)
-    ctx.changed.add("meetings")
     doc = Doc().para(ctx.t("Réunion n°{n} proposée : ", "Meeting #{n} proposed: ", n=m.id), b(m.title))
     doc.para(ctx.t("Quand : ", "When: "), b(when_text(m.start, m.end, ctx.lang, ctx.tz)))
     if m.place:
@@ -75,7 +74,6 @@ def show(ctx: Context, n: int) -> Doc:
          example_fr="!réunion confirmer 1", example_en="!meeting confirm 1")
 def confirm(ctx: Context, n: int) -> Doc:
     m = svc.confirm(ctx.store, actor(ctx), ctx.now, n)
-    ctx.changed.add("meetings")
     return Doc().para(ctx.t("Réunion n°{n} confirmée : ", "Meeting #{n} confirmed: ", n=m.id), b(m.title), " — ",
                       b(when_text(m.start, m.end, ctx.lang, ctx.tz)))
 
@@ -87,7 +85,6 @@ def confirm(ctx: Context, n: int) -> Doc:
          example_fr="!réunion annuler 1 ; salle indisponible", example_en="!meeting cancel 1 ; room unavailable")
 def cancel(ctx: Context, n: int, reason: str | None = None) -> Doc:
     m = svc.cancel(ctx.store, actor(ctx), ctx.now, n, reason)
-    ctx.changed.add("meetings")
     doc = Doc().para(ctx.t("Réunion n°{n} annulée : ", "Meeting #{n} cancelled: ", n=m.id), b(m.title))
     if reason:
         doc.para(ctx.t("Raison : ", "Reason: "), reason)
@@ -104,7 +101,6 @@ def move(ctx: Context, n: int, when) -> Doc:
         return Doc().para(ctx.t("Réunion n°{n} : déjà le ", "Meeting #{n}: already on ", n=m.id),
                           b(when_text(m.start, m.end, ctx.lang, ctx.tz)),
                           ctx.t(" ; rien n'a changé (statut : ", "; nothing changed (status: "), word(STATUS, m.status, ctx.lang), ").")
-    ctx.changed.add("meetings")
     return Doc().para(ctx.t("Réunion n°{n} déplacée : ", "Meeting #{n} moved: ", n=m.id), b(m.title), " — ",
                       b(when_text(m.start, m.end, ctx.lang, ctx.tz)), " (", ctx.t("statut : ", "status: "),
                       word(STATUS, m.status, ctx.lang), ")")
@@ -115,7 +111,6 @@ def move(ctx: Context, n: int, when) -> Doc:
          example_fr="!réunion lieu 1 ; MESHS, salle 2", example_en="!meeting place 1 ; MESHS, room 2")
 def place(ctx: Context, n: int, place: str) -> Doc:
     m = svc.set_place(ctx.store, actor(ctx), ctx.now, n, place)
-    ctx.changed.add("meetings")
     return Doc().para(ctx.t("Réunion n°{n} : lieu ", "Meeting #{n}: place ", n=m.id), b(place))
 
 

@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import permanences as svc
 from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
-from commands.render import instant, permanence_occurrence_line, tr
+from bot.render import instant, permanence_occurrence_line, tr
 
 N = Arg("n", "n", "number")
 LIST_LIMIT = 20  # permanences in a list, each with its next dates; the export has them all
@@ -35,7 +35,6 @@ def _next(ctx: Context, perm, count: int = 3) -> list:
          example_en="!permanence add every tuesday 5pm-7pm ; Commons drop-in ; Third place")
 def add(ctx: Context, rec, title: str, place: str | None = None) -> Doc:
     perm = svc.add(ctx.store, actor(ctx), ctx.now, rec, title, place, ctx.room)
-    ctx.changed.add("permanences")
     doc = Doc().para(ctx.t("Permanence n°{n} ajoutée : ", "Permanence #{n} added: ", n=perm.id), b(title),
                      " — ", _describe(ctx, perm))
     nxt = _next(ctx, perm)
@@ -49,7 +48,7 @@ def add(ctx: Context, rec, title: str, place: str | None = None) -> Doc:
          help_fr="les permanences, chacune avec ses prochaines dates", help_en="the permanences, each with its next dates",
          example_fr="!permanence liste", example_en="!permanence list")
 def list_(ctx: Context) -> Doc:
-    perms = ctx.store.permanences(active_only=True)
+    perms = svc.active(ctx.store)
     if not perms:
         return Doc.text(ctx.t("Aucune permanence pour l'instant. Exemple : {ex}", "No permanence yet. Example: {ex}",
                               ex=ctx.prefix + tr(ctx.lang, "permanence ajouter tous les mardis 17h-19h ; Permanence",
@@ -90,7 +89,6 @@ def show(ctx: Context, n: int) -> Doc:
          example_fr="!permanence tenir 1 ; 17/12", example_en="!permanence host 1 ; 17/12")
 def host(ctx: Context, n: int, day) -> Doc:
     perm, when = svc.host(ctx.store, actor(ctx), ctx.now, n, day)
-    ctx.changed.add("permanences")
     hosts = next((h for occ, h in perm.hosts.items() if occ == when), [])
     return Doc().para(ctx.t("Merci ! Permanence n°{n} ", "Thank you! Permanence #{n} ", n=perm.id), b(perm.title), " — ",
                       b(instant(when, ctx.lang, ctx.tz)), ctx.t(" : tenue par ", ": hosted by "), ", ".join(hosts))
@@ -101,7 +99,6 @@ def host(ctx: Context, n: int, day) -> Doc:
          example_fr="!permanence annuler 1 ; 24/12", example_en="!permanence cancel 1 ; 24/12")
 def cancel(ctx: Context, n: int, day) -> Doc:
     perm, when = svc.cancel_occurrence(ctx.store, actor(ctx), ctx.now, n, day)
-    ctx.changed.add("permanences")
     return Doc().para(ctx.t("Permanence n°{n} ", "Permanence #{n} ", n=perm.id), b(perm.title),
                       ctx.t(" annulée le ", " cancelled on "), b(instant(when, ctx.lang, ctx.tz)),
                       ctx.t(" ; les autres dates restent.", "; the other dates stay."))
@@ -112,5 +109,4 @@ def cancel(ctx: Context, n: int, day) -> Doc:
          example_fr="!permanence supprimer 1", example_en="!permanence remove 1")
 def remove(ctx: Context, n: int) -> Doc:
     perm = svc.remove(ctx.store, actor(ctx), ctx.now, n)
-    ctx.changed.add("permanences")
     return Doc().para(ctx.t("Permanence n°{n} arrêtée : ", "Permanence #{n} ended: ", n=perm.id), b(perm.title))

@@ -12,6 +12,9 @@ ORGANISERS = "organisers"
 ORGANISERS_OR_OWNER = "organisers_or_owner"  # the owner (proposer, creator, author) is checked by the service
 ORGANISERS_OR_CHAIR = "organisers_or_chair"  # the session's chair, checked by the service
 ORGANISERS_OR_PERSON = "organisers_or_person"  # the person an action is for, checked by the service
+# What an argument holds, each read by its converter in commands/convert.py: a brick is a
+# number or (part of) a name; a choice is one of the argument's `choices`.
+KINDS = ("text", "number", "when", "recurrence", "day", "brick", "choice", "url")
 
 
 def fold(text: str) -> str:
@@ -24,11 +27,15 @@ def fold(text: str) -> str:
 class Arg:
     fr: str
     en: str
-    kind: str = "text"  # text, number, when, recurrence, day, brick, choice, ref (number or name)
+    kind: str = "text"  # one of KINDS
     optional: bool = False
     max_len: int = 200
     choices: tuple[tuple[str, str, str], ...] = ()  # (code, french word, english word)
     key: str = ""  # the handler's keyword; defaults to the English name
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"argument {self.en!r}: unknown kind {self.kind!r} (one of {', '.join(KINDS)})")
 
     @property
     def kwarg(self) -> str:

@@ -6,7 +6,7 @@ from bot.services import Actor
 from bot.services import rhythm as svc
 from commands.context import Context
 from commands.registry import ORGANISERS, Arg, command
-from commands.render import instant
+from bot.render import instant
 
 
 def _describe(ctx: Context, rhythm) -> list:
@@ -22,7 +22,7 @@ def _describe(ctx: Context, rhythm) -> list:
          help_fr="le rythme des séances et la prochaine séance", help_en="the session rhythm and the next session",
          example_fr="!rythme", example_en="!rhythm")
 def show(ctx: Context) -> Doc:
-    rhythm = svc.current(ctx.store, ctx.config, ctx.now)
+    rhythm = svc.current(ctx.store, ctx.config)
     if rhythm is None:
         return Doc.text(ctx.t("Pas encore de rythme. Un·e organisateur·rice le règle : {ex}",
                               "No rhythm yet. An organiser sets it: {ex}",
@@ -47,7 +47,6 @@ def show(ctx: Context) -> Doc:
          example_en="!rhythm set every other thursday at 6pm ; MESHS")
 def set_(ctx: Context, rec, place: str | None = None) -> Doc:
     rhythm = svc.set_rhythm(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, rec, rec_text(rec, ctx), place)
-    ctx.changed.add("rhythm")
     doc = Doc().para(ctx.t("Rythme réglé : ", "Rhythm set: "), *_describe(ctx, rhythm))
     upcoming = svc.sessions(rhythm, ctx.now, count=3)
     if upcoming:

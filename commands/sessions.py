@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bot.errors import NotFound, UserError
+from bot.errors import UserError
 from bot.minutes import action_details, minutes_doc, session_title
 from bot.records import Action, Session
 from bot.render import number
 from bot.richtext import Doc, Span, b, code, i
 from bot.services import Actor
+from bot.services import bricks as brick_svc
 from bot.services import sessions as svc
 from commands.bricks import REF as BRICK_REF
 from commands.context import Context
@@ -66,7 +67,6 @@ def open_(ctx: Context, title: str | None = None) -> Doc:
             title = None
     session, topics = svc.open_session(ctx.store, ctx.config, actor(ctx), ctx.now, ctx.backend, ctx.room, title,
                                        meeting_id)
-    ctx.changed.add("sessions")
     doc = Doc().heading(ctx.t("Séance n°{n} ouverte : ", "Session #{n} open: ", n=session.id),
                         b(session_title(session, ctx.lang)))
     doc.para(ctx.t("Présidence : ", "Chair: "), session.chair, " — ", session.place or ctx.t("lieu non précisé", "place not given"))
@@ -92,7 +92,6 @@ def close(ctx: Context) -> Doc:
         raise UserError("Aucune séance n'est ouverte dans ce salon : il n'y a rien à clore.",
                         "No session is open in this room: there is nothing to close.")
     minutes = svc.close_by(ctx.store, actor(ctx), ctx.now, session)
-    ctx.changed.add("sessions")
     return minutes_doc(minutes, ctx.lang, ctx.tz)
 
 
@@ -102,24 +101,21 @@ def close(ctx: Context) -> Doc:
          example_fr="!séance voir 3/12", example_en="!session show 1")
 def show(ctx: Context, ref: str | None = None) -> Doc:
     if ref is None:
-        session = svc.open_in(ctx.store, ctx.backend, ctx.room) or ctx.store.last_closed_session(ctx.backend, ctx.room)
+        session = svc.last_here(ctx.store, ctx.backend, ctx.room)
         if session is None:
             return Doc.text(ctx.t("Aucune séance ici pour l'instant : {cmd} en ouvre une.",
                                   "No session here yet: {cmd} opens one.", cmd=_cmd(ctx, "séance ouvrir", "session start")))
         return minutes_doc(svc.minutes(ctx.store, session), ctx.lang, ctx.tz)
     n = record_number(ref)
     if n is not None:
-        session = ctx.store.session(n)
-        if session is None:
-            raise NotFound("Pas de séance n°{n}.", "No session #{n}.", n=n)
-        return minutes_doc(svc.minutes(ctx.store, session), ctx.lang, ctx.tz)
+        return minutes_doc(svc.minutes(ctx.store, svc.get(ctx.store, n)), ctx.lang, ctx.tz)
     from bot.when import WhenError, format_day, read_past_day
 
     try:
         day = read_past_day(ref, ctx.now, ctx.tz, ctx.lang)
     except WhenError as err:
         raise UserError("{why}", "{why}", why=err.explain(ctx.lang)) from None
-    sessions = ctx.store.sessions_on(day)
+    sessions = svc.held_on(ctx.store, day)
     if not sessions:
         return Doc.text(ctx.t("Pas de séance le {d}.", "No session on {d}.", d=format_day(day, ctx.lang)))
     if len(sessions) == 1:
@@ -141,7 +137,6 @@ def present(ctx: Context, name: str | None = None) -> Doc:
     who, added = svc.mark_present(ctx.store, actor(ctx), ctx.now, session, name)
     if not added:
         return Doc.text(ctx.t("{who} est déjà noté·e présent·e.", "{who} is already marked present.", who=who))
-    ctx.changed.add("sessions")
     return Doc.text(ctx.t("Noté : {who} présent·e.", "Noted: {who} present.", who=who))
 
 
@@ -169,7 +164,6 @@ def to_topic(ctx: Context, ref: str) -> Doc:
 
 
 def _moved(ctx: Context, topic) -> Doc:
-    ctx.changed.add("sessions")
     if topic is None:
         return Doc.text(ctx.t("Plus de point à traiter : la suite est notée hors des points.",
                               "No topic left: what follows is filed outside the topics."))
@@ -183,7 +177,6 @@ def _moved(ctx: Context, topic) -> Doc:
 def info(ctx: Context, text: str) -> Doc:
     session = open_here(ctx)
     svc.add_info(ctx.store, actor(ctx), ctx.now, session, text)
-    ctx.changed.add("sessions")
     return Doc.text(ctx.t("Info notée.", "Info noted."))
 
 
@@ -193,7 +186,6 @@ def info(ctx: Context, text: str) -> Doc:
 def decision(ctx: Context, text: str) -> Doc:
     session = open_here(ctx)
     svc.add_decision(ctx.store, actor(ctx), ctx.now, session, text)
-    ctx.changed.add("sessions")
     return Doc.text(ctx.t("Décision notée.", "Decision noted."))
 
 
@@ -205,8 +197,7 @@ def decision(ctx: Context, text: str) -> Doc:
 def brick_decision(ctx: Context, brick: int, text: str) -> Doc:
     session = open_here(ctx)
     svc.add_decision(ctx.store, actor(ctx), ctx.now, session, text, brick)
-    ctx.changed.update({"sessions", "bricks"})
-    name = ctx.store.brick(brick).name  # type: ignore[union-attr]
+    name = brick_svc.get(ctx.store, brick).name
     return Doc().para(ctx.t("Décision notée, et dans l'historique de la brique ", "Decision noted, and in the history of brick "),
                       b(name), ".")
 
@@ -223,7 +214,6 @@ def action(ctx: Context, person: str, text: str, due=None) -> Doc:
     session = svc.open_in(ctx.store, ctx.backend, ctx.room)
     a = svc.add_action(ctx.store, ctx.config, actor(ctx), ctx.now, ctx.backend, session, person, text,
                        due.start if due is not None else None)
-    ctx.changed.add("actions")
     doc = Doc().para(*action_line(a, ctx))
     if session is None:
         doc.para(i(ctx.t("(hors séance : dans aucun compte rendu, mais suivie comme les autres)",
@@ -257,7 +247,6 @@ def list_(ctx: Context, person: str | None = None) -> Doc:
          example_fr="!action fait 1 ; salle réservée", example_en="!action done 1 ; room booked")
 def done(ctx: Context, n: int, note: str | None = None) -> Doc:
     a = svc.done(ctx.store, actor(ctx), ctx.now, n, note)
-    ctx.changed.add("actions")
     doc = Doc().para(ctx.t("Action {n} faite : ", "Action {n} done: ", n=number(a.id, ctx.lang)), b(a.text),
                      " — ", a.person)
     if note:

@@ -7,7 +7,7 @@ from bot.services import sessions as session_svc
 from bot.services import topics as svc
 from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
-from commands.render import topic_line
+from bot.render import topic_line
 
 LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
 
@@ -18,7 +18,6 @@ LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
 def add(ctx: Context, text: str) -> Doc:
     t = svc.add(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, text, ctx.room)
     session_svc.topic_added(ctx.store, ctx.backend, ctx.room, t.id)  # a session open here goes through it too
-    ctx.changed.add("topics")
     return Doc().para(ctx.t("Point n°{n} ajouté à l'ordre du jour : ", "Topic #{n} added to the agenda: ", n=t.id), b(t.text))
 
 
@@ -26,7 +25,7 @@ def add(ctx: Context, text: str) -> Doc:
          help_fr="les points de l'ordre du jour pas encore traités", help_en="the agenda topics not yet done",
          example_fr="!odj liste", example_en="!topic list")
 def list_(ctx: Context) -> Doc:
-    topics = ctx.store.topics()
+    topics = svc.open_topics(ctx.store)
     if not topics:
         return Doc.text(ctx.t("L'ordre du jour est vide. Ajoutez un point : {ex}", "The agenda is empty. Add a topic: {ex}",
                               ex=ctx.prefix + ("topic add Find a room" if ctx.lang == "en" else "odj ajouter Trouver une salle")))
@@ -42,5 +41,4 @@ def list_(ctx: Context) -> Doc:
          example_fr="!odj fait 1", example_en="!topic done 1")
 def done(ctx: Context, n: int) -> Doc:
     t = svc.done(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, n)
-    ctx.changed.add("topics")
     return Doc().para(ctx.t("Point n°{n} traité : ", "Topic #{n} done: ", n=t.id), b(t.text))

@@ -1,6 +1,6 @@
 """The bot's SQLite database, on a thread of its own.
 
-sqlite-utils is synchronous; every call goes through `Database.run(fn)`, which runs `fn` on
+sqlite-utils is synchronous; every call goes through `DatabaseThread.run(fn)`, which runs `fn` on
 the one database thread, so the event loop never blocks on disk and no two pieces of code
 touch the connection at once. Work that must be atomic runs inside `db.atomic()` in `fn`.
 
@@ -62,6 +62,21 @@ class ChambreDatabase(sqlite_utils.Database):
                 self.conn.rollback()
             raise
         self.conn.commit()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator["ChambreDatabase"]:
+        """A read transaction: everything read in it is one state of the database (an export
+        is a consistent backup), and, the file being in WAL mode, a running bot goes on
+        writing meanwhile. Nested in a transaction, that transaction is the snapshot."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.conn.execute("BEGIN")  # deferred: no write lock
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.commit()
 
 
 def _locked(err: sqlite3.OperationalError) -> bool:
@@ -152,7 +167,11 @@ def _migrate(db: ChambreDatabase, path: Path) -> None:
         MIGRATIONS.apply(db)
 
 
-class Database:
+class DatabaseThread:
+    """The bot's database and the one thread that uses it: `run(fn)` calls `fn` with the
+    connection (a ChambreDatabase) on that thread. Not named Database: sqlite-utils' class of
+    that name is the connection itself."""
+
     def __init__(self, path: str | Path, create: bool = True) -> None:
         self.path = path
         self.create = create

@@ -225,8 +225,8 @@ def export_cache(db: Database) -> None:
 
     A 10,000-meeting export rebuilt from scratch costs over 100 ms of SQLite work here; with
     this cache it is one concatenation. Triggers clear a record's text whenever anything it
-    shows changes, whatever code path made the change, so a stale text cannot be exported
-    (storage/export_sql.py fills the cleared ones at export time)."""
+    shows changes, whatever code path made the change, so a stale text cannot be exported.
+    Dropped again by 0006: the export is built in Python."""
     db.executescript(
         """
         ALTER TABLE meetings ADD COLUMN export TEXT;
@@ -258,7 +258,39 @@ def export_cache(db: Database) -> None:
     )
 
 
-@MIGRATIONS(name="0006_sessions_and_actions")
+@MIGRATIONS(name="0006_drop_export_cache")
+def drop_export_cache(db: Database) -> None:
+    """The export is built in Python from the records again (bot/export.py): an export is a
+    backup and a feed, and under a second at 10,000 meetings is its goal, not 50 ms. So the
+    per-record texts of 0005, their triggers and the zone they were written in go.
+
+    DROP COLUMN came with SQLite 3.35 (2021); an older SQLite (a distribution's Python may
+    use the system's) keeps the two columns, emptied, and nothing reads them."""
+    import sqlite3
+
+    db.executescript(
+        """
+        DROP TRIGGER meetings_export_stale;
+        DROP TRIGGER rsvps_export_insert;
+        DROP TRIGGER rsvps_export_update;
+        DROP TRIGGER rsvps_export_delete;
+        DROP TRIGGER bricks_export_stale;
+        DROP TRIGGER brick_links_export_insert;
+        DROP TRIGGER brick_links_export_update;
+        DROP TRIGGER brick_links_export_delete;
+        DROP TRIGGER brick_history_export_insert;
+        DROP TRIGGER brick_history_export_update;
+        DROP TRIGGER brick_history_export_delete;
+        DELETE FROM backend_state WHERE backend = 'export' AND key = 'zone';
+        """
+    )
+    if sqlite3.sqlite_version_info >= (3, 35):
+        db.executescript("ALTER TABLE meetings DROP COLUMN export; ALTER TABLE bricks DROP COLUMN export;")
+    else:
+        db.executescript("UPDATE meetings SET export = NULL; UPDATE bricks SET export = NULL;")
+
+
+@MIGRATIONS(name="0008_sessions_and_actions")
 def sessions_and_actions(db: Database) -> None:
     """The session itself as a record (issue 13): who was there, what was said under each
     topic, what was decided, and the actions agreed, which are followed up afterwards.

@@ -1,12 +1,31 @@
-"""Small test doubles and helpers shared by the backend tests."""
+"""Small test doubles and helpers shared by the tests."""
 from __future__ import annotations
 
 import asyncio
 import inspect
 import sqlite3
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable
+
+import pytest
+
+from bot.clock import ManualClock
+
+# The specification shared by the project's engineers, beside the repository. The only test
+# input read from outside the repository; the repository keeps a copy of each file it uses.
+SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+
+
+def shared_spec(name: str) -> Path:
+    """The shared specification's file `name` (time_examples.jsonl, listening_examples.jsonl).
+    Where the shared folder is absent (a clone on its own), the calling test is skipped and
+    says so."""
+    path = SHARED_SPEC / name
+    if not path.is_file():
+        pytest.skip(f"no shared specification at {path}: the repository's copy is not compared")
+    return path
 
 
 class MemoryState:
@@ -37,6 +56,23 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0,
         if time.monotonic() > deadline:
             raise AssertionError(message() if callable(message) else message)
         await asyncio.sleep(interval)
+
+
+async def advance_until(clock: ManualClock, predicate: Callable[[], Any], step: timedelta = timedelta(seconds=1),
+                        timeout: float = 5.0, message: str | Callable[[], str] = "timed out") -> Any:
+    """Move `clock` forward `step` at a time until `predicate` (plain or async) holds, and
+    return its value: whatever waits on the clock (a backoff, the scheduler) runs as its time
+    comes, and the test never sleeps a fixed time."""
+
+    async def moved() -> Any:
+        value = predicate()
+        if inspect.isawaitable(value):
+            value = await value
+        if not value:
+            clock.advance(step)
+        return value
+
+    return await wait_until(moved, timeout, message)
 
 
 def outbox_settled(db: Path | str, event_ids: Iterable[str] = ()) -> bool:

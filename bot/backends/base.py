@@ -2,32 +2,48 @@
 
 A backend turns its chat's events into `Incoming` messages and hands them to the core,
 and sends `Outgoing` messages the core takes from the outbox. Nothing above this module
-knows which chat it is in.
+knows which chat it is in: a backend also says which configured rooms and people it serves.
 
 Contract, so that nothing is lost and nothing happens twice:
 - `run(deliver)` connects, catches up on what was said while the bot was away, then
   delivers live messages until `stop()`. It awaits `deliver(msg)` for each new message
   and only then moves its own cursor (sync token, high-water mark) forward. The core
   deduplicates on `(backend, event_id)` in the same transaction as the command's effect,
-  so delivering the same event twice is harmless; never delivering it is not.
+  so delivering the same event twice is harmless; never delivering it is not. When
+  `deliver` raises, the cursor stays where it is and the backend tries again after the
+  shared backoff (`bot.backoff`); the core gives up a message it failed to take five times.
+  A command older than the chat's `max_command_age` is skipped (`CommandAge`).
 - `send(out)` posts one message and returns once the chat server accepted it. It must be
   idempotent on `out.send_key` (Matrix transaction id, Rocket.Chat client `_id`): the
-  outbox resends after a crash with the same key. Raise `RetryLater` for a transient
-  failure (rate limit, server away); the outbox keeps the message and tries again.
+  outbox resends after a crash with the same key. A failure is classified, so that one
+  delivery policy holds for every chat:
+  - `Refused`: the chat will never take this message (forbidden, too large, unknown room).
+    The outbox gives it up at once, with a log line, and sends the next one.
+  - `RetryLater`: the chat cannot take it now (rate limit, server away, network). The
+    outbox keeps it, and everything queued behind it, and tries again after the delay the
+    chat asked for or the backoff; the count of tries is kept in the outbox, in the database.
+  Anything else is a bug: retried like `RetryLater`, and given up after five tries.
 - `fits(out)` says whether the chat takes `out` as one message (its size limit, measured
   as the chat measures it). The outbox splits a message that does not fit into several that
   do, in order, each under a send key derived from the original one.
+- `serves(target)` and `dm_user(person)` say whether a configured room name (an
+  `announce_rooms` entry) or organiser id is this chat's, and as what; `default_rooms()`
+  names the rooms it listens in, where posts go when none is configured.
 - Backend-private state (tokens, cursors, DM rooms) goes through `BackendState`, which
   lives in the bot's database.
 """
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
-from datetime import datetime
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Protocol
 
+from bot.clock import Clock
 from bot.richtext import Doc
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,7 +60,6 @@ class Incoming:
     # Elevation the chat itself grants (Matrix power level, Rocket.Chat room owner/moderator);
     # configured organisers are added by the core.
     sender_is_organiser: bool = False
-    is_direct: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,18 +72,24 @@ class Outgoing:
     dm_user: str | None = None  # a direct message to this user (the backend finds or creates the room)
     reply_to: str | None = None  # the event id of the command this answers
     thread: str | None = None
-    meta: dict = field(default_factory=dict)
 
 
 Deliver = Callable[[Incoming], Awaitable[None]]
+Settle = Callable[[], Awaitable[None]]
 
 
 class RetryLater(Exception):
-    """A transient send failure: keep the message, try again after `delay` seconds."""
+    """A transient send failure: keep the message, try again after `delay` seconds (what the
+    chat asked for, as after a rate limit), or after the outbox's backoff when None."""
 
-    def __init__(self, reason: str, delay: float = 1.0) -> None:
+    def __init__(self, reason: str, delay: float | None = None) -> None:
         super().__init__(reason)
         self.delay = delay
+
+
+class Refused(Exception):
+    """The chat refuses this message for good (forbidden, too large, unknown room): sending
+    it again would get the same answer, so the outbox gives it up at once."""
 
 
 class BackendState(Protocol):
@@ -85,12 +106,35 @@ class BackendConfigError(Exception):
     all the operator sees. Retrying would not help, so `run` exits with status 1."""
 
 
+class CommandAge:
+    """`max_command_age`, the same for every chat: a command typed longer ago than this
+    (while the bot was down, say) is skipped with a log line rather than answered late."""
+
+    def __init__(self, backend: str, max_age: timedelta, clock: Clock) -> None:
+        self.backend, self.max_age, self.clock = backend, max_age, clock
+
+    def cutoff(self) -> datetime:
+        """Commands sent before this instant are too old."""
+        return self.clock.now() - self.max_age
+
+    def too_old(self, sent_at: datetime, event_id: str, sender: str, room: str) -> bool:
+        if sent_at >= self.cutoff():
+            return False
+        log.info("%s: skipping %s from %s in %s: sent %s, older than max_command_age (%s)",
+                 self.backend, event_id, sender, room, sent_at.isoformat(), self.max_age)
+        return True
+
+
 class Backend(abc.ABC):
     name: str
     # The outbox rows this instance sends: None, every row of its name; else the replies to
     # event ids starting with this prefix, and the posts. Two console processes on one
     # database each show their own replies.
     replies_to: str | None = None
+    # Set by the core before run(): returns once every reply queued so far is sent and every
+    # post due by now is made. A backend that shows one exchange at a time (the console)
+    # awaits it after each message; a chat need not.
+    settle: Settle | None = None
 
     @abc.abstractmethod
     async def run(self, deliver: Deliver) -> None:
@@ -98,11 +142,31 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def send(self, out: Outgoing) -> None:
-        """Post `out`, idempotent on out.send_key; raise RetryLater on a transient failure."""
+        """Post `out`, idempotent on out.send_key; raise Refused or RetryLater when it fails."""
 
     @abc.abstractmethod
     async def stop(self) -> None:
         """Stop delivering and release connections."""
+
+    def serves(self, target: str) -> str | None:
+        """The room this chat posts to for `target`, a room named in the configuration
+        (`announce_rooms`, `digest.rooms`), or None when it is another chat's."""
+        return None
+
+    def dm_user(self, person: str) -> str | None:
+        """The user a direct message to `person` (an id from `[chambre] organisers`) goes to
+        on this chat, or None when the person is another chat's."""
+        return None
+
+    def default_rooms(self) -> list[str]:
+        """The rooms this chat listens in, as the configuration names them (each one served
+        by `serves`): where posts go when no room is configured for them."""
+        return []
+
+    def organisers(self) -> list[str]:
+        """People this backend itself makes organisers, beyond `[chambre] organisers`, who
+        get the organisers' reminders too (the console's own user)."""
+        return []
 
     async def refresh_organiser(self, msg: Incoming) -> bool:
         """Asked by the core just before it would refuse `msg` for want of organiser rights:

@@ -4,6 +4,9 @@ Interactive in a terminal (a prompt, a banner); line by line on a pipe. Each lin
 answered, and the posts that fall due meanwhile are shown, before the next line is read, so
 a piped session reads like a conversation. `/avance 3 jours` (`/advance 3 days`) moves the
 console's clock forward and shows the posts due in between, in order.
+
+The terminal stands for every room of the group: it serves every configured room and every
+organiser's direct messages, and its own user is an organiser unless `--member`.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import itertools
 import sys
 import uuid
 from datetime import timedelta
-from typing import Awaitable, Callable, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.backends.base import Backend, Deliver, Incoming, Outgoing
@@ -26,8 +29,7 @@ class ConsoleBackend(Backend):
     name = "console"
 
     def __init__(self, user: str, clock: Clock, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-                 is_organiser: bool = True, lang: str = "fr", tz: ZoneInfo | str = "Europe/Paris",
-                 settle: Callable[[], Awaitable[None]] | None = None) -> None:
+                 is_organiser: bool = True, lang: str = "fr", tz: ZoneInfo | str = "Europe/Paris") -> None:
         self.user = user
         self.clock = clock
         self.stdin = stdin or sys.stdin
@@ -35,8 +37,6 @@ class ConsoleBackend(Backend):
         self.is_organiser = is_organiser
         self.lang = lang
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)  # the wall clock /avance counts days on
-        # Set by the App: wait until the outbox is sent and due posts are out.
-        self.settle = settle
         self._stopped = asyncio.Event()
         self._session = uuid.uuid4().hex[:8]
         self.replies_to = f"console-{self._session}-"
@@ -118,6 +118,18 @@ class ConsoleBackend(Backend):
 
     async def stop(self) -> None:
         self._stopped.set()
+
+    def serves(self, target: str) -> str | None:
+        return ROOM
+
+    def dm_user(self, person: str) -> str | None:
+        return person
+
+    def default_rooms(self) -> list[str]:
+        return [ROOM]
+
+    def organisers(self) -> list[str]:
+        return [self.user] if self.is_organiser and self.user else []
 
 
 def _is_text(line: str) -> bool:

@@ -1,6 +1,7 @@
 """The Rocket.Chat backend: REST for every action, the DDP socket only to hear messages.
 
-How a message reaches the core exactly once (ROCKETCHAT.md §2.6 and §3):
+What it relies on in the server is docs/rocketchat-protocol.md. How a message reaches the
+core exactly once:
 - One subscription, `stream-room-messages` / `__my_messages__`, hears every room the bot
   can read. Events from public channels the bot has not joined (`roomParticipant` false),
   the bot's own messages (`u._id`), system messages (`t`) and rooms the bot does not listen
@@ -13,9 +14,11 @@ How a message reaches the core exactly once (ROCKETCHAT.md §2.6 and §3):
   the bot logs in, subscribes, and only then catches up per room with
   `chat.syncMessages?lastUpdate=<high-water - overlap>`, through the same classifier.
 - The per-room high-water mark (max `_updatedAt` handled) moves only after
-  `await deliver(msg)` returned, and lives in BackendState with the auth token, written
-  once per batch (a live event, a room's catch-up): a crash inside a catch-up delivers
-  again what the core then finds already handled.
+  `await deliver(msg)` returned, and is stored once per batch (a live event, a room's
+  catch-up): a crash inside a catch-up delivers again what the core then finds already
+  handled. The marks, the overlap and the seen store are bot/backends/rocketchat_cursor.py.
+- Reconnects wait the shared backoff on the bot's clock (bot/backoff.py); a send failure is
+  Refused or RetryLater (base.py), so the outbox's one delivery policy applies.
 
 Servers 6.0 to 8.x differ (docs/rocketchat.md): the version is read from /api/info at each
 connection, and what cannot be known from it (a stream event without its room argument, role
@@ -26,15 +29,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
-import time
-from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
 
-from bot.backends.base import Backend, BackendState, Deliver, Incoming, Outgoing, RetryLater
+from bot.backends.base import Backend, BackendState, CommandAge, Deliver, Incoming, Outgoing, Refused, RetryLater
+from bot.backends.dm_rooms import DmRooms
+from bot.backends.rocketchat_cursor import Cursor
 from bot.backends.rocketchat_ddp import DdpClosed, DdpConnection, DdpMethodError, ws_url
 from bot.backends.rocketchat_rest import (
     RestClient,
@@ -48,6 +50,7 @@ from bot.backends.rocketchat_rest import (
     parse_date,
     parse_version,
 )
+from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import RocketChatConfig
 
@@ -63,7 +66,6 @@ TWO_FACTOR_HINT = (
 )
 ROLE_CHANGES = {"subscription-role-added", "subscription-role-removed"}
 LEFT = {"ru", "ul"}  # removed from a room, left it: `msg` is the username
-SEEN_MAX = 20_000
 PREVIEW_URLS_SINCE = (6, 4)  # chat.sendMessage refuses any key but `message` before 6.4
 
 
@@ -120,22 +122,21 @@ class RocketChatBackend(Backend):
         self.pat_token = config.token  # the config loader reads CHAMBRE_ROCKETCHAT_TOKEN
         self.channels: set[str] = {c.lstrip("#") for c in config.channels}
         self.organiser_roles: set[str] = set(config.organiser_roles)
-        self.max_command_age: timedelta = config.max_command_age
+        self.age = CommandAge(self.name, config.max_command_age, self.clock)
         self.ping_interval = ping_interval
         self.pong_timeout = pong_timeout
         self.connect_timeout = connect_timeout
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.stable_after = stable_after
+        self.backoff = Backoff(first=backoff_base, maximum=backoff_max)
+        self.stable_after = timedelta(seconds=stable_after)
         self.first_contact_timeout = first_contact_timeout  # then a first start gives up (a wrong URL)
-        self.overlap = catchup_overlap
         self.roles_ttl = timedelta(seconds=roles_ttl)
         # Before a refusal, roles older than this are read again (Hide_System_Messages hides
         # the role changes that clear the cache).
         self.recheck_after = timedelta(seconds=roles_refresh_after)
 
         self.rest = RestClient(
-            self.url, timeout=http_timeout, rate_limit_min_wait=rate_limit_min_wait, server_retry_delay=server_retry_delay
+            self.url, self.clock, timeout=http_timeout, rate_limit_min_wait=rate_limit_min_wait,
+            server_retry_delay=server_retry_delay,
         )
         self.rest.reauth = self._reauth
         self.self_id: str | None = None
@@ -144,11 +145,8 @@ class RocketChatBackend(Backend):
         self._authenticated = False
         self._stopping = asyncio.Event()
         self._conn: DdpConnection | None = None
-        self._seen: OrderedDict[str, datetime | None] = OrderedDict()
-        self._high_water: dict[str, datetime] = {}
-        self._recent: dict[str, dict[str, datetime]] = {}  # rid -> ids handled within the overlap
-        self._unsaved: set[str] = set()  # rooms whose mark moved since it was last stored
-        self._epoch: datetime | None = None  # when the bot first listened: the floor of rooms never handled
+        self.cursor = Cursor(state, catchup_overlap)
+        self.dm_rooms = DmRooms(state)
         self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name)
         self._room_ids: dict[str, str] = {}  # channel name -> rid
         self._roles: dict[str, tuple[datetime, dict[str, set[str]]]] = {}  # rid -> (read at, username -> roles)
@@ -165,6 +163,24 @@ class RocketChatBackend(Backend):
         self._message_length_refused = False  # since a refusal, a reading may only lower it
         self.connects = 0  # sessions that reached the live state, for tests and logs
         self.live = False  # caught up, and hearing the stream: what comes now comes in order
+
+    # ---- what it serves -----------------------------------------------------------------
+
+    def serves(self, target: str) -> str | None:
+        """`rocketchat:<channel>` names a channel (or a room id) of this chat."""
+        prefix, _, room = target.partition(":")
+        return room if prefix == self.name and room else None
+
+    def dm_user(self, person: str) -> str | None:
+        """`rocketchat:<username>`, or a bare username: a name with no chat prefix is a
+        Rocket.Chat one (usernames hold no colon)."""
+        prefix, colon, user = person.partition(":")
+        if not colon:
+            return person or None
+        return user if prefix == self.name and user else None
+
+    def default_rooms(self) -> list[str]:
+        return [f"{self.name}:{channel}" for channel in self.config.channels]
 
     # ---- auth -------------------------------------------------------------------------
 
@@ -261,11 +277,11 @@ class RocketChatBackend(Backend):
         if await self.state.get("server") != self.url:
             await self.state.set("server", self.url)
 
-    def _first_contact_left(self, first_try: float, failure: str) -> float:
+    def _first_contact_left(self, first_try: datetime, failure: str) -> float:
         """First start, and nothing at the URL has ever answered as Rocket.Chat: a wrong URL,
         port or name is a configuration error to report once `first_contact_timeout` has
         passed, not an outage to wait out. Returns the time left for tries."""
-        left = self.first_contact_timeout - (time.monotonic() - first_try)
+        left = self.first_contact_timeout - (self.clock.now() - first_try).total_seconds()
         if left > 0:
             return left
         # A BackendConfigError: the App logs its message alone and `run` exits with status 1.
@@ -279,14 +295,14 @@ class RocketChatBackend(Backend):
         self._stopping.clear()
         self.rest.closed = False
         self._running = True
-        attempt = 0
-        first_try = time.monotonic()
+        self.backoff.succeeded()
+        first_try = self.clock.now()
         # A server that answered at this URL before (this database remembers it) is away, not
         # misconfigured: it is waited for however long it takes, as after any connection.
         known = await self.state.get("server") == self.url
         try:
             while not self._stopping.is_set():
-                started = time.monotonic()
+                started = self.clock.now()
                 failure = ""
                 try:
                     if await self._read_server():
@@ -296,7 +312,7 @@ class RocketChatBackend(Backend):
                     await self._session(deliver)
                 except RocketChatAuthError:
                     raise  # a BackendConfigError: the App logs its message, without a traceback
-                except (DdpClosed, DdpMethodError, RocketChatError, OSError, asyncio.TimeoutError) as exc:
+                except (DdpClosed, DdpMethodError, RocketChatError, RetryLater, OSError, asyncio.TimeoutError) as exc:
                     failure = str(exc) or exc.__class__.__name__
                     if not self._stopping.is_set():
                         if self._answered:
@@ -316,18 +332,13 @@ class RocketChatBackend(Backend):
                 if self._stopping.is_set():
                     break
                 # Reset the backoff only after a stable session, or a flapping server is hammered.
-                if time.monotonic() - started >= self.stable_after:
-                    attempt = 0
-                delay = min(self.backoff_max, self.backoff_base * 2**attempt)
-                delay *= random.uniform(0.5, 1.0)
-                attempt += 1
+                if self.clock.now() - started >= self.stable_after:
+                    self.backoff.succeeded()
+                delay = self.backoff.failed()
                 if not (known or self._answered):
                     delay = min(delay, self._first_contact_left(first_try, failure))
                 log.info("rocketchat: reconnecting in %.2fs", delay)
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-                except asyncio.TimeoutError:
-                    pass
+                await self.clock.sleep(delay, self._stopping)
         finally:
             self._running = False
             await self.rest.close()  # _session() already closed its socket
@@ -369,15 +380,8 @@ class RocketChatBackend(Backend):
             missing = self.channels - set(self._room_ids)
             if missing:
                 log.warning("rocketchat: the bot is not a member of %s; invite it there", ", ".join(sorted(missing)))
-            if self._epoch is None:
-                stored = await self.state.get("epoch")
-                self._epoch = parse_date(stored) if stored else None
-            if self._epoch is None:
-                # First start ever: what was said before the bot existed is not for it. The
-                # epoch is compared with the server's timestamps, so it is wall time, not the
-                # injectable Clock (a test clock set to another day would hide every message).
-                self._epoch = datetime.now(timezone.utc)
-                await self.state.set("epoch", iso(self._epoch))
+            # First start ever: what was said before the bot existed is not for it.
+            await self.cursor.start(self.clock.now())
             # Subscribed first, then caught up: live events wait in the queue meanwhile,
             # and the seen store absorbs the overlap.
             await self._catch_up(deliver)
@@ -402,7 +406,7 @@ class RocketChatBackend(Backend):
             except DdpMethodError as exc:
                 if exc.code not in (403, "403"):
                     raise
-                # Never retry a refused resume token in a loop (§2.3): get a new one or stop.
+                # Never retry a refused resume token in a loop: get a new one or stop.
                 log.warning("rocketchat: DDP login refused (%s)", exc.reason)
                 await self._reauth(token)
                 continue
@@ -446,10 +450,10 @@ class RocketChatBackend(Backend):
                 continue
             # One floor for the whole batch: the mark moves while we deliver, and an older
             # message updated later (a reaction) comes after newer ones in _updatedAt order.
-            floor = await self._floor(rid)
+            floor = await self.cursor.floor(rid)
             try:
                 body = await self.rest.call(
-                    "GET", "chat.syncMessages", params={"roomId": rid, "lastUpdate": iso(floor - self.overlap)}
+                    "GET", "chat.syncMessages", params={"roomId": rid, "lastUpdate": iso(self.cursor.catch_up_from(floor))}
                 )
             except RocketChatApiError as exc:
                 # A room the bot just lost: one refusal must not keep every other room deaf.
@@ -466,44 +470,7 @@ class RocketChatBackend(Backend):
                 for msg in updated:
                     await self._process(msg, room.get("t"), deliver, floor=floor)
             finally:
-                await self._save_marks()  # once per room, not once per message
-
-    async def _floor(self, rid: str) -> datetime:
-        """The instant up to which this room was handled: its high-water mark, or the epoch."""
-        if rid not in self._high_water:
-            stored = await self.state.get(f"hw:{rid}")
-            if stored:
-                mark = json.loads(stored)
-                self._high_water[rid] = parse_date(mark["at"])  # type: ignore[assignment]
-                # The ids handled just below the mark: the catch-up overlap re-reads them.
-                self._recent[rid] = {mid: parse_date(at) for mid, at in mark.get("recent", {}).items()}  # type: ignore[misc]
-                for mid in self._recent[rid]:
-                    self._seen.setdefault(mid, None)
-        mark = self._high_water.get(rid) or self._epoch
-        assert mark is not None
-        return mark
-
-    async def _advance(self, rid: str, mid: str, updated_at: datetime | None) -> None:
-        """Record that `mid` was handled. Called only after deliver() returned; the mark
-        reaches BackendState at the end of the batch (_save_marks)."""
-        if updated_at is None:
-            return
-        await self._floor(rid)
-        current = self._high_water.get(rid)
-        high = updated_at if current is None or updated_at > current else current
-        recent = self._recent.setdefault(rid, {})
-        recent[mid] = updated_at
-        for old in [m for m, at in recent.items() if at < high - self.overlap]:
-            del recent[old]
-        self._high_water[rid] = high
-        self._unsaved.add(rid)
-
-    async def _save_marks(self) -> None:
-        while self._unsaved:
-            rid = self._unsaved.pop()
-            recent = self._recent.get(rid, {})
-            value = {"at": iso(self._high_water[rid]), "recent": {m: iso(at) for m, at in recent.items()}}
-            await self.state.set(f"hw:{rid}", json.dumps(value))
+                await self.cursor.save()  # once per room, not once per message
 
     # ---- live events --------------------------------------------------------------------
 
@@ -537,7 +504,7 @@ class RocketChatBackend(Backend):
         if not self._listens_in(room_type, room_name):
             return
         await self._process(msg, room_type, deliver)
-        await self._save_marks()
+        await self.cursor.save()
 
     async def _subscribed_room(self, rid: str) -> dict | None:
         """The bot's room `rid` (type and name), or None when the bot is not in it. A room
@@ -560,12 +527,6 @@ class RocketChatBackend(Backend):
             self._not_mine.pop(rid, None)
         return room
 
-    def _remember(self, mid: str, edited_at: datetime | None) -> None:
-        self._seen[mid] = edited_at
-        self._seen.move_to_end(mid)
-        while len(self._seen) > SEEN_MAX:
-            self._seen.popitem(last=False)
-
     async def _process(
         self, msg: dict, room_type: str | None, deliver: Deliver, *, floor: datetime | None = None
     ) -> None:
@@ -576,6 +537,7 @@ class RocketChatBackend(Backend):
         edited_at = parse_date(msg.get("editedAt"))
         sent_at = parse_date(msg.get("ts")) or updated_at or self.clock.now()
         user = msg.get("u") or {}
+        cursor, seen = self.cursor, self.cursor.seen
 
         if msg.get("t"):
             if msg["t"] in ROLE_CHANGES:
@@ -584,35 +546,34 @@ class RocketChatBackend(Backend):
                 # Without the stream's room argument, this is how the bot learns it is out.
                 room = self._rooms.pop(rid)
                 self._room_ids.pop(room.get("name") or "", None)
-            self._remember(mid, edited_at)
-            await self._advance(rid, mid, updated_at)
+            seen.remember(mid, edited_at)
+            await cursor.advance(rid, mid, updated_at)
             return
         if user.get("_id") == self.self_id:
-            self._remember(mid, edited_at)
-            await self._advance(rid, mid, updated_at)
+            seen.remember(mid, edited_at)
+            await cursor.advance(rid, mid, updated_at)
             return
-        if mid in self._seen:
-            if self._seen[mid] != edited_at:
+        if mid in seen:
+            if seen.edited_at(mid) != edited_at:
                 log.info("rocketchat: message %s was edited; edits are not commands", mid)
-                self._seen[mid] = edited_at
-            await self._advance(rid, mid, updated_at)
+                seen.remember(mid, edited_at)
+            await cursor.advance(rid, mid, updated_at)
             return
-        self._remember(mid, edited_at)
+        seen.remember(mid, edited_at)
         if floor is None:
-            floor = await self._floor(rid)
-        if sent_at < floor - self.overlap:
+            floor = await cursor.floor(rid)
+        if cursor.before(sent_at, floor):
             # An update (reaction, edit, thread counter) of a message from before our mark.
-            await self._advance(rid, mid, updated_at)
-            return
-        if self.clock.now() - sent_at > self.max_command_age:
-            log.warning("rocketchat: skipping %s from %s in %s: older than %s", mid, user.get("username"), rid, self.max_command_age)
-            await self._advance(rid, mid, updated_at)
+            await cursor.advance(rid, mid, updated_at)
             return
         sender = user.get("username") or user.get("_id") or ""
+        if self.age.too_old(sent_at, mid, sender, rid):
+            await cursor.advance(rid, mid, updated_at)
+            return
         try:
             organiser = await self._is_organiser(rid, sender, room_type)
         except BaseException:
-            self._seen.pop(mid, None)  # not handled: the catch-up after the reconnect brings it back
+            seen.forget(mid)  # not handled: the catch-up after the reconnect brings it back
             raise
         incoming = Incoming(
             backend=self.name,
@@ -623,21 +584,21 @@ class RocketChatBackend(Backend):
             sent_at=sent_at,
             thread=msg.get("tmid"),
             sender_is_organiser=organiser,
-            is_direct=room_type == "d",
         )
         try:
             await deliver(incoming)
-        except (asyncio.CancelledError, RocketChatTransient):
+        except (asyncio.CancelledError, RetryLater):
             # Stopped, or the server went away while the core asked it about roles
             # (refresh_organiser): the catch-up after the reconnect delivers it again.
-            self._seen.pop(mid, None)
+            seen.forget(mid)
             raise
         except Exception:
-            # The mark does not move: the session restarts and the catch-up delivers it again.
-            self._seen.pop(mid, None)
+            # The mark does not move: the session restarts (after the backoff) and the
+            # catch-up delivers it again; the core gives it up after repeated failures.
+            seen.forget(mid)
             log.exception("rocketchat: delivering %s failed", mid)
             raise DdpClosed("deliver failed")
-        await self._advance(rid, mid, updated_at)
+        await cursor.advance(rid, mid, updated_at)
 
     # ---- organisers ---------------------------------------------------------------------
 
@@ -660,14 +621,18 @@ class RocketChatBackend(Backend):
         Hide_System_Messages never tells the bot that someone became a moderator, so the
         cached roles may be stale: read them again, unless they were read less than
         `recheck_after` ago (once a minute per room at most, however many refusals)."""
-        if msg.is_direct or not self.organiser_roles:
+        room_type = (self._rooms.get(msg.room) or {}).get("t")
+        if room_type == "d" or not self.organiser_roles:
             return msg.sender_is_organiser
         cached = self._roles.get(msg.room)
         if cached is not None and self.clock.now() - cached[0] < self.recheck_after:
             return msg.sender_is_organiser
         self._roles.pop(msg.room, None)
-        room_type = (self._rooms.get(msg.room) or {}).get("t")
-        fresh = await self._is_organiser(msg.room, msg.sender, room_type)
+        try:
+            fresh = await self._is_organiser(msg.room, msg.sender, room_type)
+        except RocketChatTransient as exc:
+            # The server went away meanwhile: the message is delivered again after the reconnect.
+            raise RetryLater(str(exc), exc.delay) from exc
         if fresh != msg.sender_is_organiser:
             log.info("rocketchat: %s's roles in %s changed unannounced; now %s", msg.sender, msg.room,
                      "an organiser" if fresh else "not an organiser")
@@ -727,6 +692,12 @@ class RocketChatBackend(Backend):
                 raise
         except RocketChatTransient as exc:
             raise RetryLater(str(exc), exc.delay) from exc
+        except RocketChatAuthError as exc:
+            # The backend stops on it (a configuration to fix): keep the message for then.
+            raise RetryLater(str(exc)) from exc
+        except RocketChatError as exc:
+            # Not allowed in that room, no such room or user, a message the server will not take.
+            raise Refused(f"rocketchat: {exc}") from exc
 
     async def _send_message(self, message: dict[str, Any]) -> None:
         """chat.sendMessage, with `previewUrls: []` (no link previews under the bot's replies)
@@ -790,23 +761,12 @@ class RocketChatBackend(Backend):
         return self._room_ids.get(room, room)  # not a known name: it is a room id
 
     async def _dm_room(self, username: str) -> str:
-        key = f"dm:{username}"
-        rid = await self.state.get(key)
-        if rid:
-            return rid
+        return await self.dm_rooms.room_for(username, self._open_dm)
+
+    async def _open_dm(self, username: str) -> str:
         body = await self.rest.call("POST", "im.create", json={"username": username})
         room = body.get("room") or {}
         rid = room.get("rid") or room.get("_id")
         if not rid:
             raise RocketChatError(f"im.create gave no room for {username}")
-        await self.state.set(key, rid)
         return rid
-
-    async def react(self, message_id: str, emoji: str) -> None:
-        """Add a reaction (an emoji name such as `white_check_mark`); never toggles it off."""
-        try:
-            await self.rest.call(
-                "POST", "chat.react", json={"messageId": message_id, "emoji": emoji, "shouldReact": True}, no_wait=True
-            )
-        except RocketChatTransient as exc:
-            raise RetryLater(str(exc), exc.delay) from exc

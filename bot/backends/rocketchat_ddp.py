@@ -1,5 +1,5 @@
 """The Rocket.Chat realtime socket (DDP), used for two things only: `login` with a resume
-token and the `stream-room-messages` subscription (ROCKETCHAT.md §2).
+token and the `stream-room-messages` subscription (docs/rocketchat-protocol.md).
 
 One reader task answers server pings at once, settles method calls and subscriptions, and
 queues stream events; one pinger task sends our own pings with an id and declares the link
@@ -31,7 +31,7 @@ class DdpMethodError(Exception):
 
 
 def ws_url(base_url: str) -> str:
-    """http→ws, https→wss, keep any subpath, add /websocket (§6.3)."""
+    """http→ws, https→wss, keep any subpath, add /websocket."""
     base = base_url.rstrip("/")
     if base.startswith("https://"):
         base = "wss://" + base[len("https://"):]

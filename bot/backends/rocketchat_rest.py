@@ -1,8 +1,9 @@
 """Rocket.Chat REST client: auth headers, rate limits and re-authentication in one place.
 
-Every action the bot takes goes through REST (ROCKETCHAT.md §0: the DDP methods are
-deprecated and mostly removed in 9.0). Auth failures are keyed on the HTTP status, never on
-the body, because the 401/403 bodies changed in 8.0 (§1.1).
+Every action the bot takes goes through REST (docs/rocketchat-protocol.md: the DDP methods
+are deprecated and mostly removed in 9.0). Auth failures are keyed on the HTTP status, never
+on the body, because the 401/403 bodies changed in 8.0. A rate limit's wait is on the bot's
+clock (bot/clock.py).
 """
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import asyncio
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable
 
 import aiohttp
 
 from bot.backends.base import BackendConfigError
+from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class RestClient:
     def __init__(
         self,
         base_url: str,
+        clock: Clock,
         *,
         timeout: float = 30.0,
         rate_limit_min_wait: float = 1.0,
@@ -125,6 +128,7 @@ class RestClient:
         server_retry_delay: float = 5.0,
     ) -> None:
         self.root = base_url.rstrip("/")
+        self.clock = clock
         self.base = self.root + "/api/v1/"
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.user_id: str | None = None
@@ -136,8 +140,8 @@ class RestClient:
         self._retry_delay = server_retry_delay  # after a 5xx or an unreachable server
         self._session: aiohttp.ClientSession | None = None
         self.closed = False
-        # route -> epoch seconds before which the server said we have no calls left
-        self._blocked_until: dict[str, float] = {}
+        # route -> the instant (on the bot's clock) before which the server said we have no calls left
+        self._blocked_until: dict[str, datetime] = {}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -165,8 +169,9 @@ class RestClient:
         return {"X-Auth-Token": self.token, "X-User-Id": self.user_id}
 
     def _rate_wait(self, resp_headers: Any, body: Any) -> float:
-        # X-RateLimit-Reset is the server's epoch in milliseconds (§1.10): compared with our
-        # own wall clock, not with the bot's Clock, which tests may have moved.
+        """How long the server asks us to wait. X-RateLimit-Reset is an instant on the server's
+        own clock (epoch milliseconds): turned into a wait with the machine's wall clock, the
+        only one that can be compared with it; the wait itself is then on the bot's clock."""
         reset = resp_headers.get("X-RateLimit-Reset")
         if reset is not None:
             try:
@@ -212,11 +217,12 @@ class RestClient:
         reauthed = False
         waits = 0
         while True:
-            blocked = self._blocked_until.get(route, 0.0) - time.time()
+            until = self._blocked_until.get(route)
+            blocked = (until - self.clock.now()).total_seconds() if until is not None else 0.0
             if blocked > 0:
                 if no_wait and blocked > 0.25:  # a short wait is cheaper than a round through the outbox
                     raise RocketChatTransient(f"{endpoint}: rate limited", blocked)
-                await asyncio.sleep(min(blocked, self._max_wait))
+                await self.clock.sleep(min(blocked, self._max_wait))
             sent_token = self.token
             try:
                 async with self.session.request(
@@ -233,15 +239,15 @@ class RestClient:
 
             remaining = headers.get("X-RateLimit-Remaining")
             if remaining == "0" and status != 429:
-                self._blocked_until[route] = time.time() + self._rate_wait(headers, body)
+                self._blocked_until[route] = self.clock.now() + timedelta(seconds=self._rate_wait(headers, body))
             if status == 429:
                 delay = self._rate_wait(headers, body)
-                self._blocked_until[route] = time.time() + delay
+                self._blocked_until[route] = self.clock.now() + timedelta(seconds=delay)
                 waits += 1
                 log.info("rocketchat %s rate limited, waiting %.2fs", endpoint, delay)
                 if no_wait or waits > self._max_waits:
                     raise RocketChatTransient(f"{endpoint}: rate limited", delay)
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
                 continue
             if status == 401 and auth:
                 if reauthed or self.reauth is None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import NotFound, UserError
-from bot.records import BRICK_PATH, Brick
+from bot.records import Brick
 from bot.services import Actor
 from bot.text import loose_key
 from storage.store import Store
@@ -43,11 +43,25 @@ def get(store: Store, n: int) -> Brick:
     return brick
 
 
-def progress(status: str) -> float | None:
-    """How far along the path idea → exists (None for paused / dropped)."""
-    if status not in BRICK_PATH:
-        return None
-    return BRICK_PATH.index(status) / (len(BRICK_PATH) - 1)
+def listed(store: Store, status: str | None = None, category: str | None = None) -> list[Brick]:
+    """The bricks by number (without links and history), of one status or category if given."""
+    return store.bricks(status=status, category=category)
+
+
+def exists(store: Store, n: int) -> bool:
+    return any(i == n for i, _ in store.brick_names())
+
+
+def named(store: Store, text: str) -> list[tuple[int, str]]:
+    """The bricks `text` names, as (number, name), names compared as name_key does: the one
+    whose whole name it is, else every one whose name holds it. One means found; several,
+    that the member must be more precise."""
+    names = store.brick_names()
+    wanted = name_key(text)
+    exact = [(i, name) for i, name in names if name_key(name) == wanted]
+    if exact:
+        return exact[:1]
+    return [(i, name) for i, name in names if wanted in name_key(name)]
 
 
 def add(store: Store, actor: Actor, now: datetime, name: str, description: str | None) -> Brick:

@@ -104,33 +104,32 @@ def rsvp(store: Store, actor: Actor, now: datetime, n: int, answer: str) -> Meet
     return get(store, n)
 
 
-_UPCOMING = ("status != 'cancelled' AND (start IS NULL OR (all_day = 0 AND coalesce(\"end\", start) >= ?)"
-             " OR (all_day = 1 AND start >= ?))")
-
-
 def upcoming(store: Store, now: datetime, include_all: bool = False, limit: int | None = None) -> tuple[list[Meeting], int]:
-    """The first `limit` upcoming (and still to organise) meetings and how many there are in
-    all; with include_all, past and cancelled ones too."""
-    where, params = ("1", []) if include_all else (_UPCOMING, [now.isoformat(), now.date().isoformat()])
-    return store.meetings(where, params, limit=limit), store.count_meetings(where, params)
+    """The first `limit` upcoming (and still to organise) meetings by date and how many there
+    are in all; with include_all, past and cancelled ones too."""
+    if include_all:
+        return store.meetings_by_date(limit=limit), store.count_meetings()
+    return store.upcoming_meetings(now, limit=limit), store.count_upcoming_meetings(now)
 
 
 def between(store: Store, start: datetime, end: datetime) -> list[Meeting]:
+    """Proposed and confirmed meetings starting in [start, end)."""
     return store.meetings_between(start, end)
 
 
+def confirmed_between(store: Store, start: datetime, end: datetime) -> list[Meeting]:
+    """Confirmed meetings starting in [start, end): the ones organisers are reminded of."""
+    return store.meetings_between(start, end, statuses=("confirmed",))
+
+
 def to_organise(store: Store) -> list[Meeting]:
-    return store.meetings("start IS NULL AND status != 'cancelled'", order="id")
-
-
-_WAITING = "status = 'proposed' AND start IS NOT NULL AND (all_day = 1 OR start >= ?) AND created_at <= ?"
+    return store.meetings_to_organise()
 
 
 def waiting(store: Store, now: datetime, older_than: timedelta = timedelta(0), limit: int | None = None) -> list[Meeting]:
     """Proposals awaiting confirmation (with a date still ahead), proposed before now - older_than."""
-    cutoff = (now - older_than).isoformat()
-    return store.meetings(_WAITING, [now.isoformat(), cutoff], limit=limit)
+    return store.waiting_meetings(now, now - older_than, limit=limit)
 
 
 def waiting_count(store: Store, now: datetime, older_than: timedelta = timedelta(0)) -> int:
-    return store.count_meetings(_WAITING, [now.isoformat(), (now - older_than).isoformat()])
+    return store.count_waiting_meetings(now, now - older_than)

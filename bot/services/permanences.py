@@ -36,6 +36,11 @@ def _active(perm: Permanence) -> None:
         raise UserError("La permanence n°{n} est arrêtée.", "Permanence #{n} has been ended.", n=perm.id)
 
 
+def active(store: Store) -> list[Permanence]:
+    """The permanences still running, by number."""
+    return store.permanences(active_only=True)
+
+
 def add(store: Store, actor: Actor, now: datetime, rec, title: str, place: str | None, room: str) -> Permanence:
     perm = store.add_permanence(title, place, rec.rrule, rec.dtstart, rec.tz, rec.duration_minutes, actor.user, room, now)
     store.log("permanence.added", perm.id, actor.user, now, title=title)
@@ -107,5 +112,5 @@ def remove(store: Store, actor: Actor, now: datetime, n: int) -> Permanence:
 
 def between(store: Store, start: datetime, end: datetime) -> list[tuple[Permanence, datetime]]:
     """Occurrences of active permanences in [start, end), in time order."""
-    out = [(perm, when) for perm in store.permanences(active_only=True) for when in occurrences(perm, start, before=end)]
+    out = [(perm, when) for perm in active(store) for when in occurrences(perm, start, before=end)]
     return sorted(out, key=lambda pw: pw[1])

@@ -1,6 +1,7 @@
 """The biweekly session: set in chat (stored) or in the configuration, expanded in local time."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from bot.config import Config
@@ -8,26 +9,43 @@ from bot.records import Rhythm
 from bot.services import Actor
 from storage.store import Store
 
+log = logging.getLogger(__name__)
+CONFIGURATION = "configuration"  # set_by of a rhythm that comes from [rhythm] rule
 
-def current(store: Store, config: Config, now: datetime) -> Rhythm | None:
-    """The rhythm set in chat, else the configured one, else None.
 
-    A configured rule is read once and stored: "un jeudi sur deux" read on another day would
-    pick the other week, so the phase must not depend on when the bot happens to start. A
-    changed rule in the configuration is read again; a rhythm set in chat wins."""
-    stored = store.rhythm()
+def _in_effect(stored: Rhythm | None, config: Config) -> bool:
+    """Whether the stored rhythm is the one to follow: one set in chat always is; one read
+    from the configuration, while the configuration says the same (or nothing)."""
     rule = config.rhythm.rule
-    if stored is not None and (stored.set_by != "configuration" or stored.text == rule or not rule):
-        return stored
-    if not rule:
-        return None
-    from bot.when import read_recurrence
+    return stored is not None and (stored.set_by != CONFIGURATION or stored.text == rule or not rule)
 
-    rec = read_recurrence(rule, now, config.chambre.tz)
+
+def current(store: Store, config: Config) -> Rhythm | None:
+    """The rhythm in effect: the one set in chat, else the configured one as
+    `adopt_configured` stored it, else None. Only reads."""
+    stored = store.rhythm()
+    return stored if _in_effect(stored, config) else None
+
+
+def adopt_configured(store: Store, config: Config, now: datetime) -> None:
+    """Store `[rhythm] rule`, read at `now`, unless a rhythm set in chat wins or the same rule
+    is stored already. The bot does this when it opens its database, before anything reads
+    the rhythm: "un jeudi sur deux" read on another day would pick the other week, so the
+    rule is read once and kept. A changed rule in the configuration is read again."""
+    rule = config.rhythm.rule
+    if not rule or _in_effect(store.rhythm(), config):
+        return
+    from bot.when import WhenError, read_recurrence
+
+    try:
+        rec = read_recurrence(rule, now, config.chambre.tz)
+    except WhenError as err:  # check-config read it; the day it is read may still refuse it
+        log.error("[rhythm] rule %r cannot be read now (%s): no session rhythm until it is fixed "
+                  "or set in chat", rule, err.explain("en"))
+        return
     rhythm = Rhythm(rrule=rec.rrule, dtstart=rec.dtstart, tz=rec.tz, duration_minutes=rec.duration_minutes,
-                    place=config.rhythm.place, text=rule, set_by="configuration")
+                    place=config.rhythm.place, text=rule, set_by=CONFIGURATION)
     store.set_rhythm(rhythm, now)
-    return rhythm
 
 
 def recurrence_of(rhythm: Rhythm):

@@ -120,6 +120,27 @@ def open_in(store: Store, backend: str, room: str) -> Session | None:
     return store.open_session(backend, room)
 
 
+def still_open(store: Store) -> list[Session]:
+    """Every session not closed yet, in every room: the scheduler closes them at midnight."""
+    return store.open_sessions()
+
+
+def get(store: Store, n: int) -> Session:
+    session = store.session(n)
+    if session is None:
+        raise NotFound("Pas de séance n°{n}.", "No session #{n}.", n=n)
+    return session
+
+
+def last_here(store: Store, backend: str, room: str) -> Session | None:
+    """The session open in this room, else the last one closed here."""
+    return store.open_session(backend, room) or store.last_closed_session(backend, room)
+
+
+def held_on(store: Store, day: date) -> list[Session]:
+    return store.sessions_on(day)
+
+
 def open_session(store: Store, config: Config, actor: Actor, now: datetime, backend: str, room: str,
                  title: str | None, meeting_id: int | None) -> tuple[Session, list[SessionTopic]]:
     """Open the minutes in this room: for the meeting named, else for today's session of the
@@ -144,7 +165,7 @@ def open_session(store: Store, config: Config, actor: Actor, now: datetime, back
         title = title or meeting.title
         place = meeting.place
     else:
-        rhythm = rhythm_svc.current(store, config, now)
+        rhythm = rhythm_svc.current(store, config)
         if rhythm is not None:
             start = datetime.combine(day, time(0, 0), tzinfo=tz)
             today = rhythm_svc.sessions(rhythm, start - timedelta(microseconds=1), before=start + timedelta(days=1))

@@ -9,6 +9,11 @@ from bot.services import Actor
 from storage.store import Store
 
 
+def open_topics(store: Store) -> list[Topic]:
+    """The topics not yet done, by number: the next session's agenda."""
+    return store.topics()
+
+
 def add(store: Store, actor: Actor, now: datetime, text: str, room: str) -> Topic:
     topic = store.add_topic(text, actor.user, room, now)
     store.log("topic.added", topic.id, actor.user, now, text=text)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from .cli import run_when_cli
 from .errors import WhenError
-from .event import Event, add_span, read_day, read_event, read_past_day, zone
+from .event import Event, add_length, read_day, read_event, read_past_day, zone
 from .names import format_day, format_instant
 from .recurrence import Recurrence, describe_recurrence, read_recurrence
-from .grammar import Reader, Span
+from .grammar import Length, Reader
 from .scan import detect_language, looks_recurring
 from .tokens import tokenize
 
@@ -23,7 +23,7 @@ __all__ = ["read_event", "read_recurrence", "read_duration", "read_day", "read_p
 def read_duration(text: str, lang: str | None = None) -> timedelta:
     """A configured length: "2 jours", "24 heures", "1 heure", "30 minutes", "2 days"; a day
     counts 24 hours here (see add_duration for days on the wall clock)."""
-    span = _read_span(text, lang)
+    span = _read_length(text, lang)
     return span.exact + timedelta(days=span.days)
 
 
@@ -33,14 +33,14 @@ def add_duration(moment: datetime, text: str, tz: ZoneInfo | str = "Europe/Paris
     days and weeks on the wall clock (a day is the same time the next day: 23 or 25 hours
     across a change of summer time), hours and minutes as elapsed time. The console's
     `/avance`; the same arithmetic as an event's "pendant 2 jours"."""
-    return add_span(moment.astimezone(zone(tz)), _read_span(text, lang))
+    return add_length(moment.astimezone(zone(tz)), _read_length(text, lang))
 
 
-def _read_span(text: str, lang: str | None) -> Span:
+def _read_length(text: str, lang: str | None) -> Length:
     tokens = tokenize(text)
     lang_ = lang if lang in ("fr", "en") else detect_language(tokens)
     reader = Reader(tokens, text, "duration", lang_)
-    got = reader.read_span(0) if tokens else None
+    got = reader.read_length(0) if tokens else None
     if got is None or got[1] != len(tokens) or got[0].months:
         raise WhenError(f"« {text} » n'est pas une durée.", f'"{text}" is not a length of time.',
                         kind="duration", lang=lang_, code="duration")

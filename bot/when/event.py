@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .errors import WhenError
-from .grammar import (Clock, DateSpec, DayRel, Duration, Offset, Period, Reader, Reading,
-                      Span, TimeSpec, WeekdaySpec)
+from .grammar import (DateSpec, DayRel, Duration, Length, Offset, Period, Reader, Reading,
+                      TimeOfDay, TimeSpec, WeekdaySpec)
 from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, instant_fr_en, spoken_time
 from .scan import looks_recurring, scan, understood_text
 
@@ -129,7 +129,7 @@ class _Resolver:
         return self.error("Il y a une heure de fin et une durée : gardez l'une des deux.",
                           "There is an end time and a duration: keep one of them.", "twice")
 
-    def length(self, span: Span) -> timedelta:
+    def length(self, span: Length) -> timedelta:
         """A duration's length: days count 24 hours here; months are refused."""
         if span.months:
             raise self.error("Une durée en mois n'est pas assez précise.",
@@ -160,7 +160,7 @@ class _Resolver:
         return self.error(f"Le {text} n'existe pas.", f"{text} (day/month) does not exist.",
                           "nodate")
 
-    def date_of(self, spec: DateSpec, clock: Clock | None, today: date,
+    def date_of(self, spec: DateSpec, time_of_day: TimeOfDay | None, today: date,
                 past_ok: bool = False) -> date:
         """The day a DateSpec names. With a year, that day. A day of the month alone, the next
         one still ahead. A day and month without a year, the next time it comes, unless it
@@ -168,9 +168,9 @@ class _Resolver:
         unless `past_ok` (a recurrence's first day, which only sets the phase). Still ahead
         means with its time, when there is one; `today` is the reference day."""
         def ahead(d: date) -> bool:
-            if clock is None:
+            if time_of_day is None:
                 return d >= today
-            return datetime.combine(d, time(clock.hour, clock.minute)) > self.now.replace(tzinfo=None)
+            return datetime.combine(d, time(time_of_day.hour, time_of_day.minute)) > self.now.replace(tzinfo=None)
 
         if spec.month is None:
             y, m = today.year, today.month
@@ -208,18 +208,18 @@ class _Resolver:
             raise self.nonexistent(spec)
         if last is not None and today - last <= RECENT:
             if not past_ok:
-                raise self.recent_past(last, clock, d)
+                raise self.recent_past(last, time_of_day, d)
             self.check_weekday(last, spec.weekday)
             return last
         self.check_weekday(d, spec.weekday)
         return d
 
-    def recent_past(self, day: date, clock: Clock | None, upcoming: date) -> WhenError:
+    def recent_past(self, day: date, time_of_day: TimeOfDay | None, upcoming: date) -> WhenError:
         """A year-less date that has just passed: say so, and how to name the next one."""
-        if clock is None:
+        if time_of_day is None:
             fr_was, en_was = day_fr_en(day)
         else:
-            fr_was, en_was = instant_fr_en(datetime.combine(day, time(clock.hour, clock.minute)))
+            fr_was, en_was = instant_fr_en(datetime.combine(day, time(time_of_day.hour, time_of_day.minute)))
         fr_next = day_fr_en(upcoming)[0].split(" ", 1)[1]
         en_next = day_fr_en(upcoming)[1].split(" ", 1)[1]
         return self.error(f"Le {fr_was} est passé ; si vous pensiez au {fr_next}, écrivez "
@@ -227,11 +227,11 @@ class _Resolver:
                           f'{en_was} is past; if you meant {en_next}, write the year: '
                           f'"{en_next}".', "past")
 
-    def weekday_date(self, spec: WeekdaySpec, clock: Clock | None, today: date) -> date:
+    def weekday_date(self, spec: WeekdaySpec, time_of_day: TimeOfDay | None, today: date) -> date:
         ahead = (spec.weekday - today.weekday()) % 7
         d = today + timedelta(days=ahead)
-        if ahead == 0 and clock is not None and \
-                datetime.combine(d, time(clock.hour, clock.minute)) <= self.now.replace(tzinfo=None):
+        if ahead == 0 and time_of_day is not None and \
+                datetime.combine(d, time(time_of_day.hour, time_of_day.minute)) <= self.now.replace(tzinfo=None):
             d += timedelta(days=7)
         if d == today and spec.next_word:
             # "mercredi prochain" said on a Wednesday: today (TIME.md: "jeudi prochain" =
@@ -243,7 +243,7 @@ class _Resolver:
                              "give the date.", "ambiguous")
         return d + timedelta(days=7 * spec.extra_weeks)
 
-    def day(self, clock: Clock | None) -> date | None:
+    def day(self, time_of_day: TimeOfDay | None) -> date | None:
         """The day the request names, from its date, weekday, relative day or offset; None
         when it names none. All that name a day must agree."""
         today = self.now.date()
@@ -253,18 +253,18 @@ class _Resolver:
         offset = self.one(Offset, "délais", "delays")
         weekday = self.one(WeekdaySpec, "jours de la semaine", "weekdays")
         if spec is not None:
-            dates.append(self.date_of(spec, clock, today))
+            dates.append(self.date_of(spec, time_of_day, today))
         if rel is not None:
             dates.append(today + timedelta(days=rel.offset))
-        if offset is not None and not offset.span.is_exact:
-            d = add_months(today, offset.span.months) if offset.span.months else today
+        if offset is not None and not offset.length.is_exact:
+            d = add_months(today, offset.length.months) if offset.length.months else today
             if d is None:
                 raise self.error("Ce jour n'existe pas dans ce mois-là.",
                                  "That day does not exist in that month.", "nodate")
-            if offset.span.exact:
+            if offset.length.exact:
                 raise self.error("Je ne sais pas ajouter des jours et des heures à la fois.",
                                  "I cannot add days and hours at once.", "mixed")
-            dates.append(d + timedelta(days=offset.span.days))
+            dates.append(d + timedelta(days=offset.length.days))
         if weekday is not None:
             if dates:
                 if weekday.extra_weeks:
@@ -272,7 +272,7 @@ class _Resolver:
                                      '"en huit" does not go with a date.', "conflict")
                 self.check_weekday(dates[0], weekday.weekday)
             else:
-                dates.append(self.weekday_date(weekday, clock, today))
+                dates.append(self.weekday_date(weekday, time_of_day, today))
         if len(set(dates)) > 1:
             raise self.error("La demande nomme deux jours différents.",
                              "The request names two different days.", "conflict")
@@ -287,24 +287,24 @@ PERIOD_NAMES = {"matin": ("le matin", "in the morning"),
                 "soir": ("le soir", "in the evening")}
 
 
-def _check_period(res: _Resolver, clock: Clock | None) -> None:
+def _check_period(res: _Resolver, time_of_day: TimeOfDay | None) -> None:
     period = res.one(Period, "moments de la journée", "parts of the day")
     if period is None:
         return
-    if clock is None:
+    if time_of_day is None:
         raise res.error("« matin », « soir » : trop vague, donnez une heure (18h, 9h30).",
                         '"morning", "evening": too vague, give a time (6pm, 9:30am).', "vague")
     hours = PERIOD_HOURS[period.name]
-    if clock.hour in hours or (period.name == "soir" and clock.midnight):
+    if time_of_day.hour in hours or (period.name == "soir" and time_of_day.midnight):
         return
     # the same time twelve hours away, if it is in that part of the day ("soir 8h": 20h)
-    other = clock.hour + 12 if clock.hour < 12 else clock.hour - 12
+    other = time_of_day.hour + 12 if time_of_day.hour < 12 else time_of_day.hour - 12
     fr_part, en_part = PERIOD_NAMES[period.name]
-    fr = f"{spoken_time(clock.hour, clock.minute, 'fr')} n'est pas {fr_part}"
-    en = f"{spoken_time(clock.hour, clock.minute, 'en')} is not {en_part}"
+    fr = f"{spoken_time(time_of_day.hour, time_of_day.minute, 'fr')} n'est pas {fr_part}"
+    en = f"{spoken_time(time_of_day.hour, time_of_day.minute, 'en')} is not {en_part}"
     if other in hours:
-        raise res.error(f"{fr} : vouliez-vous {spoken_time(other, clock.minute, 'fr')} ?",
-                        f"{en}: did you mean {spoken_time(other, clock.minute, 'en')}?", "period")
+        raise res.error(f"{fr} : vouliez-vous {spoken_time(other, time_of_day.minute, 'fr')} ?",
+                        f"{en}: did you mean {spoken_time(other, time_of_day.minute, 'en')}?", "period")
     piece = next(p for p in res.reading.pieces if p.value == period)
     word = res.reader.quote(piece.start, piece.end)
     raise res.error(f"{fr} : enlevez « {word} » ou changez l'heure.",
@@ -322,26 +322,26 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
     timespec = res.one(TimeSpec, "heures", "times")
     duration = res.one(Duration, "durées", "durations")
     offset = res.one(Offset, "délais", "delays")
-    clock = timespec.start if timespec else None
-    _check_period(res, clock)
+    time_of_day = timespec.start if timespec else None
+    _check_period(res, time_of_day)
     if timespec is not None and timespec.end is not None and duration is not None:
         raise res.end_and_duration()
 
-    if offset is not None and offset.span.is_exact:
+    if offset is not None and offset.length.is_exact:
         others = [p for p in reading.pieces if not isinstance(p.value, (Offset, Duration))]
         if others:
             raise res.error("« dans … heures/minutes » ne va pas avec un jour ou une heure.",
                             '"in … hours/minutes" does not go with a day or a time.', "conflict")
-        if offset.span.exact <= timedelta():
+        if offset.length.exact <= timedelta():
             raise res.error("Un délai nul ne désigne pas un moment à venir.",
                             "A zero delay is not a moment ahead.", "past")
         base = now_l.replace(second=0, microsecond=0).astimezone(timezone.utc)
-        start = (base + offset.span.exact).astimezone(zone_)
+        start = (base + offset.length.exact).astimezone(zone_)
         res.within_bounds(start.date())
         return Event(start, _end_by_duration(res, start, duration))
 
-    day = res.day(clock)
-    if clock is None:
+    day = res.day(time_of_day)
+    if time_of_day is None:
         if day is None:
             raise res.error("Je ne trouve ni jour ni heure.", "I find neither a day nor a time.",
                             "nothing")
@@ -353,7 +353,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
         return Event(day)
 
     explicit_day = day is not None
-    if clock.midnight and explicit_day and not (timespec and timespec.end):
+    if time_of_day.midnight and explicit_day and not (timespec and timespec.end):
         raise res.error("« minuit » avec un jour est ambigu (le début ou la fin du jour ?) : "
                         "écrivez 23h59 ou 0h le jour suivant.",
                         '"midnight" with a day is ambiguous (start or end of the day?): '
@@ -361,14 +361,14 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
     if day is None:
         today = now_l.date()
         day = today
-        if datetime.combine(today, time(clock.hour, clock.minute)) <= now_l.replace(tzinfo=None):
+        if datetime.combine(today, time(time_of_day.hour, time_of_day.minute)) <= now_l.replace(tzinfo=None):
             day = today + timedelta(days=1)
-    naive = datetime.combine(day, time(clock.hour, clock.minute))
+    naive = datetime.combine(day, time(time_of_day.hour, time_of_day.minute))
     start = localise(naive, zone_)
     if start is None:
-        raise res.error(f"{clock.hour:02d}:{clock.minute:02d} n'existe pas le "
+        raise res.error(f"{time_of_day.hour:02d}:{time_of_day.minute:02d} n'existe pas le "
                         f"{day_fr_en(day)[0]} (passage à l'heure d'été).",
-                        f"{clock.hour:02d}:{clock.minute:02d} does not exist on "
+                        f"{time_of_day.hour:02d}:{time_of_day.minute:02d} does not exist on "
                         f"{day_fr_en(day)[1]} (clocks go forward).", "dst")
     if start < now_l:
         raise res.error(f"Le {instant_fr_en(start)[0]} est passé.",
@@ -393,14 +393,14 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
 def _end_by_duration(res: _Resolver, start: datetime, duration: Duration | None) -> datetime | None:
     if duration is None:
         return None
-    span = duration.span
+    span = duration.length
     res.length(span)  # refuses months and lengths that are not positive
-    end = add_span(start, span)
+    end = add_length(start, span)
     res.within_bounds(end.date())
     return end
 
 
-def add_span(start: datetime, span: Span) -> datetime:
+def add_length(start: datetime, span: Length) -> datetime:
     """`start` plus `span`: days on the wall clock (the same time N days later; a time the
     spring change skips moves on by the gap), hours and minutes as elapsed time, so that a
     length is right across a change of summer time. `start` is aware, in its zone."""

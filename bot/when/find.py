@@ -23,7 +23,6 @@ _KINDS: dict[type, str] = {
     WeekdaySpec: "weekday", DayRel: "day", Period: "period", Freq: "rule",
     OrdinalWeekdays: "rule", MonthDay: "monthday", DayList: "days", Anchor: "anchor",
 }
-_NAMES_A_DAY = {"date", "weekday", "day", "offset"}
 _BLANK = "~"  # a word no reader knows
 # Every piece holds, at most this many words after its first one, a number, a month or
 # weekday name or one of these words; the readers are tried only there, so that a long
@@ -47,15 +46,6 @@ class Expression:
     first: int           # tokens: the expression is tokens[first:last]
     last: int
     kinds: frozenset[str]
-
-    @property
-    def names_a_day(self) -> bool:
-        """A date, a weekday, a relative day ("demain") or a delay ("dans 15 jours")."""
-        return bool(self.kinds & _NAMES_A_DAY)
-
-    @property
-    def has_time(self) -> bool:
-        return "time" in self.kinds
 
     @property
     def names_a_moment(self) -> bool:

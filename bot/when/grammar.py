@@ -16,7 +16,7 @@ from .tokens import Token
 # ---- what the readers return ------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Clock:
+class TimeOfDay:
     hour: int
     minute: int
     bare: bool = False        # a number without "h", ":" or am/pm: only the start of a range
@@ -26,12 +26,12 @@ class Clock:
 
 @dataclass(frozen=True)
 class TimeSpec:
-    start: Clock
-    end: Clock | None = None
+    start: TimeOfDay
+    end: TimeOfDay | None = None
 
 
 @dataclass(frozen=True)
-class Span:
+class Length:
     """A length of time: exact (hours, minutes) plus calendar days and months."""
     exact: timedelta = timedelta()
     days: int = 0
@@ -44,12 +44,12 @@ class Span:
 
 @dataclass(frozen=True)
 class Duration:
-    span: Span
+    length: Length
 
 
 @dataclass(frozen=True)
 class Offset:          # "dans 3 jours", "in two hours"
-    span: Span
+    length: Length
 
 
 @dataclass(frozen=True)
@@ -281,7 +281,7 @@ class Reader:
             return n, i + 2
         return None
 
-    # ---- clock times ----
+    # ---- times of day ----
     def _day_follows(self, i: int) -> bool:
         """The 2-digit number at i is a day ("18h 15 mai") or a time, not minutes."""
         nxt = i + 1
@@ -289,7 +289,7 @@ class Reader:
                 or self.sym(nxt) == "/" or self.w(nxt) in ORDINAL_SUFFIXES
                 or self.w(nxt) in HOUR_WORDS or self.sym(nxt) == ":" or self.w(nxt) in ("am", "pm"))
 
-    def read_clock(self, i: int) -> tuple[Clock, int] | None:
+    def read_time_of_day(self, i: int) -> tuple[TimeOfDay, int] | None:
         w = self.w(i)
         if w in ("midi", "noon", "minuit", "midnight"):
             hour = 12 if w in ("midi", "noon") else 0
@@ -297,7 +297,7 @@ class Reader:
             if w in ("midi", "minuit") and self.w(j) == "et" and self.w(j + 1) in ("demi", "demie", "quart"):
                 minute = 15 if self.w(j + 1) == "quart" else 30
                 j += 2
-            return Clock(hour, minute, midnight=(hour == 0 and minute == 0)), j
+            return TimeOfDay(hour, minute, midnight=(hour == 0 and minute == 0)), j
         n = self.n(i)
         j = i + 1
         if n is None and w in NUMBER_WORDS and NUMBER_WORDS[w] <= 23 \
@@ -333,7 +333,7 @@ class Reader:
         if w in ("am", "pm"):
             return self._meridiem(n, 0, w, i, j + 1), j + 1
         if n <= 24:
-            return Clock(n, 0, bare=True), j
+            return TimeOfDay(n, 0, bare=True), j
         return None
 
     def _day_part(self, hour: int, j: int) -> tuple[int, int]:
@@ -347,18 +347,18 @@ class Reader:
                 return hours[hour], k
         return hour, j
 
-    def _checked(self, hour: int, minute: int, i: int, j: int) -> Clock:
+    def _checked(self, hour: int, minute: int, i: int, j: int) -> TimeOfDay:
         if hour == 24 and minute == 0:
-            return Clock(0, 0, midnight=True)
+            return TimeOfDay(0, 0, midnight=True)
         if hour > 23 or minute > 59:
             raise self.not_a_time(i, j)
-        return Clock(hour, minute)
+        return TimeOfDay(hour, minute)
 
-    def _meridiem(self, hour: int, minute: int, ampm: str, i: int, j: int) -> Clock:
+    def _meridiem(self, hour: int, minute: int, ampm: str, i: int, j: int) -> TimeOfDay:
         if not 1 <= hour <= 12 or minute > 59:
             raise self.not_a_time(i, j)
         hour = hour % 12 + (12 if ampm == "pm" else 0)
-        return Clock(hour, minute, midnight=(hour == 0 and minute == 0), meridiem=True)
+        return TimeOfDay(hour, minute, midnight=(hour == 0 and minute == 0), meridiem=True)
 
     def read_timespec(self, i: int) -> tuple[TimeSpec, int] | None:
         """A time or a range of times: 18h, à 18h, 18h-20h, de 18h à 20h, entre 18h et 20h,
@@ -371,7 +371,7 @@ class Reader:
             lead = None
         if lead in ("a", "at") and self.phrase(j, "partir") is not None:
             return None
-        first = self.read_clock(j)
+        first = self.read_time_of_day(j)
         if first is None:
             return None
         start, j = first
@@ -380,7 +380,7 @@ class Reader:
             k = (j + 1 if self.sym(j) == "-" else None) if sep == "-" else self.phrase(j, sep)
             if k is None:
                 continue
-            second = self.read_clock(k)
+            second = self.read_time_of_day(k)
             if second is not None and not second[0].bare:
                 end, j = second
                 break
@@ -402,18 +402,18 @@ class Reader:
         return TimeSpec(start, end), j
 
     # ---- lengths of time ----
-    def read_span(self, i: int) -> tuple[Span, int, str] | None:
+    def read_length(self, i: int) -> tuple[Length, int, str] | None:
         """2h, 1h30, 45 min, 2 heures, une heure et demie, une demi-heure, 3 jours, 2 weeks.
         Returns the span, the next index and the unit word as written."""
         j = i
         if self.w(j) in ("un", "une", "a") and self.w(j + 1) == "demiheure":
-            return Span(timedelta(minutes=30)), j + 2, "demiheure"
+            return Length(timedelta(minutes=30)), j + 2, "demiheure"
         if self.w(j) == "demiheure":
-            return Span(timedelta(minutes=30)), j + 1, "demiheure"
+            return Length(timedelta(minutes=30)), j + 1, "demiheure"
         k = self.any_phrase(j, ("half an hour", "a half hour", "un quart d heure", "quart d heure"))
         if k is not None:
             minutes = 15 if self.w(k - 1) == "heure" else 30
-            return Span(timedelta(minutes=minutes)), k, "minutes"
+            return Length(timedelta(minutes=minutes)), k, "minutes"
         q = self.qty(j)
         if q is None:
             return None
@@ -421,7 +421,7 @@ class Reader:
         unit = self.w(j)
         if count > LONGEST.days * 24 * 60 and unit in UNIT_WORDS:
             raise self.too_long(i, j + 1)  # more than ten years in any unit; timedelta may overflow
-        got = self._span(count, unit, j)
+        got = self._length_of(count, unit, j)
         if got is None:
             return None
         span, end = got
@@ -429,7 +429,7 @@ class Reader:
             raise self.too_long(i, end)
         return span, end, unit
 
-    def _span(self, count: int, unit: str | None, j: int) -> tuple[Span, int] | None:
+    def _length_of(self, count: int, unit: str | None, j: int) -> tuple[Length, int] | None:
         """The span of `count` `unit`s (the unit at j), and where it ends."""
         if unit in HOUR_WORDS:
             j += 1
@@ -450,17 +450,17 @@ class Reader:
                         minutes, j = 15, k
             if minutes > 59:
                 return None
-            return Span(timedelta(hours=count, minutes=minutes)), j
+            return Length(timedelta(hours=count, minutes=minutes)), j
         if unit in MINUTE_WORDS:
-            return Span(timedelta(minutes=count)), j + 1
+            return Length(timedelta(minutes=count)), j + 1
         if self.sym(j) == ":" and self.n(j + 1) is not None and self.digits(j + 1) == 2:
             return None  # 1:30 as a length is ambiguous with a time of day
         if unit in DAY_WORDS:
-            return Span(days=count), j + 1
+            return Length(days=count), j + 1
         if unit in WEEK_WORDS:
-            return Span(days=7 * count), j + 1
+            return Length(days=7 * count), j + 1
         if unit in MONTH_WORDS:
-            return Span(months=count), j + 1
+            return Length(months=count), j + 1
         return None
 
     def read_duration(self, i: int) -> tuple[Duration, int] | None:
@@ -470,7 +470,7 @@ class Reader:
         j = i + 1
         if self.sym(j) == ":":
             j += 1
-        span = self.read_span(j)
+        span = self.read_length(j)
         if span is None:
             return None
         value, j, _ = span
@@ -480,13 +480,13 @@ class Reader:
         """dans 3 jours, dans quinze jours (14 days), dans huit jours (7), in two weeks."""
         if self.w(i) not in ("dans", "in"):
             return None
-        span = self.read_span(i + 1)
+        span = self.read_length(i + 1)
         if span is None:
             return None
         value, j, unit = span
         if unit in ("jour", "jours") and value.days in (8, 15):
             # French counts the day you are in: "dans huit jours" is a week from today
-            value = Span(days=value.days - 1)
+            value = Length(days=value.days - 1)
         return Offset(value), j
 
     # ---- days ----

@@ -43,7 +43,7 @@ def format_instant(dt: datetime, lang: str, tz: ZoneInfo | str | None = None) ->
     return f"{format_day(dt.date(), lang)}, {format_clock(dt)}"
 
 
-def format_span(length: timedelta, lang: str) -> str:
+def format_length(length: timedelta, lang: str) -> str:
     minutes = int(length.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)

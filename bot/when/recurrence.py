@@ -17,7 +17,7 @@ from .errors import WhenError
 from .event import _Resolver, _check_period, localise
 from .grammar import (Anchor, DateSpec, DayList, DayRel, Duration, Freq, MonthDay,
                       OrdinalWeekdays, TimeSpec, WeekdaySpec)
-from .names import WEEKDAYS_EN, WEEKDAYS_FR, format_clock, format_day, format_span
+from .names import WEEKDAYS_EN, WEEKDAYS_FR, format_clock, format_day, format_length
 from .scan import scan
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -292,8 +292,8 @@ def _read_recurrence(text: str, now: datetime, tz: ZoneInfo | str, lang: str | N
     if timespec is None:
         raise err("Il manque l'heure (« à 18h », « de 18h à 20h »).",
                   'The time is missing ("at 6pm", "6pm-8pm").', "notime")
-    clock = timespec.start
-    if clock.midnight and kind != "DAILY":
+    time_of_day = timespec.start
+    if time_of_day.midnight and kind != "DAILY":
         raise err("« minuit » est ambigu ici (début ou fin du jour ?) : écrivez 23h59 ou 0h.",
                   '"midnight" is ambiguous here (start or end of the day?): write 11:59pm or 0:00.',
                   "midnight")
@@ -302,13 +302,13 @@ def _read_recurrence(text: str, now: datetime, tz: ZoneInfo | str, lang: str | N
         if duration is not None:
             raise res.end_and_duration()
         end = timespec.end
-        length = timedelta(hours=end.hour - clock.hour, minutes=end.minute - clock.minute)
+        length = timedelta(hours=end.hour - time_of_day.hour, minutes=end.minute - time_of_day.minute)
         if end.midnight:
             length += timedelta(days=1)
         if length <= timedelta():
             raise err("La fin est avant le début.", "The end is before the start.", "order")
     elif duration is not None:
-        length = res.length(duration.span)
+        length = res.length(duration.length)
 
     # from when, until when
     # a first day without a year that has just passed is kept: it sets the phase
@@ -340,7 +340,7 @@ def _read_recurrence(text: str, now: datetime, tz: ZoneInfo | str, lang: str | N
     if bymonthday is not None:
         parts.append(f"BYMONTHDAY={bymonthday}")
 
-    dtstart = _first_occurrence(res, parts, kind, clock.hour, clock.minute, start_day, until_day,
+    dtstart = _first_occurrence(res, parts, kind, time_of_day.hour, time_of_day.minute, start_day, until_day,
                                 now_l, zone_)
     res.within_bounds(dtstart.date())  # a first day at the limit may find its weekday beyond
     if until_day is not None:
@@ -458,8 +458,8 @@ def describe_recurrence(rec: Recurrence, lang: str) -> str:
         rule = f"RRULE {rec.rrule}"
     text = f"{rule} à {at}" if fr else f"{rule} at {at}"
     if rec.duration:
-        text += f" (durée {format_span(rec.duration, lang)})" if fr else \
-            f" (duration {format_span(rec.duration, lang)})"
+        text += f" (durée {format_length(rec.duration, lang)})" if fr else \
+            f" (duration {format_length(rec.duration, lang)})"
     start = format_day(rec.dtstart.date(), lang)
     text += f", à partir du {start}" if fr else f", starting {start}"
     if rec.until is not None:

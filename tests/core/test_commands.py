@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.config import ChambreConfig, Config
 from bot.richtext import WORD_JOINER, Doc
 from bot.errors import UserError
-from commands.dispatcher import _dispatch, dispatch
+from commands.dispatcher import _dispatch
 from commands.registry import REGISTRY, fold
 from storage.store import Store
 from tests.core.conftest import NOW, Chat, dumps
@@ -41,6 +41,16 @@ def test_declared_in_both_languages_with_help_and_example(cmd):
         assert found is cmd, f"the {lang} example {example!r} does not call {cmd.name(lang)}"
         assert fold(example[1:]).startswith(fold(cmd.name(lang))), example
     assert cmd.help("fr") != cmd.help("en")
+
+
+def test_every_kind_of_argument_has_its_converter():
+    from commands.convert import CONVERTERS
+    from commands.registry import KINDS, Arg
+
+    assert set(CONVERTERS) == set(KINDS)
+    assert {arg.kind for cmd in COMMANDS for arg in cmd.args} <= set(KINDS)
+    with pytest.raises(ValueError, match="unknown kind 'ref'"):
+        Arg("n|nom", "n|name", "ref")
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)

@@ -142,7 +142,7 @@ def project_modules() -> list[str]:
 
 def test_every_module_imports_in_a_fresh_interpreter():
     modules = project_modules()
-    assert {"bot.posts", "commands.general", "bot.cli", "storage.db"} <= set(modules)
+    assert {"bot.services.posts", "commands.general", "bot.cli", "storage.db"} <= set(modules)
     proc = subprocess.run([sys.executable, "-c", IMPORT_EACH, *modules], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -58,7 +58,7 @@ def test_a_permanence_expands_to_the_bots_own_dates_across_both_changes(night):
     start, end = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC)
     ours = bot_occurrences(night, start, end)
     assert datetime(2027, 3, 28, 1, 30, tzinfo=UTC) not in ours and datetime(2027, 4, 4, 0, 30, tzinfo=UTC) in ours
-    ics = export_ics(night.store, night.config)
+    ics = export_ics(night.store, night.config, night.now)
     assert expanded(ics, start, end) == ours
     assert expanded(read_by_its_vtimezone(ics), start, end) == ours
 
@@ -66,7 +66,7 @@ def test_a_permanence_expands_to_the_bots_own_dates_across_both_changes(night):
 def test_each_cancelled_date_is_written_as_the_rule_writes_that_occurrence(night):
     """RFC 5545 matches an EXDATE against the instances the RRULE makes, as local times with
     the zone: the one in the spring gap is 02:30 (the rule's time), not 03:30."""
-    event = Calendar.from_ical(export_ics(night.store, night.config)).walk("VEVENT")[0]
+    event = Calendar.from_ical(export_ics(night.store, night.config, night.now)).walk("VEVENT")[0]
     start = event["DTSTART"].dt
     rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start.replace(tzinfo=None))
     instances = set(rule.between(datetime(2027, 3, 1), datetime(2027, 12, 1)))
@@ -75,6 +75,7 @@ def test_each_cancelled_date_is_written_as_the_rule_writes_that_occurrence(night
     assert sorted(d.replace(tzinfo=None) for d in exdates) == [
         datetime(2027, 3, 14, 2, 30), datetime(2027, 3, 28, 2, 30), datetime(2027, 10, 31, 2, 30), datetime(2027, 11, 7, 2, 30)]
     assert all(d.replace(tzinfo=None) in instances for d in exdates)
+    assert event["DTSTAMP"].dt == night.now  # the bot's clock, not the machine's
 
 
 def test_the_time_zone_holds_after_2038(tmp_path: Path):
@@ -82,7 +83,7 @@ def test_the_time_zone_holds_after_2038(tmp_path: Path):
     try:
         chat.now = datetime(2036, 1, 5, 9, tzinfo=UTC)
         chat.say("!permanence ajouter tous les dimanches 18h-20h ; Nuit des communs")
-        ics = export_ics(chat.store, chat.config)
+        ics = export_ics(chat.store, chat.config, chat.now)
         assert b"2038" not in ics  # no zone that says it ends then
         start, end = datetime(2039, 1, 1, tzinfo=UTC), datetime(2041, 1, 1, tzinfo=UTC)
         ours = bot_occurrences(chat, start, end)
@@ -115,7 +116,7 @@ def test_the_embedded_zone_gives_the_zone_databases_offsets_for_decades(name):
 def test_a_calendar_with_no_event_is_still_a_valid_calendar(tmp_path: Path):
     chat = Chat(tmp_path / "empty.db", Config())
     try:
-        ics = export_ics(chat.store, chat.config)
+        ics = export_ics(chat.store, chat.config, chat.now)
     finally:
         chat.close()
     calendar = Calendar.from_ical(ics)

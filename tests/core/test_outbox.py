@@ -1,18 +1,23 @@
-"""The outbox as a member sees it: replies arrive in order, a transient failure is waited
-out, a message the chat keeps refusing does not hold back the ones behind it, a reply left
-unsent by a crash is sent once by the next start, and a reply larger than the chat takes
-arrives whole, as several messages in order, each once."""
+"""The outbox as a member sees it: replies arrive in order; a message the chat refuses for
+good is given up at once and does not hold back the ones behind it; a transient failure is
+waited out, its count of tries kept across a restart; an unexpected error is retried a few
+times, then given up; a reply left unsent by a crash is sent once by the next start; and a
+reply larger than the chat takes arrives whole, as several messages in order, each once.
+
+The backoff waits on the App's clock: these tests move it, they do not sleep."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.app import App
-from bot.backends.base import Backend, Incoming, Outgoing, RetryLater
+from bot.app import MAX_ATTEMPTS, App
+from bot.backends.base import Backend, Incoming, Outgoing, Refused, RetryLater
 from bot.clock import ManualClock
 from bot.config import Config
-from tests.support import wait_until
+from bot.richtext import Doc
+from tests.support import advance_until, wait_until
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
 
@@ -26,6 +31,8 @@ class Chat(Backend):
         self.posted: dict[str, str] = {}
         self.refuse: set[str] = set()  # texts this chat refuses for good
         self.busy_once: set[str] = set()  # texts that get one rate-limit answer first
+        self.away = False  # the server is away: every send is to be tried again later
+        self.broken: set[str] = set()  # texts on which the backend fails with an error it does not know
         self.attempts: dict[str, int] = {}
         self.limit = limit  # the longest message it takes, in characters
         self.hang_after: int | None = None  # the process "dies" once this many messages are shown
@@ -39,14 +46,18 @@ class Chat(Backend):
     async def send(self, out: Outgoing) -> None:
         text = out.body.plain()
         self.attempts[text] = self.attempts.get(text, 0) + 1
+        if self.away:
+            raise RetryLater("server away")
         if self.limit is not None and len(text) > self.limit:
-            raise RuntimeError("413 M_TOO_LARGE: event too large")
+            raise Refused("413 M_TOO_LARGE: event too large")
         if any(r in text for r in self.refuse):
-            raise RuntimeError("M_FORBIDDEN: not in that room")
+            raise Refused("M_FORBIDDEN: not in that room")
+        if any(b in text for b in self.broken):
+            raise KeyError("a bug")
         busy = next((t for t in self.busy_once if t in text), None)
         if busy:
             self.busy_once.discard(busy)
-            raise RetryLater("rate limited", 0.01)
+            raise RetryLater("rate limited", 2.0)
         self.posted.setdefault(out.send_key, text)
         if self.hang_after is not None and len(self.posted) >= self.hang_after:
             await asyncio.Event().wait()
@@ -62,10 +73,19 @@ def command(n: int, text: str) -> Incoming:
     return Incoming(backend="fake", room="!room", sender="alice", text=text, event_id=f"$ev{n}", sent_at=NOW)
 
 
-async def test_a_refused_reply_does_not_hold_back_the_others(tmp_path: Path):
-    chat = Chat()
-    app = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=str(tmp_path / "o.db"))
-    app.send_backoff = 0.01
+def outbox(db: Path | str) -> list[tuple[str, int, bool, str | None]]:
+    """Each outbox row as (the reply's first line, tries counted, sent or given up, why)."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT body, attempts, sent_at IS NOT NULL, last_error FROM outbox ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    return [(Doc.from_json(body).plain().splitlines()[0], n, bool(done), error) for body, n, done, error in rows]
+
+
+async def test_a_refused_reply_is_given_up_at_once_and_does_not_hold_back_the_others(tmp_path: Path):
+    chat, clock, db = Chat(), ManualClock(NOW), tmp_path / "o.db"
+    app = App(Config(), clock=clock, backends=[chat], db_path=str(db))
     await app.start()
     try:
         chat.refuse.add("Atelier interdit")
@@ -73,15 +93,64 @@ async def test_a_refused_reply_does_not_hold_back_the_others(tmp_path: Path):
         await app.deliver(command(1, "!odj ajouter Atelier interdit"))
         await app.deliver(command(2, "!odj ajouter Atelier lent"))
         await app.deliver(command(3, "!odj ajouter Atelier normal"))
-        await wait_until(lambda: len(chat.texts()) == 2, message=lambda: f"shown: {chat.texts()}")
+        # The refused one is given up without waiting; the slow one waits out the two seconds
+        # the chat asked for, and the one behind it waits too, to arrive in order.
+        await wait_until(lambda: [r[1] for r in outbox(db)] == [1, 1, 0], message=lambda: str(outbox(db)))
+        assert chat.texts() == []
+        await advance_until(clock, lambda: len(chat.texts()) == 2, message=lambda: f"shown: {chat.texts()}")
         texts = chat.texts()
-        assert "Atelier lent" in texts[0] and "Atelier normal" in texts[1]  # in order, the slow one waited out
-        assert chat.attempts[next(t for t in chat.attempts if "interdit" in t)] == 6  # then given up
+        assert "Atelier lent" in texts[0] and "Atelier normal" in texts[1]
+        assert sum(n for t, n in chat.attempts.items() if "interdit" in t) == 1  # tried once, given up
+        refused = outbox(db)[0]
+        assert refused[1:3] == (1, True) and refused[3].startswith("gave up: Refused: M_FORBIDDEN"), refused
         await app.deliver(command(1, "!odj ajouter Atelier interdit"))  # a redelivery changes nothing
         await app.drained("fake")
-        assert len(chat.texts()) == 2 and chat.attempts[next(t for t in chat.attempts if "interdit" in t)] == 6
+        assert len(chat.texts()) == 2 and sum(n for t, n in chat.attempts.items() if "interdit" in t) == 1
     finally:
         await app.stop()
+
+
+async def test_a_transient_failure_is_retried_and_its_count_survives_a_restart(tmp_path: Path):
+    chat, clock, db = Chat(), ManualClock(NOW), tmp_path / "t.db"
+    chat.away = True
+    first = App(Config(), clock=clock, backends=[chat], db_path=str(db))
+    await first.start()
+    try:
+        await first.deliver(command(1, "!odj ajouter Pendant la panne"))
+        await advance_until(clock, lambda: outbox(db)[0][1] >= 3, message=lambda: str(outbox(db)))
+    finally:
+        await first.stop()
+    [(_, tries, done, error)] = outbox(db)
+    assert tries >= 3 and not done and error == "RetryLater: server away"
+    assert chat.texts() == []
+
+    chat.away = False
+    second = App(Config(), clock=ManualClock(NOW), backends=[chat], db_path=str(db))
+    await second.start()
+    try:
+        await second.drained("fake")
+    finally:
+        await second.stop()
+    assert len(chat.texts()) == 1 and "Pendant la panne" in chat.texts()[0]
+    [(_, kept, done, _)] = outbox(db)
+    assert kept == tries and done  # counted before the restart, not counted again from zero
+
+
+async def test_an_unexpected_error_is_retried_then_given_up(tmp_path: Path):
+    chat, clock, db = Chat(), ManualClock(NOW), tmp_path / "u.db"
+    chat.broken.add("Atelier bogue")
+    app = App(Config(), clock=clock, backends=[chat], db_path=str(db))
+    await app.start()
+    try:
+        await app.deliver(command(1, "!odj ajouter Atelier bogue"))
+        await app.deliver(command(2, "!odj ajouter Atelier après"))
+        await advance_until(clock, lambda: len(chat.texts()) == 1, timeout=10, message=lambda: str(outbox(db)))
+        await app.drained("fake")
+    finally:
+        await app.stop()
+    assert "Atelier après" in chat.texts()[0]
+    bug = outbox(db)[0]
+    assert bug[1:3] == (MAX_ATTEMPTS, True) and bug[3].startswith("gave up: KeyError"), bug
 
 
 async def test_a_reply_left_unsent_by_a_crash_is_sent_once_at_the_next_start(tmp_path: Path):

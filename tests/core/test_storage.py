@@ -13,7 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.config import Config
 from bot.export import export_json
-from storage.db import Database, connect
+from storage.db import DatabaseThread, connect
 from storage.migrations import MIGRATIONS
 from storage.store import Store
 
@@ -38,7 +38,8 @@ def applied(db: sqlite_utils.Database) -> list[str]:
 
 
 def test_migrations_are_named_and_ordered():
-    assert NAMES[:4] == ["0001_records", "0002_delivery", "0003_posts", "0004_seed_bricks"]
+    assert NAMES[:6] == ["0001_records", "0002_delivery", "0003_posts", "0004_seed_bricks", "0005_export_cache",
+                         "0006_drop_export_cache"]
     assert NAMES == sorted(NAMES) and len(set(NAMES)) == len(NAMES)
     assert all(m.transactional for m in MIGRATIONS._migrations)
 
@@ -114,13 +115,17 @@ def insert_representative_rows(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO backend_state VALUES ('matrix', 'since', 's123')")
         if "posts" in tables:
             db.execute("INSERT INTO posts VALUES ('digest:2026-11-30', 'digest', ?, ?, 'posted')", [AT, AT])
+        if "meetings" in tables and "export" in db["meetings"].columns_dict:  # 0005's export cache, filled
+            db.execute("""UPDATE meetings SET export = '{"id": 1}'""")
+            db.execute("""UPDATE bricks SET export = '{"id": 1}'""")
+            db.execute("INSERT INTO backend_state VALUES ('export', 'zone', 'Europe/Paris')")
 
 
 def check_survived(db: sqlite_utils.Database, stopped_before: str) -> None:
     done = NAMES[:NAMES.index(stopped_before)]
     store = Store(db)
     if "0001_records" in done:
-        m1, m2 = store.meetings(order="id")
+        m1, m2 = store.meetings_by_number()
         assert (m1.title, m1.start, m1.place, m1.status, m1.rsvp["maybe"]) == (
             "Atelier", datetime(2026, 12, 4, 18, tzinfo=timezone.utc), "MESHS", "confirmed", ["@b:x"])
         assert (m2.start, m2.status) == (date(2026, 12, 5), "proposed")
@@ -141,7 +146,14 @@ def check_survived(db: sqlite_utils.Database, stopped_before: str) -> None:
         assert store.state_get("matrix", "since") == "s123"
     if "0003_posts" in done:
         assert store.post_done("digest:2026-11-30")
-    export_json(store, Config())  # everything still reads
+    # 0005's export cache is gone, its triggers and the zone it was written in too
+    assert "export" not in db["meetings"].columns_dict and "export" not in db["bricks"].columns_dict
+    assert db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
+    assert store.state_get("export", "zone") is None
+    exported = export_json(store, Config())  # everything still reads
+    if "0001_records" in done:
+        assert exported["meetings"][0]["start"] == "2026-12-04T19:00:00+01:00"
+        assert exported["meetings"][0]["rsvp"] == {"yes": [], "no": [], "maybe": ["@b:x"]}
 
 
 @pytest.mark.parametrize("stop_before", NAMES)
@@ -210,8 +222,25 @@ def test_a_failing_migration_leaves_the_previous_schema(tmp_path: Path, name: st
         upgraded.close()
 
 
+def test_a_snapshot_reads_one_state_while_another_process_writes(tmp_path: Path):
+    """What `chambre-bot export` reads in: the bot beside it is not held up, and the export
+    does not mix two states."""
+    reader, writer = connect(tmp_path / "s.db"), connect(tmp_path / "s.db")
+    now = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    try:
+        with reader.snapshot():
+            before = Store(reader).count_meetings()
+            with writer.atomic():  # at once: a reader does not lock a WAL database
+                Store(writer).add_meeting("Atelier", None, None, None, "alice", "!r", now)
+            assert Store(reader).count_meetings() == before
+        assert Store(reader).count_meetings() == before + 1
+    finally:
+        reader.close()
+        writer.close()
+
+
 async def test_database_thread_serves_the_event_loop(tmp_path: Path):
-    database = Database(tmp_path / "loop.db")
+    database = DatabaseThread(tmp_path / "loop.db")
     await database.open()
     counts = await asyncio.gather(*[database.run(lambda d: d.execute("SELECT count(*) FROM bricks").fetchone()[0]) for _ in range(20)])
     assert counts == [12] * 20
@@ -275,3 +304,26 @@ def test_a_database_locked_for_too_long_is_an_error(tmp_path: Path, monkeypatch)
     with db.atomic():  # usable again once the other lets go
         db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES ('x', 'a', 'r', ?)", [AT])
     db.close()
+
+
+def test_an_sqlite_without_drop_column_keeps_the_export_columns_emptied(tmp_path: Path, monkeypatch):
+    """SQLite before 3.35 cannot drop a column: 0006 leaves 0005's two columns, empty, and
+    everything reads and writes as on a newer one."""
+    path = tmp_path / "old-sqlite.db"
+    old = raw(path)
+    MIGRATIONS.apply(old, stop_before="0006_drop_export_cache")
+    insert_representative_rows(old)
+    old.close()
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    db = connect(path)
+    try:
+        assert applied(db) == NAMES
+        assert db.execute("SELECT count(*) FROM meetings WHERE export IS NOT NULL").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM bricks WHERE export IS NOT NULL").fetchone()[0] == 0
+        assert db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
+        store = Store(db)
+        with db.atomic():
+            store.set_rsvp(1, "@c:x", "yes", datetime(2026, 12, 1, tzinfo=timezone.utc))
+        assert export_json(store, Config())["meetings"][0]["rsvp"]["yes"] == ["@c:x"]
+    finally:
+        db.close()

@@ -1,17 +1,16 @@
-"""Every example of ../shared/spec/listening_examples.jsonl, through the installed
-`chambre-bot notice` command."""
+"""Every example of the shared listening_examples.jsonl (the repository's copy), through the
+installed `chambre-bot notice` command."""
 from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from tests.core.conftest import run_cli
 from tests.listening.support import HERE, Verdict, argv, load
+from tests.support import shared_spec
 
-SHARED = Path(__file__).resolve().parents[3] / "shared/spec/listening_examples.jsonl"
 EXAMPLES = load("listening_examples.jsonl")
 
 
@@ -33,7 +32,5 @@ def test_example(index: int, answers: list[dict]) -> None:
 
 
 def test_the_copy_matches_the_shared_file() -> None:
-    if not SHARED.exists():
-        pytest.skip(f"no shared spec at {SHARED}")
     assert (HERE / "listening_examples.jsonl").read_text(encoding="utf-8") == \
-        SHARED.read_text(encoding="utf-8")
+        shared_spec("listening_examples.jsonl").read_text(encoding="utf-8")

@@ -215,11 +215,14 @@ async def test_a_bot_killed_mid_burst_applies_and_answers_every_command_once(peo
     assert len(running_synapse.devices(bot_account.user_id)) == 2
 
 
-async def test_the_homeserver_restarting_under_the_running_bot(people, bot_account, start_app, running_synapse):
+async def test_the_homeserver_restarting_under_the_running_bot(people, bot_account, start_app, running_synapse,
+                                                              monkeypatch):
+    from bot.backends.matrix import MatrixBackend
+
     alice = await people("alice")
     room = await alice.create_room(invite=[bot_account.user_id])
+    monkeypatch.setattr(MatrixBackend, "backoff_max", 0.5)
     app = await start_app(bot_account, [room])
-    app.backends["matrix"].backoff_max = 0.5
     before = await alice.say(room, "!odj ajouter avant")
     await alice.wait_replies(room, bot_account.user_id, [before])
 

@@ -1,12 +1,12 @@
-"""A protocol-faithful fake Rocket.Chat server (ROCKETCHAT.md §6.1), on aiohttp.
+"""A protocol-faithful fake Rocket.Chat server (docs/rocketchat-protocol.md), on aiohttp.
 
-A real Rocket.Chat cannot run here (no MongoDB, no server package: §5), so the backend is
+A real Rocket.Chat cannot run here (no MongoDB, no server package), so the backend is
 tested against this: one aiohttp application on 127.0.0.1 with `/api/v1/*` (REST) and
 `/websocket` (DDP), an in-memory model of users, rooms, subscriptions and messages, and a
 Python control API the tests drive (`post_as`, `edit`, `react`, `drop_sockets`, `restart`,
 `revoke_token`...). The bot under test gets nothing but the base URL.
 
-What it reproduces, each from the brief: the 401/403 body switch between pre-8 ("legacy")
+What it reproduces, each from the protocol as documented: the 401/403 body switch between pre-8 ("legacy")
 and 8.0+ servers; the REST limiter with X-RateLimit-* headers (reset in epoch ms), the 429
 body and no Retry-After, and the bypass for the bot role; both welcome frames; `connect`
 first (error frame or close 1002); the heartbeat (server ping, close 4000); `login` results
@@ -62,7 +62,7 @@ def parse_iso(text: str) -> datetime:
 
 
 def to_wire(value: Any, dates: str) -> Any:
-    """Dates as EJSON {"$date": ms} on DDP, ISO strings over REST (§0.5)."""
+    """Dates as EJSON {"$date": ms} on DDP, ISO strings over REST."""
     if isinstance(value, datetime):
         return {"$date": int(value.timestamp() * 1000)} if dates == "ejson" else iso_z(value)
     if isinstance(value, dict):

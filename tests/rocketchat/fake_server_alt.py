@@ -1,5 +1,5 @@
 """A second, smaller fake Rocket.Chat, written apart from fake_server.py and only from the
-wire shapes in ROCKETCHAT.md (§1 and §2), so that a test passing against both is about the
+wire shapes in docs/rocketchat-protocol.md, so that a test passing against both is about the
 protocol and not about one fake's habits.
 
 Deliberately different choices: by default it plays a pre-7.10 server with legacy (pre-8)

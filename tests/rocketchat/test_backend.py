@@ -3,6 +3,7 @@ independently written one agree on is the protocol, not one fake's quirks."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 
 import pytest
@@ -18,7 +19,8 @@ def counts(h: Harness) -> Counter:
 
 
 async def send_until_done(h: Harness, out: Outgoing, delays: list[float] | None = None) -> None:
-    """What the outbox does: retry after RetryLater's delay."""
+    """What the outbox does: retry after RetryLater's delay (the server's; a short backoff when
+    it gave none)."""
     for _ in range(50):
         try:
             await h.backend.send(out)
@@ -26,7 +28,7 @@ async def send_until_done(h: Harness, out: Outgoing, delays: list[float] | None 
         except RetryLater as exc:
             if delays is not None:
                 delays.append(exc.delay)
-            await asyncio.sleep(exc.delay)
+            await asyncio.sleep(exc.delay if exc.delay is not None else 0.05)
     raise AssertionError("never sent")
 
 
@@ -43,10 +45,10 @@ async def test_a_command_becomes_one_incoming_with_its_fields(any_fake):
         by_id = {m.event_id: m for m in h.delivered}
         assert counts(h) == Counter({a["_id"]: 1, b["_id"]: 1, c["_id"]: 1})
         first = by_id[a["_id"]]
-        assert (first.backend, first.room, first.sender, first.thread, first.is_direct) == ("rocketchat", chambre, "alice", None, False)
+        assert (first.backend, first.room, first.sender, first.thread) == ("rocketchat", chambre, "alice", None)
         assert first.sent_at.tzinfo is not None
         assert by_id[b["_id"]].room == bureau and by_id[b["_id"]].sender == "bob"
-        assert by_id[c["_id"]].is_direct and by_id[c["_id"]].sender == "dave"
+        assert by_id[c["_id"]].room == dm and by_id[c["_id"]].sender == "dave"
     finally:
         await h.stop()
 
@@ -191,7 +193,7 @@ async def test_a_direct_message_opens_the_dm_once(any_fake):
         await h.backend.send(Outgoing(send_key="rappel-2", body=Doc.text("Rappel : permanence"), dm_user="carol"))
         rid = any_fake.open_dm(BOT, "carol")
         assert [m["_id"] for m in any_fake.room_messages(rid)] == ["rappel-1", "rappel-2"]
-        assert h.state.data["dm:carol"] == rid
+        assert json.loads(h.state.data["dm_rooms"]) == {"carol": rid}  # found again after a restart
     finally:
         await h.stop()
 
@@ -237,7 +239,7 @@ async def test_room_owners_and_moderators_are_organisers(any_fake):
 
 
 async def test_exactly_once_through_edits_reactions_threads_drops_and_restarts(any_fake):
-    """The brief's acceptance test: N messages interleaved with every kind of noise and fault;
+    """Exactly once, end to end: N messages interleaved with every kind of noise and fault;
     the handler ran once per new message, never for the bot's own or system messages."""
     h = await Harness(any_fake).start()
     try:
@@ -272,17 +274,6 @@ async def test_exactly_once_through_edits_reactions_threads_drops_and_restarts(a
         # A message edited before the bot ever saw it (said and fixed during a gap) is
         # delivered once, as it reads now; an edit of a handled message is never delivered.
         assert all(m.text.startswith("!odj ajouter") for m in h.delivered)
-    finally:
-        await h.stop()
-
-
-async def test_a_reaction_is_added_never_toggled_off(any_fake):
-    h = await Harness(any_fake).start()
-    try:
-        msg = await any_fake.post_as("alice", any_fake.rooms_by_name["chambre"], "!réunion participe 1")
-        await h.backend.react(msg["_id"], "white_check_mark")
-        await h.backend.react(msg["_id"], "white_check_mark")  # shouldReact: a resend keeps it
-        assert any_fake.message(msg["_id"])["reactions"] == {":white_check_mark:": {"usernames": [BOT]}}
     finally:
         await h.stop()
 

@@ -135,13 +135,14 @@ async def test_without_the_room_argument_the_bots_own_rooms_decide(make_fake, ki
         wanted = [await fake.post_as("bob", rooms["chambre"], "!aide"),
                   await fake.post_as("alice", rooms["bureau"], "!agenda")]
         # A DM opened while the bot listens: unknown room, found in the bot's subscriptions.
-        wanted.append(await fake.post_as("dave", fake.open_dm("dave", BOT), "!aide réunion"))
+        dm = fake.open_dm("dave", BOT)
+        wanted.append(await fake.post_as("dave", dm, "!aide réunion"))
         await h.wait(lambda: len(h.delivered) >= 3)
         await h.barrier()
         assert counts(h) == Counter({m["_id"]: 1 for m in wanted})
         assert h.backend.connects == 1  # heard live, not caught up after a reconnect
         by_id = {m.event_id: m for m in h.delivered}
-        assert by_id[wanted[2]["_id"]].is_direct and not by_id[wanted[0]["_id"]].is_direct
+        assert by_id[wanted[2]["_id"]].room == dm and by_id[wanted[0]["_id"]].room == rooms["chambre"]
     finally:
         await h.stop()
 

@@ -1,4 +1,4 @@
-"""The faithful fake checked against the brief (ROCKETCHAT.md §6.1) with a raw client, so
+"""The faithful fake checked against the protocol (docs/rocketchat-protocol.md) with a raw client, so
 that the backend's tests rest on a fake that behaves like the documented server."""
 from __future__ import annotations
 
@@ -197,7 +197,7 @@ async def test_server_heartbeat_closes_a_silent_client_with_4000(server):
 @pytest.mark.parametrize("kind", ["faithful", "alt"])
 async def test_each_era_as_a_raw_client_sees_it(kind):
     """/api/info, chat.sendMessage's request schema, rooms.roles, and 8.0's bodies, in each
-    era, on both fakes (ROCKETCHAT.md §4, rest-typings isChatSendMessageProps)."""
+    era, on both fakes (docs/rocketchat-protocol.md, Versions; rest-typings isChatSendMessageProps)."""
     async with aiohttp.ClientSession() as http:
         for era, info, preview_ok, rooms_roles in [("6.3", "6.3", False, False), ("7.x", "7.10", True, True), ("8.x", "8.0", True, True)]:
             fake = await start_fake(kind, era)

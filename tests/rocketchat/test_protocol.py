@@ -171,8 +171,8 @@ async def test_catch_up_skips_commands_older_than_the_max_age(make_fake, caplog)
     h = await Harness(fake, state=state).start()
     await h.stop()
     stale = await fake.post_as("alice", chambre, "!réunion proposer demain ; vieux")
-    h2 = Harness(fake, state=state)
-    h2.backend.clock = LaterClock(timedelta(hours=2))  # the bot was away for two hours
+    caplog.set_level("INFO", logger="bot.backends")
+    h2 = Harness(fake, state=state, clock=LaterClock(timedelta(hours=2)))  # the bot was away for two hours
     await h2.start()  # returns once live: the catch-up is over
     try:
         assert h2.delivered == []

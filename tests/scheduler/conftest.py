@@ -98,6 +98,12 @@ class FakeBackend(Backend):
         if self.hang_after_accept:
             await asyncio.Event().wait()
 
+    def serves(self, target: str) -> str | None:
+        return target  # every configured room is one of its rooms
+
+    def dm_user(self, person: str) -> str | None:
+        return person
+
     async def stop(self) -> None:
         self._stopped.set()
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from bot.when import run_when_cli
+from tests.support import shared_spec
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(__file__).resolve().parents[3] / "shared/spec/time_examples.jsonl"
-EXAMPLES_FILE = SHARED if SHARED.exists() else HERE / "time_examples.jsonl"
-EXAMPLES = [json.loads(line) for line in EXAMPLES_FILE.read_text(encoding="utf-8").splitlines()
+# The repository's copy of the shared examples; test_the_copy_matches_the_shared_file keeps it so.
+EXAMPLES = [json.loads(line) for line in (HERE / "time_examples.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
 
 
@@ -41,10 +41,8 @@ def test_example(example: dict, capsys) -> None:
 
 
 def test_the_copy_matches_the_shared_file() -> None:
-    if not SHARED.exists():
-        pytest.skip(f"no shared spec at {SHARED}")
     assert (HERE / "time_examples.jsonl").read_text(encoding="utf-8") == \
-        SHARED.read_text(encoding="utf-8")
+        shared_spec("time_examples.jsonl").read_text(encoding="utf-8")
 
 
 def test_words_in_several_arguments_are_joined(capsys) -> None:

@@ -1,13 +1,15 @@
-"""The JSON export keeps each record's text until the record changes (storage/export_sql.py):
-whatever changes, the export must equal one built from nothing, in the configured zone."""
+"""The JSON export (version 1): whatever changes, the next export shows it, in the configured
+zone; a member's text comes out as typed, instants in local time to the second, answers by
+name."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.config import ChambreConfig, Config
-from bot.export import export_json
+from bot.export import export_json, export_json_text
 from bot.services import Actor
 from bot.services import bricks, meetings, topics
 from bot.when import Event
@@ -16,13 +18,6 @@ from storage.store import Store
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
 ALICE = Actor("alice", True)
-
-
-def fresh(db, config: Config) -> dict:
-    with db.atomic():
-        db.execute("UPDATE meetings SET export = NULL")
-        db.execute("UPDATE bricks SET export = NULL")
-    return export_json(Store(db), config)
 
 
 def test_every_change_shows_in_the_next_export(tmp_path: Path):
@@ -49,11 +44,13 @@ def test_every_change_shows_in_the_next_export(tmp_path: Path):
         lambda: topics.done(store, ALICE, NOW, 1),
     ]
     try:
+        before = export_json(store, config)
         for change in changes:
             with db.atomic():
                 change()
-            cached = export_json(store, config)
-            assert cached == fresh(db, config)
+            after = export_json(store, config)
+            assert after != before, change
+            before = after
         final = export_json(store, config)
         m1, m2 = final["meetings"][0], final["meetings"][1]
         assert m1["status"] == "confirmed" and m1["start"] == "2026-12-04T10:00:00+01:00"
@@ -78,7 +75,43 @@ def test_a_change_of_zone_rewrites_every_time(tmp_path: Path):
         there = export_json(store, montreal)
         assert paris["meetings"][0]["start"] == "2026-12-04T19:00:00+01:00"
         assert there["meetings"][0]["start"] == "2026-12-04T13:00:00-05:00"
-        assert there == fresh(db, montreal)
         assert export_json(store, Config()) == paris
+    finally:
+        db.close()
+
+
+TEXTS = ['Atelier "briques" \\ n°1', "ligne\nautre\tcolonne", "\x01\x1f\x7f", "😀 🧱 𝄞", "\u2028\u202e", "مرحبا", "</script>"]
+
+
+def test_text_instants_and_answers_come_out_as_they_are(tmp_path: Path):
+    db = connect(tmp_path / "t.db")
+    store = Store(db)
+    # a second before and at each change of summer time, and an instant with microseconds
+    starts = [datetime(2027, 3, 28, 0, 59, 59, tzinfo=timezone.utc), datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc),
+              datetime(2027, 10, 31, 0, 59, 59, tzinfo=timezone.utc), datetime(2027, 10, 31, 1, 0, tzinfo=timezone.utc),
+              datetime(2026, 12, 31, 23, 30, 15, 123456, tzinfo=timezone.utc)]
+    try:
+        with db.atomic():
+            for k, text in enumerate(TEXTS):
+                start = starts[k % len(starts)]
+                meetings.propose(store, Actor(text, False), NOW, Event(start, start + timedelta(hours=1)), text, text, text)
+                topics.add(store, Actor(text, False), NOW, text, "console")
+            bricks.add(store, ALICE, NOW, "Cantine", TEXTS[1])
+            for k, person in enumerate(["zoé", "Émile", "alice", "😀", "Zed", "bob"]):  # not in the order of their names
+                meetings.rsvp(store, Actor(person, False), NOW + timedelta(minutes=k), 1, "yes")
+        out = export_json_text(store, Config())
+        data = json.loads(out)
+        assert [m["title"] for m in data["meetings"]] == TEXTS
+        assert [m["place"] for m in data["meetings"]] == TEXTS and [m["room"] for m in data["meetings"]] == TEXTS
+        assert [t["text"] for t in data["topics"]] == TEXTS and [t["added_by"] for t in data["topics"]] == TEXTS
+        assert data["bricks"][-1]["description"] == TEXTS[1]
+        assert [m["start"] for m in data["meetings"][:5]] == [
+            "2027-03-28T01:59:59+01:00", "2027-03-28T03:00:00+02:00", "2027-10-31T02:59:59+02:00",
+            "2027-10-31T02:00:00+01:00", "2027-01-01T00:30:15+01:00"]
+        assert data["meetings"][4]["end"] == "2027-01-01T01:30:15+01:00"
+        # by name, in the order of their characters (as SQLite sorted them)
+        assert data["meetings"][0]["rsvp"] == {"yes": ["Zed", "alice", "bob", "zoé", "Émile", "😀"], "no": [], "maybe": []}
+        assert "\u2028" in out  # JSON text that stays one line for a feed: nothing but what JSON escapes is escaped
+        assert json.loads(out) == export_json(store, Config())
     finally:
         db.close()

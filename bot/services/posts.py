@@ -1,6 +1,8 @@
 """What the bot posts by itself, as documents: the session agenda, the organisers' reminders
-and the weekly digest. The same builders answer `!agenda` and `!digest`, so a member sees
-exactly what is posted.
+and the weekly digest. These are rules about the group's rhythm (what an agenda holds, what
+an organiser is reminded of), so they sit with the services; how each record reads is
+bot/render.py. The same builders answer `!agenda` and `!digest`, so a member sees exactly
+what is posted.
 
 Every builder takes `now`, the instant the post speaks from (its due instant when posted on
 time), and reads the records as they are; `late` adds a line saying the bot was down at the
@@ -19,6 +21,7 @@ from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
+from bot.services import topics as topic_svc
 from storage.store import Store
 
 TWO_WEEKS = timedelta(days=14)
@@ -157,7 +160,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
     coming two weeks, what awaits confirmation or organising, and the bricks that moved
     since the previous session."""
     tz = config.chambre.tz
-    rhythm = rhythm_svc.current(store, config, now)
+    rhythm = rhythm_svc.current(store, config)
     if session is None:
         session = rhythm_svc.next_session(rhythm, now)
     doc = Doc()
@@ -169,7 +172,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
                       "No session planned: set the rhythm with {p}rhythm set.", p=config.chambre.prefix)))
     if late:
         _late_note(doc, lang)
-    topics = store.topics()
+    topics = topic_svc.open_topics(store)
     doc.heading(_t(lang, "Ordre du jour", "Topics"))
     if topics:
         _listed(doc, topics, lambda t: topic_line(t, lang), lang,
@@ -214,9 +217,9 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
     doc = Doc()
     missing: list[list[Span]] = []
     if occasion.kind == "session":
-        rhythm = rhythm_svc.current(store, config, now)
+        rhythm = rhythm_svc.current(store, config)
         _session_heading(doc, rhythm, occasion.start, lang, tz, "Rappel — séance du ", "Reminder — session on ")
-        topics = store.topics()
+        topics = topic_svc.open_topics(store)
         if not (rhythm and rhythm.place):
             missing.append([_t(lang, "pas de lieu : ", "no place: "),
                             code(_t(lang, "{p}rythme régler <récurrence> ; <lieu>", "{p}rhythm set <recurrence> ; <place>", p=p))])
@@ -341,11 +344,11 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
         if groups.get(key):
             doc.para(b(_t(lang, fr, en)))
             _listed(doc, groups[key], lambda entry: _journal_line(entry, lang, tz), lang)
-    rhythm = rhythm_svc.current(store, config, now)
+    rhythm = rhythm_svc.current(store, config)
     session = rhythm_svc.next_session(rhythm, now)
     if session is not None:
         _session_heading(doc, rhythm, session, lang, tz, "Prochaine séance : ", "Next session: ")
-        topics = store.topics()
+        topics = topic_svc.open_topics(store)
         doc.para(_t(lang, "{n} point(s) à l'ordre du jour.", "{n} topic(s) on the agenda.", n=len(topics)) if topics
                  else i(_t(lang, "Ordre du jour vide pour l'instant : {p}odj ajouter <texte>",
                            "No topics yet: {p}topic add <text>", p=config.chambre.prefix)))

@@ -1,0 +1,134 @@
+"""MatrixBackend: the parts put together (see __init__.py for the map), and the contract of
+bot/backends/base.py kept: run, send, stop, fits, and which rooms and people are Matrix's."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.backends.base import Backend, BackendState, CommandAge, Deliver, Outgoing, RetryLater
+from bot.backends.dm_rooms import DmRooms
+from bot.backends.matrix import send
+from bot.backends.matrix.direct import DirectRooms
+from bot.backends.matrix.lifecycle import Lifecycle, Stopped
+from bot.backends.matrix.login import Login
+from bot.backends.matrix.power import PowerLevels
+from bot.backends.matrix.rooms import Rooms
+from bot.backends.matrix.sync import Sync
+from bot.backends.matrix.transport import Transport
+from bot.backoff import Backoff
+from bot.clock import Clock
+from bot.config import MatrixConfig
+
+log = logging.getLogger(__name__)
+
+
+class MatrixBackend(Backend):
+    name = "matrix"
+
+    # Tunables (class attributes so tests and the benchmark can adjust an instance).
+    sync_timeout_ms = 30_000
+    timeline_limit = 100  # events per room in one sync; more makes the sync `limited`, and a gap is fetched
+    gap_page_size = 100
+    gap_max_pages = 200
+    backoff_first = 0.25
+    backoff_max = 10.0
+    ready_wait = 10.0  # how long send() waits for the first login before RetryLater
+    # On a first start, how long an address that does not answer as a homeserver is retried
+    # before it is called a configuration error.
+    first_start_timeout = 30.0
+    probe_timeout = 10.0
+    stop_wait = 10.0  # how long stop() waits for run() to return
+
+    def __init__(self, config: MatrixConfig, state: BackendState, clock: Clock | None = None) -> None:
+        self.config = config
+        self.state = state
+        self.clock = clock or Clock()
+        self.life = Lifecycle(self.clock)
+        self.transport = Transport(config.homeserver, config.user_id)
+        self.login = Login(self.transport, config, state)
+        self.direct = DirectRooms(self.transport, DmRooms(state), lambda: self.login.user_id)
+        self.rooms = Rooms(self.transport, config, self.direct, lambda: self.login.user_id)
+        self.power = PowerLevels(self.transport, config.organiser_power_level)
+        self.sender = send.Sender(self.transport, self.rooms, self.direct)
+        self._ready = asyncio.Event()
+        self._run_task: asyncio.Task | None = None
+        self._sync: Sync | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.login.user_id
+
+    @property
+    def device_id(self) -> str | None:
+        return self.login.device_id
+
+    @property
+    def sync_count(self) -> int:
+        """Syncs handled (each one's events all delivered), for tests and the benchmark."""
+        return self._sync.count if self._sync is not None else 0
+
+    def _backoff(self) -> Backoff:
+        return Backoff(first=self.backoff_first, maximum=self.backoff_max)
+
+    # -- what it serves -------------------------------------------------------------------------
+
+    def serves(self, target: str) -> str | None:
+        """Room ids (!…) and aliases (#…)."""
+        return target if target.startswith(("!", "#")) else None
+
+    def dm_user(self, person: str) -> str | None:
+        """Matrix user ids (@name:server)."""
+        return person if person.startswith("@") and ":" in person else None
+
+    def default_rooms(self) -> list[str]:
+        return list(self.config.rooms)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def run(self, deliver: Deliver) -> None:
+        self._run_task = asyncio.current_task()
+        self.life.stopping.clear()
+        self.transport.open()
+        sync = Sync(self.transport, self.state, self.life, self._backoff(),
+                    CommandAge(self.name, self.config.max_command_age, self.clock), self.power, self.rooms,
+                    self.direct, lambda: self.login.user_id, self._relogin)
+        sync.timeout_ms, sync.timeline_limit = self.sync_timeout_ms, self.timeline_limit
+        sync.gap_page_size, sync.gap_max_pages = self.gap_page_size, self.gap_max_pages
+        self._sync = sync
+        try:
+            await self.login.reach(self.life, self._backoff(), self.first_start_timeout, self.probe_timeout)
+            await self.life.retrying(self.login.login, self._backoff())
+            await self.life.retrying(self._setup, self._backoff())
+            self._ready.set()
+            log.info("matrix: %s ready on device %s", self.user_id, self.device_id)
+            await sync.run(deliver)
+        except Stopped:
+            pass
+        finally:
+            self._ready.clear()
+            await self.transport.close()
+
+    async def _setup(self) -> None:
+        await self.rooms.join_configured()
+        await self.direct.load()
+
+    async def _relogin(self) -> None:
+        await self.login.forget_token()
+        await self.life.retrying(self.login.login, self._backoff())
+
+    async def stop(self) -> None:
+        self.life.stopping.set()
+        await self.life.wait_for_end(self._run_task, self.stop_wait)
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def send(self, out: Outgoing) -> None:
+        if not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), timeout=self.ready_wait)
+            except asyncio.TimeoutError:
+                raise RetryLater("matrix: not connected yet") from None
+        await self.sender.send(out)
+
+    def fits(self, out: Outgoing) -> bool:
+        return send.fits(out)

@@ -1,0 +1,107 @@
+"""Sending: what a reply looks like as a Matrix event, its size as the homeserver counts it,
+and what a failed send means for the outbox (base.py: Refused or RetryLater).
+
+Replies are `m.notice` (other bots do not answer them), ping nobody (`m.mentions: {}`),
+point to the command they answer, and keep its thread. Each is sent with transaction id =
+`Outgoing.send_key`: Synapse deduplicates transaction ids per device, so a resend after a
+crash posts nothing new.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from bot.backends.base import Outgoing, Refused, RetryLater
+from bot.backends.matrix.direct import DirectRooms
+from bot.backends.matrix.rooms import Rooms
+from bot.backends.matrix.transport import MatrixError, Transport, Unavailable
+
+log = logging.getLogger(__name__)
+
+# A homeserver refuses an event whose canonical JSON exceeds 65,536 bytes (413 M_TOO_LARGE,
+# the spec's size limit). That counts the envelope the server adds around our content: room
+# and sender ids (up to 255 bytes each), hashes, signatures, up to ten prev events and the
+# auth events, a few KiB in all (more with the longer event ids of room versions 1 and 2).
+MAX_EVENT_BYTES = 65_536
+ENVELOPE_RESERVE = 8_192
+MAX_CONTENT_BYTES = MAX_EVENT_BYTES - ENVELOPE_RESERVE
+
+
+def content_size(content: dict) -> int:
+    """The content's size as the homeserver counts it: canonical JSON (no spaces, UTF-8)."""
+    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def content(out: Outgoing) -> dict:
+    body: dict[str, Any] = {
+        "msgtype": "m.notice",
+        "body": out.body.plain(),
+        "format": "org.matrix.custom.html",
+        "formatted_body": out.body.html(),
+        "m.mentions": {},  # intentional mentions: this message pings nobody
+    }
+    relates: dict[str, Any] = {}
+    if out.thread:
+        relates = {"rel_type": "m.thread", "event_id": out.thread, "is_falling_back": out.reply_to is None}
+        relates["m.in_reply_to"] = {"event_id": out.reply_to or out.thread}
+    elif out.reply_to:
+        relates = {"m.in_reply_to": {"event_id": out.reply_to}}
+    if relates:
+        body["m.relates_to"] = relates
+    return body
+
+
+def fits(out: Outgoing) -> bool:
+    """Plain and HTML bodies together, with the reply relation, within one event."""
+    return content_size(content(out)) <= MAX_CONTENT_BYTES
+
+
+def classify(e: MatrixError | Unavailable) -> RetryLater | Refused:
+    """What a failed send means: try again later, or never."""
+    if isinstance(e, Unavailable):
+        return RetryLater(f"matrix: homeserver away: {e}")
+    if e.rate_limited:
+        return RetryLater(f"matrix: rate limited: {e}", delay=e.retry_after)
+    if e.status >= 500 or e.errcode == "M_UNKNOWN_TOKEN":
+        # The server's trouble, or a token the sync loop is replacing: not this message's.
+        return RetryLater(f"matrix: {e}")
+    # Forbidden (after a join or a new DM was tried), too large, no such room or alias.
+    return Refused(f"matrix: {e}")
+
+
+class Sender:
+    def __init__(self, transport: Transport, rooms: Rooms, direct: DirectRooms) -> None:
+        self.transport, self.rooms, self.direct = transport, rooms, direct
+
+    async def send(self, out: Outgoing) -> None:
+        """Post `out`; raise RetryLater or Refused."""
+        if not self.transport.logged_in:
+            raise RetryLater("matrix: not connected")
+        try:
+            await self._send(out, retried=False)
+        except (MatrixError, Unavailable) as e:
+            raise classify(e) from None
+
+    async def _send(self, out: Outgoing, retried: bool) -> None:
+        room_id = await self._target(out)
+        try:
+            await self.transport.call(self.transport.client.room_send(room_id, "m.room.message", content(out),
+                                                                      tx_id=out.send_key))
+        except MatrixError as e:
+            if e.status != 403 or retried:
+                raise
+            # Not (or no longer) in that room: a DM the person left, an announce room not
+            # joined yet. Join or make a new DM, then try once more.
+            if out.dm_user:
+                await self.direct.forget(out.dm_user, room_id)
+            else:
+                await self.rooms.join(room_id)
+            await self._send(out, retried=True)
+
+    async def _target(self, out: Outgoing) -> str:
+        if out.dm_user:
+            return await self.direct.room_for(out.dm_user)
+        if not out.room:
+            raise Refused(f"outgoing message {out.send_key} has neither room nor dm_user")
+        return await self.rooms.room_id(out.room)

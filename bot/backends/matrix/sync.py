@@ -1,0 +1,213 @@
+"""Receiving: the sync loop, the gaps it fills, and what counts as a command.
+
+- **Nothing lost.** The sync token is saved in BackendState only after every event of that
+  sync was delivered. When a sync is `limited` (more happened than one response holds, e.g.
+  while the bot was down), the gap is fetched back with /messages down to the previous sync
+  position, so fifteen or five hundred commands typed while the bot was away are all
+  handled. Commands older than `max_command_age` are logged and skipped (CommandAge).
+- A delivery that raises leaves the token where it was: the same sync is handled again after
+  the backoff, and the core drops what it already handled by event id.
+- Only what a person typed is a command: `m.text` messages, not the bot's own, not notices
+  (other bots), not edits; the quoted fallback of a reply is dropped from the text.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Awaitable, Callable
+
+from nio import MessageDirection
+
+from bot.backends.base import BackendState, CommandAge, Deliver, Incoming
+from bot.backends.matrix.direct import DirectRooms
+from bot.backends.matrix.lifecycle import Lifecycle, Stopped
+from bot.backends.matrix.power import PowerLevels
+from bot.backends.matrix.rooms import Rooms
+from bot.backends.matrix.transport import MatrixError, Transport, Unavailable, api_path
+from bot.backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+NAME = "matrix"
+# Only what the bot reads: messages, and the state that says who is an organiser.
+_ROOM_EVENT_TYPES = ["m.room.message", "m.room.power_levels", "m.room.create"]
+GAP_FILTER = {"types": ["m.room.message"], "lazy_load_members": True}
+
+
+def sync_filter(timeline_limit: int) -> str:
+    return json.dumps(
+        {
+            "presence": {"types": []},
+            "account_data": {"types": ["m.direct"]},
+            "room": {
+                "timeline": {"limit": timeline_limit, "types": _ROOM_EVENT_TYPES, "lazy_load_members": True},
+                "state": {"types": ["m.room.power_levels", "m.room.create"], "lazy_load_members": True},
+                "ephemeral": {"types": []},
+                "account_data": {"types": []},
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+class Sync:
+    def __init__(self, transport: Transport, state: BackendState, life: Lifecycle, backoff: Backoff,
+                 age: CommandAge, power: PowerLevels, rooms: Rooms, direct: DirectRooms,
+                 user_id: Callable[[], str], relogin: Callable[[], Awaitable[None]]) -> None:
+        self.transport, self.state, self.life, self.backoff = transport, state, life, backoff
+        self.age, self.power, self.rooms, self.direct = age, power, rooms, direct
+        self._user_id, self._relogin = user_id, relogin
+        # Tunables, set by the backend from its own (tests and the benchmark adjust those).
+        self.timeout_ms = 30_000
+        self.timeline_limit = 100
+        self.gap_page_size = 100
+        self.gap_max_pages = 200
+        self.count = 0  # syncs handled, for tests and the benchmark
+
+    async def _sync(self, since: str | None, timeout_ms: int) -> dict:
+        """One /sync as the homeserver's JSON (see transport.py)."""
+        query = {"filter": sync_filter(self.timeline_limit), "timeout": str(timeout_ms), "set_presence": "offline"}
+        if since:
+            query["since"] = since
+        return await self.transport.json("GET", api_path("sync"), query, timeout=timeout_ms / 1000 + 30)
+
+    async def run(self, deliver: Deliver) -> None:
+        since = await self.state.get("sync_token") or None
+        self.backoff.succeeded()
+        caught_up = False  # the first sync after start returns at once: catch up, then wait
+        while not self.life.stopping.is_set():
+            try:
+                timeout = self.timeout_ms if caught_up else 0
+                resp = await self.life.interruptible(self._sync(since, timeout))
+                await self._handle(resp, since, deliver)
+            except Stopped:
+                raise
+            except Unavailable as e:
+                delay = self.backoff.failed()
+                log.warning("matrix: homeserver away (%s); retrying in %.1fs", e, delay)
+                await self.life.sleep(delay)
+                continue
+            except MatrixError as e:
+                if e.rate_limited:
+                    await self.life.sleep(e.retry_after)
+                elif e.errcode == "M_UNKNOWN_TOKEN":
+                    log.warning("matrix: access token refused; logging in again")
+                    await self._relogin()
+                else:
+                    delay = self.backoff.failed()
+                    log.error("matrix: sync failed: %s; retrying in %.1fs", e, delay)
+                    await self.life.sleep(delay)
+                continue
+            except Exception:
+                delay = self.backoff.failed()
+                log.exception("matrix: handling a sync failed; retrying it in %.1fs", delay)
+                await self.life.sleep(delay)
+                continue
+            self.backoff.succeeded()
+            caught_up = True
+            since = resp["next_batch"]
+            # One turn of the loop first: the outbox, woken by these deliveries, reaches the
+            # database before this write and sends the replies without waiting for it.
+            await asyncio.sleep(0)
+            # Only now: every event of this sync was delivered.
+            await self.state.set("sync_token", since)
+            self.count += 1
+
+    async def _handle(self, resp: dict, since: str | None, deliver: Deliver) -> None:
+        for ev in (resp.get("account_data") or {}).get("events") or []:
+            if ev.get("type") == "m.direct":
+                self.direct.replace(ev.get("content") or {})
+        rooms = resp.get("rooms") or {}
+        for room_id in (rooms.get("leave") or {}):
+            self.power.forget(room_id)
+        for room_id, invite in (rooms.get("invite") or {}).items():
+            await self.rooms.handle_invite(room_id, invite)
+        for room_id, room in (rooms.get("join") or {}).items():
+            for ev in (room.get("state") or {}).get("events") or []:
+                self.power.note_state(room_id, ev)
+            timeline = room.get("timeline") or {}
+            events = list(timeline.get("events") or [])
+            if timeline.get("limited") and timeline.get("prev_batch"):
+                events = await self._fetch_gap(room_id, timeline["prev_batch"], since) + events
+            seen: set[str] = set()
+            for ev in events:
+                event_id = ev.get("event_id")
+                if not event_id or event_id in seen:
+                    continue
+                seen.add(event_id)
+                if "state_key" in ev:
+                    self.power.note_state(room_id, ev)
+                    continue
+                msg = await self._incoming(room_id, ev)
+                if msg is not None:
+                    await deliver(msg)
+
+    async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict]:
+        """The messages between the previous sync position (or the age limit) and this
+        sync's timeline, oldest first."""
+        client = self.transport.client
+        cutoff_ms = self.age.cutoff().timestamp() * 1000
+        chunks: list[dict] = []
+        token = prev_batch
+        for _ in range(self.gap_max_pages):
+            r = await self.transport.call(client.room_messages(
+                room_id, start=token, end=since, direction=MessageDirection.back,
+                limit=self.gap_page_size, message_filter=GAP_FILTER,
+            ))
+            chunk = [e.source for e in r.chunk]
+            chunks.extend(chunk)
+            if not chunk or not r.end or r.end == token:
+                break
+            if chunk[-1].get("origin_server_ts", 0) < cutoff_ms:
+                break
+            token = r.end
+        else:
+            log.warning("matrix: gap in %s longer than %d pages; older messages skipped",
+                        room_id, self.gap_max_pages)
+        if chunks:
+            log.info("matrix: fetched %d missed events in %s", len(chunks), room_id)
+        chunks.reverse()
+        return chunks
+
+    async def _incoming(self, room_id: str, ev: dict) -> Incoming | None:
+        if ev.get("type") != "m.room.message" or ev.get("sender") == self._user_id():
+            return None
+        content = ev.get("content") or {}
+        # Only what a person typed: no notices (other bots), no edits, nothing but text.
+        if content.get("msgtype") != "m.text" or not isinstance(content.get("body"), str):
+            return None
+        relates = content.get("m.relates_to") or {}
+        if relates.get("rel_type") == "m.replace" or "m.new_content" in content:
+            return None
+        sent_at = datetime.fromtimestamp(ev.get("origin_server_ts", 0) / 1000, tz=timezone.utc)
+        if self.age.too_old(sent_at, str(ev.get("event_id")), str(ev.get("sender")), room_id):
+            return None
+        text = content["body"]
+        if "m.in_reply_to" in relates:
+            text = strip_reply_fallback(text)
+        thread = relates.get("event_id") if relates.get("rel_type") == "m.thread" else None
+        return Incoming(
+            backend=NAME,
+            room=room_id,
+            sender=ev["sender"],
+            text=text,
+            event_id=ev["event_id"],
+            sent_at=sent_at,
+            thread=thread,
+            sender_is_organiser=await self.power.is_organiser(room_id, ev["sender"]),
+        )
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the quoted '> <@someone> ...' lines older clients put before a reply."""
+    lines = body.split("\n")
+    if not lines or not lines[0].startswith(">"):
+        return body
+    i = 0
+    while i < len(lines) and lines[i].startswith(">"):
+        i += 1
+    if i < len(lines) and lines[i] == "":
+        i += 1
+    return "\n".join(lines[i:])

@@ -241,13 +241,16 @@ class App:
             ctx = Context(store=store, config=self.config, now=reference, lang=self.language(msg.backend, msg.room),
                           sender=msg.sender, room=msg.room, backend=msg.backend,
                           is_organiser=self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser),
-                          event_id=msg.event_id)
+                          event_id=msg.event_id, direct=msg.is_direct)
             reply = dispatch(ctx, msg.text)
-            # A command is speaking too: present at a session open there.
-            session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
+            if not msg.is_direct:  # a command is speaking too: present at a session open there
+                session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
             if reply is not None:
                 store.enqueue(send_key("reply", msg.backend, msg.event_id), msg.backend, reply.to_json(), now,
                               room=msg.room, reply_to=msg.event_id, thread=msg.thread)
+            for k, private in enumerate(ctx.private):
+                store.enqueue(send_key("private", msg.backend, msg.event_id, str(k)), msg.backend, private.to_json(),
+                              now, dm_user=msg.sender)  # not a reply: the command is in another room
             store.mark_handled(msg.backend, msg.event_id, now)
         return True
 

@@ -14,7 +14,7 @@ async def note_speaker(db: DatabaseThread, msg: Incoming) -> None:
     def note(d) -> None:
         store = Store(d)
         # Nearly every message: no session open here, a plain read and no write lock.
-        if session_svc.open_in(store, msg.backend, msg.room) is None:
+        if msg.is_direct or session_svc.open_in(store, msg.backend, msg.room) is None:
             return
         with d.atomic():
             session_svc.heard(store, msg.backend, msg.room, msg.sender, msg.sent_at)

@@ -60,6 +60,9 @@ class Incoming:
     # Elevation the chat itself grants (Matrix power level, Rocket.Chat room owner/moderator);
     # configured organisers are added by the core.
     sender_is_organiser: bool = False
+    # Typed in a direct-message room with the bot: what is said to the sender alone (their own
+    # pledge amount) may be said right there (commands/context.py `direct`).
+    is_direct: bool = False
 
 
 @dataclass(frozen=True)

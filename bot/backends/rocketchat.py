@@ -584,6 +584,7 @@ class RocketChatBackend(Backend):
             sent_at=sent_at,
             thread=msg.get("tmid"),
             sender_is_organiser=organiser,
+            is_direct=room_type == "d",
         )
         try:
             await deliver(incoming)

@@ -197,6 +197,7 @@ class Sync:
             sent_at=sent_at,
             thread=thread,
             sender_is_organiser=await self.power.is_organiser(room_id, ev["sender"]),
+            is_direct=self.direct.is_direct(room_id),
         )
 
 

@@ -25,6 +25,10 @@ class Context:
     # Messages for the sender alone, sent by direct message with the reply (a member's own
     # pledge amount is never said in a room).
     private: list[Doc] = field(default_factory=list)
+    # What the dispatcher made of the line, for the operator's log (never the member's text):
+    # the command's English name ("meeting propose"), and done, refused, unknown or failed.
+    command: str = ""
+    outcome: str = ""
 
     @property
     def tz(self) -> ZoneInfo:

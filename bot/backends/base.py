@@ -63,6 +63,9 @@ class Incoming:
     # Typed in a direct-message room with the bot: what is said to the sender alone (their own
     # pledge amount) may be said right there (commands/context.py `direct`).
     is_direct: bool = False
+    # Set when the chat could not decrypt the message (Matrix, without its room key): `text` is
+    # empty and the core tells the room, once per value of this key (the sender and session).
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ class Meeting:
     cancel_reason: str | None
     created_at: datetime
     rsvp: dict[str, list[str]] = field(default_factory=lambda: {answer: [] for answer in RSVP_ANSWERS})
+    updated_at: datetime | None = None
+    sequence: int = 0  # iCalendar's SEQUENCE: raised when its time or status changes
 
 
 @dataclass
@@ -94,6 +96,8 @@ class Rhythm:
     place: str | None
     text: str
     set_by: str
+    set_at: datetime | None = None
+    sequence: int = 0  # iCalendar's SEQUENCE: raised when the rule changes
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import sqlite_utils
 
 import storage.backup as backup_module
 from storage.backup import FILES_TABLE, backup, restore
@@ -51,10 +52,24 @@ def replaced_files(folder: Path) -> list[Path]:
 
 
 def wait_served(db: Path, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Until the bot holds the database and has migrated it: it takes the lock first, so a
+    backup in between (on a loaded machine) found a database with no migrations yet."""
     deadline = time.monotonic() + timeout
-    while not is_served(db):
+    while not (is_served(db) and migrated(db)):
         assert proc.poll() is None and time.monotonic() < deadline, "the bot never took the database"
         time.sleep(0.02)
+
+
+def migrated(db: Path) -> bool:
+    if not db.exists():
+        return False
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return len(MIGRATIONS.applied(sqlite_utils.Database(conn))) == len(MIGRATIONS._migrations)
+    except sqlite3.OperationalError:  # the bot is still creating it
+        return False
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager

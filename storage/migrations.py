@@ -362,12 +362,18 @@ def web_feed(db: Database) -> None:
                 OR OLD.duration_minutes IS NOT NEW.duration_minutes
            BEGIN UPDATE rhythm SET sequence = sequence + 1 WHERE id = NEW.id; END;""",
     ]
-    bump = f"BEGIN UPDATE records_revision SET n = n + 1, at = {stamp} WHERE id = 1; END;"
     for table, columns in _REVISED.items():
-        update = f"UPDATE OF {columns}" if columns else "UPDATE"
-        for event, name in (("INSERT", "insert"), (update, "update"), ("DELETE", "delete")):
-            parts.append(f"CREATE TRIGGER {table}_revision_{name} AFTER {event} ON {table} {bump}")
+        parts += _revision_triggers(table, columns)
     db.executescript("\n".join(parts))
+
+
+def _revision_triggers(table: str, columns: str | None = None) -> list[str]:
+    """The triggers by which any change to `table` (or to these columns of it) raises the
+    records' revision (0008_web_feed)."""
+    bump = "BEGIN UPDATE records_revision SET n = n + 1, at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = 1; END;"
+    update = f"UPDATE OF {columns}" if columns else "UPDATE"
+    return [f"CREATE TRIGGER {table}_revision_{name} AFTER {event} ON {table} {bump}"
+            for event, name in (("INSERT", "insert"), (update, "update"), ("DELETE", "delete"))]
 
 
 @MIGRATIONS(name="0009_sessions_and_actions")
@@ -445,6 +451,16 @@ def sessions_and_actions(db: Database) -> None:
         CREATE INDEX actions_open ON actions(overdue_at, id) WHERE done_at IS NULL;
         """
     )
+    # The JSON export holds them: a change raises the records' revision as for the records
+    # 0008_web_feed knew, else /export.json would be answered from a copy made before it.
+    db.executescript("\n".join(trigger for table in _SESSION_TABLES for trigger in _revision_triggers(table)))
+
+
+_SESSION_TABLES = ("sessions", "session_topics", "session_presence", "session_notes", "actions")
+# Every table whose changes raise the records' revision: what the feed and the export read
+# must be among them (tests/web/test_feed.py). A migration adding such a table makes its
+# triggers with _revision_triggers and adds it here.
+REVISED_TABLES = frozenset(_REVISED) | frozenset(_SESSION_TABLES)
 
 
 def unknown_migrations(db: Database) -> list[str]:

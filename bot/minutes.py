@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 from bot.records import Action, Minutes, Session
 from bot.render import instant, number, tr
@@ -66,8 +67,13 @@ def _who(person: str, how: str, lang: str) -> str:
     return person + (tr(lang, " (en salle)", " (in the room)") if how == "named" else "")
 
 
-def action_details(a: Action, lang: str, tz, now: datetime | None = None) -> list[str]:
-    parts = [tr(lang, "pour ", "for ") + a.person]
+def _same(member: str) -> str:
+    return member
+
+
+def action_details(a: Action, lang: str, tz, now: datetime | None = None,
+                   who: Callable[[str], str] = _same) -> list[str]:
+    parts = [tr(lang, "pour ", "for ") + who(a.person)]
     if a.due is not None:
         parts.append(tr(lang, "échéance : ", "due: ") + due_text(a.due, lang, tz))
     if a.done_at is not None:
@@ -77,28 +83,31 @@ def action_details(a: Action, lang: str, tz, now: datetime | None = None) -> lis
     return parts
 
 
-def view(m: Minutes, lang: str, tz, late: bool = False) -> View:
+def view(m: Minutes, lang: str, tz, late: bool = False, who: Callable[[str], str] = _same) -> View:
+    """What the minutes say. `who` names a member (the web board may hide them): the chair,
+    whoever noted or closed, the person of an action, each one present."""
     s = m.session
     facts = [format_place(s, lang, m.meeting_title)]
-    opened = tr(lang, "ouverte à {h} par {who}", "opened at {h} by {who}").format(h=_hour(s.opened_at, tz), who=s.chair)
+    opened = tr(lang, "ouverte à {h} par {who}", "opened at {h} by {who}").format(h=_hour(s.opened_at, tz),
+                                                                                  who=who(s.chair))
     if s.closed_at is None:
         facts.append(opened + tr(lang, " ; en cours", "; in progress"))
     elif s.closed_by is None:
         facts.append(opened + tr(lang, " ; close d'elle-même à minuit", "; closed by itself at midnight"))
     else:
         facts.append(opened + tr(lang, " ; close à {h} par {who}", "; closed at {h} by {who}").format(
-            h=_hour(s.closed_at, tz), who=s.closed_by))
-    facts.append(tr(lang, "Présidence : ", "Chair: ") + s.chair)
+            h=_hour(s.closed_at, tz), who=who(s.closed_by)))
+    facts.append(tr(lang, "Présidence : ", "Chair: ") + who(s.chair))
 
     def note_entry(n) -> Entry:
         label = tr(lang, "Décision", "Decision") if n.kind == "decision" else "Info"
-        details = [n.by]
+        details = [who(n.by)]
         if n.brick_id is not None:
             details.append(tr(lang, "brique ", "brick ") + f"{number(n.brick_id, lang)} {m.bricks.get(n.brick_id, '?')}")
         return Entry(label, n.text, details)
 
     def action_entry(a: Action) -> Entry:
-        return Entry("Action " + number(a.id, lang), a.text, action_details(a, lang, tz))
+        return Entry("Action " + number(a.id, lang), a.text, action_details(a, lang, tz, who=who))
 
     # Infos and decisions in the order they were said, then the actions, under each topic.
     by_topic: dict[int | None, list[Entry]] = {}
@@ -132,7 +141,7 @@ def view(m: Minutes, lang: str, tz, late: bool = False) -> View:
         title=tr(lang, "Compte rendu — ", "Minutes — ") + session_title(s, lang) + f" ({tr(lang, 'séance', 'session')} {number(s.id, lang)})",
         facts=facts,
         present_label=tr(lang, "Présents ({n})", "Present ({n})").format(n=len(m.present)),
-        present=[_who(p.person, p.how, lang) for p in m.present],
+        present=[_who(who(p.person), p.how, lang) for p in m.present],
         sections=sections,
         not_reached_title=tr(lang, "Points non traités (ils restent à l'ordre du jour)",
                              "Topics not reached (they stay on the agenda)"),

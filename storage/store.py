@@ -505,6 +505,11 @@ class Store:
     def sessions(self) -> list[Session]:
         return [self._session(r) for r in self._rows("SELECT * FROM sessions ORDER BY id")]
 
+    def latest_sessions(self, limit: int) -> tuple[list[Session], int]:
+        """The `limit` most recent sessions, the latest first, and how many there are in all."""
+        rows = self._rows("SELECT * FROM sessions ORDER BY day DESC, id DESC LIMIT ?", [limit])
+        return [self._session(r) for r in rows], self._count("SELECT count(*) FROM sessions")
+
     def last_closed_session(self, backend: str, room: str) -> Session | None:
         row = self._one("SELECT * FROM sessions WHERE backend = ? AND room = ? AND closed_at IS NOT NULL"
                         " ORDER BY closed_at DESC, id DESC LIMIT 1", [backend, room])

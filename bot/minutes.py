@@ -15,7 +15,7 @@ from typing import Callable
 
 from bot.records import Action, Minutes, Session
 from bot.render import instant, number, tr
-from bot.richtext import Doc, Span, b, i
+from bot.richtext import Doc, Span, b, i, link
 
 # ---- what the minutes say ----------------------------------------------------------------------
 
@@ -180,7 +180,13 @@ def entry_spans(e: Entry, lang: str) -> list[Span]:
     return spans
 
 
-def minutes_doc(m: Minutes, lang: str, tz, late: bool = False) -> Doc:
+# Where the web board serves a session's minutes (bot/web/server.py).
+PAGE = "/seances/{n}"
+
+
+def minutes_doc(m: Minutes, lang: str, tz, late: bool = False, board: str | None = None) -> Doc:
+    """The minutes as a chat message; `board`, the web board's public address (`[web]
+    base_url`), adds the link to their page there."""
     v = view(m, lang, tz, late)
     doc = Doc().heading(v.title)
     for note in v.notes:
@@ -203,6 +209,8 @@ def minutes_doc(m: Minutes, lang: str, tz, late: bool = False) -> Doc:
         doc.para(i(tr(lang, "Textes de plus de {n} caractères coupés ici ; le fichier du compte rendu et l'export "
                             "les ont en entier.", "Texts over {n} characters are cut here; the minutes file and the "
                             "export have them whole.").format(n=CHAT_TEXT)))
+    if board:
+        doc.para(tr(lang, "Sur le tableau : ", "On the board: "), link(board + PAGE.format(n=m.session.id)))
     return doc
 
 

@@ -344,7 +344,9 @@ class Scheduler:
                             due.record_id, due.where)
             store.record_post(due.name, due.kind, due.due, now, "skipped")
             return None
-        body = minutes_doc(minutes, self.app.language(*routed), self.app.config.chambre.tz, late=late)
+        web = self.app.config.web
+        body = minutes_doc(minutes, self.app.language(*routed), self.app.config.chambre.tz, late=late,
+                           board=web.base_url if web else None)
         self.app.enqueue_post(store, due.name, body, routed, now)
         store.record_post(due.name, due.kind, due.due, now, "late" if late else "posted")
         return routed[0]

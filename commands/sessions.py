@@ -6,7 +6,7 @@ import re
 
 from bot.errors import UserError
 from bot.minutes import action_details, minutes_doc, session_title
-from bot.records import Action, Session
+from bot.records import Action, Minutes, Session
 from bot.render import number
 from bot.richtext import Doc, Span, b, code, i
 from bot.services import Actor
@@ -20,6 +20,12 @@ from commands.registry import ORGANISERS, ORGANISERS_OR_CHAIR, ORGANISERS_OR_PER
 LIST_LIMIT = 50  # a chat reply; the export has every action
 # "!séance ouvrir réunion 3": the minutes of meeting n°3.
 _MEETING = re.compile(r"^(?:reunion|meeting)\s+(.+)$")
+
+
+def _minutes(ctx: Context, minutes: Minutes) -> Doc:
+    """The minutes in this room's language, with the link to their page on the web board
+    when it has a public address."""
+    return minutes_doc(minutes, ctx.lang, ctx.tz, board=ctx.config.web.base_url if ctx.config.web else None)
 
 
 def actor(ctx: Context) -> Actor:
@@ -92,7 +98,7 @@ def close(ctx: Context) -> Doc:
         raise UserError("Aucune séance n'est ouverte dans ce salon : il n'y a rien à clore.",
                         "No session is open in this room: there is nothing to close.")
     minutes = svc.close_by(ctx.store, actor(ctx), ctx.now, session)
-    return minutes_doc(minutes, ctx.lang, ctx.tz)
+    return _minutes(ctx, minutes)
 
 
 @command(fr="séance voir", en="session show", args=(Arg("date|n", "date|n", "text", optional=True, max_len=60, key="ref"),),
@@ -105,10 +111,10 @@ def show(ctx: Context, ref: str | None = None) -> Doc:
         if session is None:
             return Doc.text(ctx.t("Aucune séance ici pour l'instant : {cmd} en ouvre une.",
                                   "No session here yet: {cmd} opens one.", cmd=_cmd(ctx, "séance ouvrir", "session start")))
-        return minutes_doc(svc.minutes(ctx.store, session), ctx.lang, ctx.tz)
+        return _minutes(ctx, svc.minutes(ctx.store, session))
     n = record_number(ref)
     if n is not None:
-        return minutes_doc(svc.minutes(ctx.store, svc.get(ctx.store, n)), ctx.lang, ctx.tz)
+        return _minutes(ctx, svc.minutes(ctx.store, svc.get(ctx.store, n)))
     from bot.when import WhenError, format_day, read_past_day
 
     try:
@@ -119,7 +125,7 @@ def show(ctx: Context, ref: str | None = None) -> Doc:
     if not sessions:
         return Doc.text(ctx.t("Pas de séance le {d}.", "No session on {d}.", d=format_day(day, ctx.lang)))
     if len(sessions) == 1:
-        return minutes_doc(svc.minutes(ctx.store, sessions[0]), ctx.lang, ctx.tz)
+        return _minutes(ctx, svc.minutes(ctx.store, sessions[0]))
     doc = Doc().para(ctx.t("Plusieurs séances le {d} : donnez le numéro.", "Several sessions on {d}: give the number.",
                            d=format_day(day, ctx.lang)))
     doc.bullets([[b(number(s.id, ctx.lang)), " ", session_title(s, ctx.lang)] for s in sessions])

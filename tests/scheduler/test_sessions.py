@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.scheduler.conftest import ANNOUNCE, CAMILLE, DOMINIQUE, paris
+from bot.config import WebConfig
+from tests.scheduler.conftest import ANNOUNCE, CAMILLE, DOMINIQUE, make_config, paris
 
 ZOE = "@zoe:example.org"
 
@@ -63,6 +64,17 @@ async def test_a_session_left_open_closes_by_itself_at_midnight_once(harness):
     await h.say("!info Trop tard")
     assert "Aucune séance n'est ouverte" in h.chat.shown[-1].text
     assert h.rows("SELECT name, outcome FROM posts WHERE kind = 'close'") == [("close/session/1", "posted")]
+
+
+async def test_the_minutes_closed_at_midnight_link_to_their_page_on_the_board(harness):
+    config = make_config()
+    config.web = WebConfig(base_url="https://chambre.example.org")
+    h = harness(paris(2027, 1, 7, 20, 0), config)
+    await h.start()
+    await h.say("!séance ouvrir")
+    await h.run_until(paris(2027, 1, 8, 1, 0))
+    [posted] = minutes(h.chat)
+    assert posted.text.rstrip().endswith("Sur le tableau : https://chambre.example.org/seances/1")
 
 
 async def test_down_at_midnight_the_minutes_are_posted_late_saying_so(harness):

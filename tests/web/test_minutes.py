@@ -105,3 +105,16 @@ async def test_the_export_changes_with_the_minutes(make_board):
     acted = await board.get(f"/export.json?token={TOKEN}", **{"If-None-Match": noted.headers["ETag"]})
     assert acted.status == 200 and "envoyer le compte rendu" in acted.text
 
+
+async def test_the_posted_minutes_link_to_their_page_when_the_board_has_an_address(make_board):
+    board = await make_board(base_url="https://chambre.example.org")
+    hold(board, close=False)
+    closed = board.say("!séance clore")
+    assert closed.rstrip().endswith("Sur le tableau : https://chambre.example.org/seances/1")
+    assert board.chat.say("!séance voir 1", lang="en").rstrip().endswith(
+        "On the board: https://chambre.example.org/seances/1")
+    assert (await board.get("/seances/1")).status == 200  # the address the link gives is served
+    # no public address: no link
+    plain = await make_board()
+    hold(plain)
+    assert "tableau" not in plain.say("!séance voir 1")

@@ -8,7 +8,8 @@ minutes cost to close, split for each chat, and write as files.
 - the largest minutes a session can hold (300 entries: infos of 1,000 heavy characters by
   20 people over 10 topics): `!séance clore` (close and build the minutes), splitting them
   for Matrix and Rocket.Chat (`message_parts`, as the outbox does, with the number of
-  parts), and `minutes_markdown` / `minutes_html`.
+  parts), and `minutes_markdown` / `minutes_html`;
+- the same minutes' page on the web board (`/seances/1`, over HTTP from the real server).
 
 Reported, no bar: closing happens once a session.
 """
@@ -67,6 +68,31 @@ def full_session(path: Path, config: Config) -> None:
     db.close()
 
 
+async def board_page(path: Path, repeats: int) -> tuple[list[float], int]:
+    """GET /seances/1 from the board's own server on 127.0.0.1:0: read, view, template."""
+    import aiohttp
+
+    from bot.config import WebConfig
+    from bot.web import WebServer
+
+    database = DatabaseThread(path)
+    await database.open()
+    server = WebServer(Config(web=WebConfig(listen="127.0.0.1:0")), database)
+    await server.start()
+    times, size = [], 0
+    async with aiohttp.ClientSession() as client:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            async with client.get(server.url + "/seances/1") as r:
+                body = await r.read()
+                assert r.status == 200
+            times.append(time.perf_counter() - start)
+            size = len(body)
+    await server.stop()
+    await asyncio.to_thread(database.close)
+    return times, size
+
+
 async def presence(path: Path, repeats: int) -> tuple[list[float], list[float]]:
     database = DatabaseThread(path)
     await database.open()
@@ -123,6 +149,8 @@ def main() -> None:
                 times.append(time.perf_counter() - start)
             print(f"{name}: {len(text.encode()) // 1024} KiB, {ms(times)}")
         _ = minutes_doc
+        times, size = asyncio.run(board_page(copy, args.repeats))
+        print(f"the board's page /seances/1: {size // 1024} KiB, {ms(times)}")
 
 
 if __name__ == "__main__":

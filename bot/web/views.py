@@ -14,6 +14,7 @@ from bot import minutes as minutes_text
 from bot.config import Config
 from bot.export import CalendarView, people, person
 from bot.records import BRICK_CATEGORIES, BRICK_PATH, HistoryEntry, JournalEntry, Meeting, Permanence, progress
+from bot.records import Session as SessionRecord
 from bot.render import CATEGORY, STATUS, instant, number, tr, when_text, word
 from bot.richtext import safe_url
 from bot.services import meetings as meeting_svc
@@ -212,12 +213,12 @@ class MinutesRow:
     id: int
     number: str
     title: str
-    day: When
+    day: When | None
     place: str | None
     open: bool  # still being taken
 
 
-def minutes_row(page: Page, s) -> MinutesRow:
+def minutes_row(page: Page, s: SessionRecord) -> MinutesRow:
     return MinutesRow(s.id, number(s.id, page.lang), minutes_text.session_title(s, page.lang), _when(page, s.day),
                       s.place, s.is_open)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import ChambreConfig, Config, MatrixConfig
+from tests.matrix.conftest import crypto_settings
 from tests.support import wait_until
 
 
@@ -20,7 +21,7 @@ async def test_a_whole_session_on_matrix(people, bot_account, running_synapse, t
     await bob.join(room)
     config = Config(chambre=ChambreConfig(database=str(tmp_path / "chambre.db"), language="fr"),
                     matrix=MatrixConfig(homeserver=running_synapse.url, user_id=bot_account.user_id,
-                                        password=bot_account.password, rooms=[room]))
+                                        password=bot_account.password, rooms=[room], **crypto_settings(tmp_path)))
     app = App(config)
     await app.start()
     try:

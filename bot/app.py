@@ -35,8 +35,10 @@ from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
 from bot.logs import event
+from bot.presence import note_speaker
 from bot.richtext import Doc
 from bot.services import rhythm as rhythm_svc
+from bot.services import sessions as session_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser, unreadable_notice
 from storage.db import ChambreDatabase, DatabaseThread
@@ -237,6 +239,7 @@ class App:
                 self.notify(msg.backend)
             return
         if not is_command(msg.text, prefix):
+            await note_speaker(self.db, msg)  # present at a session open in that room
             return
         if not self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser) and needs_organiser(msg.text, prefix):
             # About to be refused: the chat may know better than the backend's cache.
@@ -272,6 +275,8 @@ class App:
                           is_organiser=self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser),
                           event_id=msg.event_id, direct=msg.is_direct)
             reply = dispatch(ctx, msg.text)
+            if not msg.is_direct:  # a command is speaking too: present at a session open there
+                session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
             if reply is not None:
                 store.enqueue(send_key("reply", msg.backend, msg.event_id), msg.backend, reply.to_json(), now,
                               room=msg.room, reply_to=msg.event_id, thread=msg.thread)

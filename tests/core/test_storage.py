@@ -106,7 +106,8 @@ def insert_representative_rows(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO brick_links (brick_id, url, label, added_by, at) VALUES (?, 'https://pad.example.org', 'pad', '@a:x', ?)", [brick, AT])
             db.execute("INSERT INTO brick_history (brick_id, at, by, change, status, note) VALUES (?, ?, '@a:x', 'status', 'recipe', 'prête')", [brick, AT])
             db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES ('Salle pour janvier', '@a:x', '!r:x', ?)", [AT])
-            db.execute("INSERT INTO rhythm VALUES (1, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TH', '2026-12-03T18:00:00+01:00', 'Europe/Paris',"
+            db.execute("INSERT INTO rhythm (id, rrule, dtstart, tz, duration_minutes, place, text, set_by, set_at)"
+                       " VALUES (1, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TH', '2026-12-03T18:00:00+01:00', 'Europe/Paris',"
                        " 120, 'MESHS', 'un jeudi sur deux à 18h', '@a:x', ?)", [AT])
             db.execute("INSERT INTO journal (at, kind, record_id, by, data) VALUES (?, 'meeting.proposed', 1, '@a:x', '{\"title\": \"Atelier\"}')", [AT])
         if "handled_events" in tables:

@@ -504,7 +504,7 @@ class Store:
             [title, day.isoformat(), tz, place, iso(scheduled) if scheduled else None, meeting_id, backend, room,
              chair, iso(now)],
         )
-        return self.session(cur.lastrowid)
+        return _written(self.session(_new_id(cur)))
 
     def session(self, session_id: int) -> Session | None:
         row = self._one("SELECT * FROM sessions WHERE id = ?", [session_id])
@@ -616,7 +616,7 @@ class Store:
             [session_id, topic_id, person, person_id, backend, text, due_text, all_day,
              iso(overdue_at) if overdue_at else None, by, iso(now)],
         )
-        return self.action(cur.lastrowid)
+        return _written(self.action(_new_id(cur)))
 
     def action(self, action_id: int) -> Action | None:
         row = self._one("SELECT * FROM actions WHERE id = ?", [action_id])

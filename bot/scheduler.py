@@ -159,11 +159,11 @@ def plan(store: Store, config: Config, lo: datetime, hi: datetime, announce_room
         zone = ZoneInfo(perm.tz)
         remind(f"permanence/{perm.id}/{_stamp(start, zone)}", start, Occasion("permanence", start, perm.id), zone)
 
-    for session in session_svc.still_open(store):
-        closes = session_svc.closes_at(session)
+    for held in session_svc.still_open(store):
+        closes = session_svc.closes_at(held)
         if closes <= hi:  # whatever `lo`: an open session past its midnight is closed at the next look
-            out.append(Due(f"close/session/{session.id}", "close", closes, session.room, False, ALWAYS,
-                           record_id=session.id, where=(session.backend, session.room)))
+            out.append(Due(f"close/session/{held.id}", "close", closes, held.room, False, ALWAYS,
+                           record_id=held.id, where=(held.backend, held.room)))
 
     for action in session_svc.late_actions(store, hi):
         at = session_svc.late_message_at(action, tz)

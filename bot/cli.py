@@ -22,6 +22,7 @@ from bot.logs import LOG_FORMATS, LOG_LEVELS, configure
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.records import Minutes
     from bot.richtext import Doc
     from storage.db import ChambreDatabase, DatabaseThread
     from bot.web import WebServer
@@ -300,13 +301,14 @@ def cmd_minutes(args: argparse.Namespace) -> int:
             return 2
     database = _open_store(config, args.db)
 
-    def read(db):
+    def read(db: ChambreDatabase) -> list[Minutes]:
         store = Store(db)
         with db.snapshot():  # a read, as the export's: a running bot goes on writing meanwhile
             if number is not None:
                 session = store.session(number)
                 found = [session] if session is not None else []
             else:
+                assert day is not None  # read above when no number is given
                 found = session_svc.held_on(store, day)
             return [session_svc.minutes(store, s) for s in found]
 

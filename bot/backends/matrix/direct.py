@@ -27,6 +27,10 @@ class DirectRooms:
     def rooms_with(self, person: str) -> list[str]:
         return list(self._direct.get(person, []))
 
+    def is_direct(self, room: str) -> bool:
+        """Whether `room` is a direct-message room with someone."""
+        return any(room in rooms for rooms in self._direct.values())
+
     def replace(self, content: dict) -> None:
         """m.direct as a sync or the account data has it."""
         self._direct = {

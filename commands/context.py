@@ -20,6 +20,9 @@ class Context:
     backend: str
     is_organiser: bool
     event_id: str = ""
+    thread: str | None = None  # the thread the command was typed in
+    direct: bool = False  # typed in a direct-message room with the bot
+    listen_mode: str = "record"  # what listening does in this room (bot.services.listening.MODES)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -359,6 +359,29 @@ def listening(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0010_seed_meetings")
+def seed_meetings(db: Database) -> None:
+    """The meetings the group's page lists as still to organise ("Des rencontres à
+    organiser"), as meetings without a date, the way 0004 loads its bricks: on a fresh
+    install, and on an existing one too, except those whose title a meeting already has
+    (an install that already planned one keeps its own)."""
+    import json
+    from datetime import datetime, timezone
+    from importlib.resources import files
+
+    seeded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    seed = json.loads(files("storage").joinpath("seed/meetings.json").read_text(encoding="utf-8"))
+    existing = {row[0].casefold() for row in db.execute("SELECT title FROM meetings").fetchall()}
+    for meeting in seed["meetings"]:
+        if meeting["title"].casefold() in existing:
+            continue
+        db.execute(
+            'INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at,'
+            " updated_at, source) VALUES (?, NULL, NULL, 0, NULL, 'proposed', ?, '', ?, ?, 'seed')",
+            [meeting["title"], SEED_AUTHOR, seeded_at, seeded_at],
+        )
+
+
 def unknown_migrations(db: Database) -> list[str]:
     """Migrations recorded in the database that this version does not have: a newer
     chambre-bot wrote it, and this one would misread or damage what it added."""

@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_rocketchat.py
 	$(VENV)/bin/python bench/bench_matrix.py
 	$(VENV)/bin/python bench/bench_split.py
+	$(VENV)/bin/python bench/bench_pledges.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

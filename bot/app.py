@@ -284,6 +284,9 @@ class App:
             if reply is not None:
                 store.enqueue(send_key("reply", msg.backend, msg.event_id), msg.backend, reply.to_json(), now,
                               room=msg.room, reply_to=msg.event_id, thread=msg.thread)
+            for k, private in enumerate(ctx.private):
+                store.enqueue(send_key("private", msg.backend, msg.event_id, str(k)), msg.backend, private.to_json(),
+                              now, dm_user=msg.sender)  # not a reply: the command is in another room
             store.mark_handled(msg.backend, msg.event_id, now)
         return True
 

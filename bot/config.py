@@ -88,6 +88,13 @@ class DigestConfig:
 
 
 @dataclass
+class PledgesConfig:
+    currency: str = "EUR"  # ISO 4217: one currency per group
+    ceiling: int = 1_000_000  # in cents (the file gives it in currency units: 10000)
+    reminder_day: int = 1  # the day of the month of the pledgers' reminder
+
+
+@dataclass
 class Config:
     chambre: ChambreConfig = field(default_factory=ChambreConfig)
     matrix: MatrixConfig | None = None
@@ -95,6 +102,7 @@ class Config:
     rhythm: RhythmConfig = field(default_factory=RhythmConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    pledges: PledgesConfig = field(default_factory=PledgesConfig)
     path: Path | None = None
 
     @property
@@ -227,6 +235,35 @@ def _recurrence_text(value: Any) -> str:
     return value
 
 
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isascii() or not value.isalpha():
+        raise ValueError('a three-letter currency code (ISO 4217), such as "EUR"')
+    return value.upper()
+
+
+# The largest ceiling a total of many pledges stays far within SQLite's integers with.
+LARGEST_CEILING = 10**9
+
+
+def _ceiling(value: Any) -> int:
+    """Currency units (10000, or 10000.50) to cents, exactly: a float from TOML is read
+    through its shortest text, so 0.1 is ten cents and not 0.1000000000000000055."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("a positive amount in currency units, such as 10000")
+    from decimal import Decimal
+
+    exact = Decimal(repr(value)) * 100
+    if exact != exact.to_integral_value() or not 0 < exact <= LARGEST_CEILING * 100:
+        raise ValueError(f"a positive amount in currency units, to the cent, at most {LARGEST_CEILING:,}")
+    return int(exact)
+
+
+def _reminder_day(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 28:
+        raise ValueError("a day of the month from 1 to 28 (every month has it)")
+    return value
+
+
 SCHEMA: dict[str, dict[str, Check]] = {
     "chambre": {
         "timezone": _timezone, "language": _language, "database": _nonempty, "prefix": _prefix,
@@ -250,6 +287,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
     },
     "reminders": {"organisers_before": _duration},
     "digest": {"rule": _recurrence_text, "rooms": _string_list},
+    "pledges": {"currency": _currency, "ceiling": _ceiling, "reminder_day": _reminder_day},
 }
 
 # Never printed, not even when wrong: a mistyped secret is still a secret.
@@ -257,7 +295,7 @@ SECRETS = {("matrix", "password"), ("matrix", "access_token"), ("rocketchat", "t
 
 SECTION_TYPES = {
     "chambre": ChambreConfig, "matrix": MatrixConfig, "rocketchat": RocketChatConfig,
-    "rhythm": RhythmConfig, "reminders": RemindersConfig, "digest": DigestConfig,
+    "rhythm": RhythmConfig, "reminders": RemindersConfig, "digest": DigestConfig, "pledges": PledgesConfig,
 }
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence
+from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence, Pledge
 from bot.services import permanences as permanence_svc
+from bot.services import pledges as pledge_svc
 from storage.store import Store
 
 VERSION = 1
@@ -56,6 +57,16 @@ def _brick(br: Brick, tz: ZoneInfo) -> dict[str, Any]:
             "history": [{"at": _local(h.at, tz), "by": h.by, "status": h.status, "note": h.note} for h in br.history]}
 
 
+def _pledge(p: Pledge, tz: ZoneInfo) -> dict[str, Any]:
+    # Everything, what the chat keeps private too, marked with its visibility: the export is
+    # an operator's backup.
+    return {"id": p.id, "person": p.person, "amount_cents": p.amount_cents, "currency": p.currency,
+            "months": p.months, "brick": p.brick_id, "visibility": p.visibility, "started": _local(p.started_at, tz),
+            "last_day": pledge_svc.last_day(p).isoformat(), "ended": _local(p.stopped_at, tz),
+            "end_reason": p.end_reason, "replaces": p.replaces, "reminders": p.reminders, "room": p.room,
+            "lang": p.lang}
+
+
 def export_json(store: Store, config: Config) -> dict[str, Any]:
     """The JSON export (version 1 of PRODUCT.md): every record, instants in the configured
     zone. Read in the caller's transaction, so that it is one consistent picture."""
@@ -67,6 +78,7 @@ def export_json(store: Store, config: Config) -> dict[str, Any]:
         "bricks": [_brick(br, tz) for br in store.bricks(full=True)],
         "topics": [{"id": t.id, "text": t.text, "added_by": t.added_by, "done": t.done}
                    for t in store.topics(include_done=True)],
+        "pledges": [_pledge(p, tz) for p in store.pledges()],
     }
 
 

@@ -131,3 +131,33 @@ class Heard:
     record_id: int | None
     written_at: datetime | None
     at: datetime
+
+
+PLEDGE_VISIBILITIES = ("named", "anonymous", "public")  # name shown, amount hidden / neither / both
+
+
+@dataclass
+class Pledge:
+    """A member's commitment to give an amount every month for a number of months. The bot
+    records it; it never handles money. A replaced or stopped commitment stays, ended."""
+
+    id: int
+    person: str
+    room: str
+    amount_cents: int  # exact: integer cents, never a float
+    currency: str  # ISO 4217, the group's currency when it was made
+    months: int
+    brick_id: int | None
+    visibility: str  # one of PLEDGE_VISIBILITIES
+    started_at: datetime  # aware, UTC
+    since: datetime  # aware, UTC: when its pledger began giving without a break (a replacement continues)
+    ends_at: datetime  # aware, UTC: local midnight of the first day it no longer runs
+    tz: str  # the zone its days are counted in
+    lang: str  # the language of the room it was made in: its direct messages speak it
+    reminders: bool
+    stopped_at: datetime | None = None
+    end_reason: str | None = None  # "stopped" | "replaced"
+    replaces: int | None = None
+
+    def runs_at(self, at: datetime) -> bool:
+        return self.started_at <= at < self.ends_at and (self.stopped_at is None or at < self.stopped_at)

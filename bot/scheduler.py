@@ -3,7 +3,9 @@
 - the agenda, `[rhythm] agenda_before` before each session, in each announcement room;
 - a reminder, `[reminders] organisers_before` before each session, confirmed meeting and
   permanence occurrence, to each organiser by direct message;
-- the digest, at each occurrence of `[digest] rule`, in each digest room.
+- the digest, at each occurrence of `[digest] rule`, in each digest room;
+- to each pledger by direct message, the monthly reminder on `[pledges] reminder_day` and
+  the notice a week before their commitment ends (bot/services/pledges.py).
 
 Every post has a name (kind, occurrence, room or person) kept in the `posts` table with its
 outcome, written in the same transaction as its outbox row; the outbox sends it under a key
@@ -31,6 +33,8 @@ from bot.services.posts import Occasion, build_agenda, build_digest, build_remin
 from bot.richtext import Doc
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
+from bot.services import pledge_posts
+from bot.services import pledges as pledge_svc
 from bot.services import rhythm as rhythm_svc
 from storage.store import Store, iso, parse_instant
 
@@ -48,7 +52,7 @@ DIGEST_USEFUL = timedelta(days=1)
 # An all-day meeting is reminded of as if it started at this local hour.
 ALL_DAY_HOUR = time(9, 0)
 _TICK = timedelta(microseconds=1)
-KIND_ORDER = {"digest": 0, "agenda": 1, "reminder": 2}
+KIND_ORDER = {"digest": 0, "agenda": 1, "reminder": 2, pledge_svc.REMINDER: 3, pledge_svc.ENDING: 4}
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Due:
     """One post to make: its name, when, where, and until when it is worth making late."""
 
     name: str
-    kind: str  # "agenda" | "reminder" | "digest"
+    kind: str  # "agenda" | "reminder" | "digest" | pledges.REMINDER | pledges.ENDING
     due: datetime  # aware, UTC
     target: str  # a configured room, or a person for a direct message
     dm: bool
@@ -142,6 +146,9 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
             for room in digest_rooms:
                 out.append(Due(f"digest/{_stamp(when, zone)}/{room}", "digest", when.astimezone(timezone.utc), room,
                                False, when + DIGEST_USEFUL))
+
+    for m in pledge_svc.messages_due(store, config.pledges, tz, lo, hi):
+        out.append(Due(m.name, m.kind, m.due, m.person, True, m.useful_until, Occasion(m.kind, m.due, m.pledge_id)))
     return sorted(out, key=lambda d: d.order)
 
 
@@ -282,14 +289,25 @@ class Scheduler:
         lang = app.language(*routed)
         at = now if late else due.due  # content as of the instant it speaks from
         body = self._body(store, due, at, lang, late)
+        if body is None:  # what it was about is gone (a pledge stopped while the bot was down)
+            log.info("scheduler: skipped %s (nothing left to say)", due.name)
+            store.record_post(due.name, due.kind, due.due, now, "skipped")
+            return None
         app.enqueue_post(store, due.name, body, routed, now, dm=due.dm)
         store.record_post(due.name, due.kind, due.due, now, "late" if late else "posted")
         if late:
             log.info("scheduler: posted %s late (due %s)", due.name, iso(due.due))
         return routed[0]
 
-    def _body(self, store: Store, due: Due, at: datetime, lang: str, late: bool) -> Doc:
+    def _body(self, store: Store, due: Due, at: datetime, lang: str, late: bool) -> Doc | None:
         config = self.app.config
+        if due.kind in (pledge_svc.REMINDER, pledge_svc.ENDING):
+            assert due.occasion is not None and due.occasion.record_id is not None
+            pledge = pledge_svc.subject(store, due.kind, due.occasion.record_id, at)
+            if pledge is None:
+                return None
+            build = pledge_posts.reminder_doc if due.kind == pledge_svc.REMINDER else pledge_posts.ending_doc
+            return build(store, config, pledge, at, pledge.lang, late=late)  # in the language they pledged in
         if due.kind == "agenda":
             return build_agenda(store, config, at, lang, session=due.occasion.start, late=late)
         if due.kind == "reminder":

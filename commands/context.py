@@ -1,11 +1,12 @@
 """What a handler knows about the command it answers: who, where, when, in which language."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.richtext import Doc
 from storage.store import Store
 
 
@@ -21,7 +22,10 @@ class Context:
     is_organiser: bool
     event_id: str = ""
     thread: str | None = None  # the thread the command was typed in
-    direct: bool = False  # typed in a direct-message room with the bot
+    direct: bool = False  # typed in a direct message with the bot: the reply is private already
+    # Messages for the sender alone, sent by direct message with the reply (a member's own
+    # pledge amount is never said in a room).
+    private: list[Doc] = field(default_factory=list)
     listen_mode: str = "record"  # what listening does in this room (bot.services.listening.MODES)
 
     @property

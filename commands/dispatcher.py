@@ -125,8 +125,10 @@ def dispatch(ctx: Context, text: str) -> Doc | None:
     try:
         return _dispatch(ctx, text)
     except UserError as err:
+        ctx.private.clear()  # a refused command sends nothing else either
         return Doc.text(err.message(ctx.lang))
     except Exception:
+        ctx.private.clear()
         log.exception("command failed: %r", text[:200])
         return Doc.text(ctx.t("Désolé, quelque chose s'est mal passé de mon côté ; rien n'a été modifié.",
                               "Sorry, something went wrong on my side; nothing was changed."))
@@ -141,7 +143,9 @@ def _dispatch(ctx: Context, text: str) -> Doc:
     first_line, _, more = body.partition("\n")
     words = first_line.split()
     cmd, used = reg.REGISTRY.lookup(words)
-    if cmd is None:
+    if cmd is None or (used == 1 and not cmd.args and len(words) > 1
+                       and len(reg.REGISTRY.groups().get(reg.fold(words[0]), [])) > 1):
+        # "!mécénat machin": a subcommand mistyped, not arguments to "!mécénat".
         return unknown_command(ctx, words)
     # The arguments: what follows the command words on the line (and the lines after it).
     parts = first_line.split(None, used)

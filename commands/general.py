@@ -18,7 +18,9 @@ def help_(ctx: Context, command: str | None = None) -> Doc:
     if command:
         words = command.lstrip(p).split()
         found, used = reg.REGISTRY.lookup(words)
-        if found is not None and used == len(words[:2]) and (used == 2 or len(words) == 1 and len(found.words(ctx.lang)) == 1):
+        # "!aide agenda": that command; "!aide mécénat": the group, not only "!mécénat" itself.
+        alone = len(reg.REGISTRY.groups().get(reg.fold(words[0]), [])) <= 1 if words else True
+        if found is not None and used == len(words[:2]) and (used == 2 or len(words) == 1 and len(found.words(ctx.lang)) == 1 and alone):
             chosen = [found]
         else:
             first = reg.fold(words[0]) if words else ""

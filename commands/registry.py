@@ -30,6 +30,8 @@ class Arg:
     max_len: int = 200
     choices: tuple[tuple[str, str, str], ...] = ()  # (code, french word, english word)
     key: str = ""  # the handler's keyword; defaults to the English name
+    # How usage writes it, when "<name>" is not enough: ("<montant> par mois", "<amount> a month").
+    shown: tuple[str, str] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -40,6 +42,8 @@ class Arg:
         return self.key or self.en
 
     def label(self, lang: str) -> str:
+        if self.shown:
+            return self.shown[1] if lang == "en" else self.shown[0]
         name = self.en if lang == "en" else self.fr
         if self.kind == "choice":
             name = "|".join(c[2] if lang == "en" else c[1] for c in self.choices)

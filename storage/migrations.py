@@ -290,6 +290,41 @@ def drop_export_cache(db: Database) -> None:
         db.executescript("UPDATE meetings SET export = NULL; UPDATE bricks SET export = NULL;")
 
 
+@MIGRATIONS(name="0007_pledges")
+def pledges(db: Database) -> None:
+    """Monthly pledges (mécénat des communs). A commitment is never edited but to end it:
+    a replaced or stopped one keeps its row, with when and why it ended, so the history of
+    who gave what stays whole."""
+    db.executescript(
+        """
+        CREATE TABLE pledges (
+            id INTEGER PRIMARY KEY,
+            person TEXT NOT NULL,
+            room TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+            currency TEXT NOT NULL,
+            months INTEGER NOT NULL CHECK (months > 0),
+            brick_id INTEGER REFERENCES bricks(id),
+            visibility TEXT NOT NULL CHECK (visibility IN ('named', 'anonymous', 'public')),
+            started_at TEXT NOT NULL,  -- UTC ISO instant
+            since TEXT NOT NULL,       -- when its pledger began giving without a break (a replacement's is the one it replaced's)
+            ends_at TEXT NOT NULL,     -- UTC ISO instant: local midnight of the first day it no longer runs
+            tz TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            reminders INTEGER NOT NULL DEFAULT 1,
+            stopped_at TEXT,
+            end_reason TEXT CHECK (end_reason IN ('stopped', 'replaced')),
+            replaces INTEGER REFERENCES pledges(id)
+        );
+        CREATE INDEX pledges_person ON pledges(person, id);
+        -- When each commitment stops running: its early end, else its end (a commitment is
+        -- only stopped while it runs). "Running at t" reads this index from t on.
+        CREATE INDEX pledges_until ON pledges(coalesce(stopped_at, ends_at));
+        CREATE INDEX pledges_ends ON pledges(ends_at) WHERE stopped_at IS NULL;
+        """
+    )
+
+
 @MIGRATIONS(name="0010_listening")
 def listening(db: Database) -> None:
     """Listening (issue 17): where a meeting or permanence came from, the messages the bot

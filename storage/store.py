@@ -9,7 +9,8 @@ from typing import Any, ContextManager, Iterable
 
 import sqlite_utils
 
-from bot.records import Brick, Heard, HistoryEntry, JournalEntry, Link, Meeting, Permanence, Rhythm, Topic
+from bot.records import (Brick, Heard, HistoryEntry, JournalEntry, Link, Meeting, Permanence, Pledge, Rhythm,
+                         Topic)
 
 
 # A row read by column name: sqlite3's Row (Store._rows) or sqlite-utils' dict (db.query).
@@ -386,6 +387,70 @@ class Store:
             [rhythm.rrule, rhythm.dtstart.isoformat(), rhythm.tz, rhythm.duration_minutes, rhythm.place,
              rhythm.text, rhythm.set_by, iso(now)],
         )
+
+    # ---- pledges ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _pledge(r: dict) -> Pledge:
+        return Pledge(id=r["id"], person=r["person"], room=r["room"], amount_cents=r["amount_cents"],
+                      currency=r["currency"], months=r["months"], brick_id=r["brick_id"], visibility=r["visibility"],
+                      started_at=parse_instant(r["started_at"]), since=parse_instant(r["since"]),
+                      ends_at=parse_instant(r["ends_at"]), tz=r["tz"],
+                      lang=r["lang"], reminders=bool(r["reminders"]),
+                      stopped_at=parse_instant(r["stopped_at"]) if r["stopped_at"] else None,
+                      end_reason=r["end_reason"], replaces=r["replaces"])
+
+    def add_pledge(self, person: str, room: str, amount_cents: int, currency: str, months: int, brick_id: int | None,
+                   visibility: str, started_at: datetime, since: datetime, ends_at: datetime, tz: str, lang: str,
+                   reminders: bool, replaces: int | None) -> Pledge:
+        cur = self.db.execute(
+            "INSERT INTO pledges (person, room, amount_cents, currency, months, brick_id, visibility, started_at,"
+            " since, ends_at, tz, lang, reminders, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [person, room, amount_cents, currency, months, brick_id, visibility, iso(started_at), iso(since),
+             iso(ends_at), tz, lang, int(reminders), replaces],
+        )
+        return self.pledge(cur.lastrowid)
+
+    def pledge(self, pledge_id: int) -> Pledge | None:
+        row = self._one("SELECT * FROM pledges WHERE id = ?", [pledge_id])
+        return self._pledge(row) if row else None
+
+    def pledges(self, person: str | None = None) -> list[Pledge]:
+        """Every commitment ever made (or one person's), oldest first."""
+        if person is None:
+            return [self._pledge(r) for r in self._rows("SELECT * FROM pledges ORDER BY id")]
+        return [self._pledge(r) for r in self._rows("SELECT * FROM pledges WHERE person = ? ORDER BY id", [person])]
+
+    def running_pledges(self, at: datetime) -> list[Pledge]:
+        """The commitments that run at `at`, oldest first."""
+        t = iso(at)
+        # Sorted here: an ORDER BY would make SQLite scan the table rather than the index.
+        rows = self._rows("SELECT * FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?", [t, t])
+        return [self._pledge(r) for r in sorted(rows, key=lambda r: r["id"])]
+
+    def count_running_pledges(self, at: datetime) -> int:
+        t = iso(at)
+        return self.db.execute("SELECT count(*) FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?",
+                               [t, t]).fetchone()[0]
+
+    def pledges_ending(self, after: datetime, until: datetime) -> list[Pledge]:
+        """The commitments not ended early whose end falls in (after, until]."""
+        return [self._pledge(r) for r in self._rows(
+            "SELECT * FROM pledges WHERE stopped_at IS NULL AND ends_at > ? AND ends_at <= ? ORDER BY id",
+            [iso(after), iso(until)])]
+
+    def pledges_changed(self, since: datetime, until: datetime) -> bool:
+        """Whether a commitment began, was ended early or came to its end in (since, until]."""
+        a, b = iso(since), iso(until)
+        return self._one(
+            "SELECT 1 AS x FROM pledges WHERE (started_at > ? AND started_at <= ?) OR (stopped_at > ? AND stopped_at <= ?)"
+            " OR (stopped_at IS NULL AND ends_at > ? AND ends_at <= ?) LIMIT 1", [a, b, a, b, a, b]) is not None
+
+    def end_pledge(self, pledge_id: int, at: datetime, reason: str) -> None:
+        self.db.execute("UPDATE pledges SET stopped_at = ?, end_reason = ? WHERE id = ?", [iso(at), reason, pledge_id])
+
+    def set_pledge_reminders(self, pledge_id: int, on: bool) -> None:
+        self.db.execute("UPDATE pledges SET reminders = ? WHERE id = ?", [int(on), pledge_id])
 
     # ---- journal --------------------------------------------------------------------------
 

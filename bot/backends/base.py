@@ -92,7 +92,10 @@ class Incoming:
     # Elevation the chat itself grants (Matrix power level, Rocket.Chat room owner/moderator);
     # configured organisers are added by the core.
     sender_is_organiser: bool = False
-    is_direct: bool = False  # a direct-message room with the bot
+    # In a direct-message room with the bot: what is said to the sender alone (their own
+    # pledge amount) may be said right there (commands/context.py `direct`); listening reads
+    # no direct message.
+    is_direct: bool = False
     from_bot: bool = False  # the chat says another bot or an integration sent it
     kind: str = MESSAGE
     target: str | None = None  # the message an edit, reaction or removal is about

@@ -19,6 +19,7 @@ from bot.render import (STATUS, bar, instant, meeting_line, number, permanence_o
 from bot.richtext import Doc, Span, b, code, i
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
+from bot.services import pledge_posts
 from bot.services import rhythm as rhythm_svc
 from bot.services import topics as topic_svc
 from storage.store import Store
@@ -175,6 +176,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
         _listed(doc, moves, lambda entry: _brick_move(entry, lang), lang)
     else:
         doc.para(i(_t(lang, "aucune", "none")))
+    pledge_posts.agenda_section(store, config, now, lang, doc)
     return doc
 
 
@@ -311,12 +313,15 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
     groups: dict[str, list[JournalEntry]] = {}
     for entry in _journal(store, week_ago, now):
         groups.setdefault(entry.kind.split(".")[0], []).append(entry)
-    if not groups:
+    pledges = pledge_posts.digest_line(store, now, lang)
+    if not groups and pledges is None:
         doc.para(i(_t(lang, "rien de neuf", "nothing new")))
     for key, fr, en in DIGEST_GROUPS:
         if groups.get(key):
             doc.para(b(_t(lang, fr, en)))
             _listed(doc, groups[key], lambda entry: _journal_line(entry, lang, tz), lang)
+    if pledges is not None:
+        doc.para(*pledges)
     rhythm = rhythm_svc.current(store, config)
     session = rhythm_svc.next_session(rhythm, now)
     if session is not None:

@@ -33,6 +33,7 @@ def records(chat: Chat) -> None:
                  "!permanence ajouter tous les jeudis 17h-19h ; Permanence ; Tiers-lieu",
                  "!odj ajouter Trouver une salle", "!odj ajouter Budget"):
         assert "n°" in chat.say(line)
+    assert "Engagement enregistré" in chat.say("!mécénat engager 50 par mois")  # for "!mécénat arrêter"
     suggest(chat, "On se retrouve samedi 14h à la MESHS ?")
 
 

@@ -115,6 +115,10 @@ def insert_representative_rows(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO backend_state VALUES ('matrix', 'since', 's123')")
         if "posts" in tables:
             db.execute("INSERT INTO posts VALUES ('digest:2026-11-30', 'digest', ?, ?, 'posted')", [AT, AT])
+        if "pledges" in tables:
+            db.execute("INSERT INTO pledges (person, room, amount_cents, currency, months, brick_id, visibility, started_at,"
+                       " since, ends_at, tz, lang) VALUES ('@a:x', '!r:x', 3745, 'EUR', 12, NULL, 'anonymous', ?, ?,"
+                       " '2027-11-30T23:00:00+00:00', 'Europe/Paris', 'fr')", [AT, AT])
         if "meetings" in tables and "export" in db["meetings"].columns_dict:  # 0005's export cache, filled
             db.execute("""UPDATE meetings SET export = '{"id": 1}'""")
             db.execute("""UPDATE bricks SET export = '{"id": 1}'""")
@@ -148,6 +152,9 @@ def check_survived(db: sqlite_utils.Database, stopped_before: str) -> None:
         assert store.state_get("matrix", "since") == "s123"
     if "0003_posts" in done:
         assert store.post_done("digest:2026-11-30")
+    if "0007_pledges" in done:
+        (pledge,) = store.pledges()
+        assert (pledge.person, pledge.amount_cents, pledge.visibility, pledge.reminders) == ("@a:x", 3745, "anonymous", True)
     # 0005's export cache is gone, its triggers and the zone it was written in too
     assert "export" not in db["meetings"].columns_dict and "export" not in db["bricks"].columns_dict
     assert db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []

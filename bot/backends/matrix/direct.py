@@ -28,7 +28,7 @@ class DirectRooms:
         return list(self._direct.get(person, []))
 
     def is_direct(self, room: str) -> bool:
-        """Whether `room` is a direct-message room with someone."""
+        """Whether `room` is a direct-message room of the bot's with someone."""
         return any(room in rooms for rooms in self._direct.values())
 
     def replace(self, content: dict) -> None:

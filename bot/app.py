@@ -269,9 +269,7 @@ class App:
         """Apply `msg` once; False when it was handled before."""
         store = Store(db)
         now = self.clock.now()
-        # Dates typed are read against the moment they were typed (a command handled after a
-        # restart keeps its meaning), unless the sender's clock is ahead of ours.
-        reference = min(msg.sent_at, now) if msg.sent_at else now
+        reference = self._reference(msg)
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
                 return False
@@ -304,8 +302,9 @@ class App:
                                  prefix=self.config.chambre.prefix, places=places)
 
     def _reference(self, msg: Incoming) -> datetime:
-        """The instant a member's words are read against: when they were said (a message
-        caught up after a restart keeps its meaning), unless the sender's clock is ahead."""
+        """The instant a member's words are read against: when they were typed (a command or
+        a message handled after a restart keeps its meaning), unless the sender's clock is
+        ahead of ours."""
         now = self.clock.now()
         return min(msg.sent_at, now) if msg.sent_at else now
 

@@ -27,6 +27,10 @@ class Context:
     # pledge amount is never said in a room).
     private: list[Doc] = field(default_factory=list)
     listen_mode: str = "record"  # what listening does in this room (bot.services.listening.MODES)
+    # What the dispatcher made of the line, for the operator's log (never the member's text):
+    # the command's English name ("meeting propose"), and done, refused, unknown or failed.
+    command: str = ""
+    outcome: str = ""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -99,6 +99,9 @@ class Incoming:
     from_bot: bool = False  # the chat says another bot or an integration sent it
     kind: str = MESSAGE
     target: str | None = None  # the message an edit, reaction or removal is about
+    # Set when the chat could not decrypt the message (Matrix, without its room key): `text` is
+    # empty and the core tells the room, once per value of this key (the sender and session).
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)

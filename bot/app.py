@@ -356,6 +356,10 @@ class App:
         chat = self.backends.get(msg.backend)
         link = chat.link(msg.room, msg.event_id) if chat is not None else None
         if await self.db.run(lambda db: self._heard(db, msg, found, places, link)):
+            # For the operator, like a command: never what the member wrote.
+            log.info("%s %s: listening, heard", msg.backend, msg.room,
+                     extra=event(backend=msg.backend, room=msg.room, command="listening", outcome="heard",
+                                 event=msg.event_id))
             self._changed(msg.backend)
 
     def _heard(self, db, msg: Incoming, found, places: list[str], link: str | None) -> bool:

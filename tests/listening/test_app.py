@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -425,6 +426,14 @@ async def test_a_message_listening_cannot_read_holds_nothing_up(bot, monkeypatch
     await b.say("!quand jeudi 18h")
     assert b.mine() == [] and "Je comprends" in b.chat.sent[-1].body.plain()
     assert "could not read a message" in caplog.text
+
+
+async def test_the_operator_log_says_a_message_was_heard_never_what_it_said(bot, caplog):
+    caplog.set_level(logging.INFO)
+    b = await bot()
+    await b.say("On se retrouve jeudi 18h à la MESHS pour le Zorglub ?")
+    assert f"matrix {ROOM}: listening, heard" in [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert "Zorglub" not in caplog.text and "MESHS" not in caplog.text
 
 
 # ---- a busy room ------------------------------------------------------------------------------

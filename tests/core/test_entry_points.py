@@ -88,6 +88,25 @@ def _notice(db: Path, tmp: Path) -> None:
     assert json.loads(proc.stdout)["meeting"]["start"] == "2026-12-04T19:00:00+01:00"
 
 
+def _serve(db: Path, tmp: Path) -> None:
+    import signal
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
+    proc = subprocess.Popen([str(entry_point()), "serve", "--db", str(db), "--listen", "127.0.0.1:0"], cwd=tmp, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        url = re.search(r"the board is on (http://\S+/) ", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(1) + "calendrier.ics", timeout=30) as r:
+            assert "SUMMARY:Atelier briques" in r.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+
+
 def _version(db: Path, tmp: Path) -> None:
     import bot
 
@@ -116,8 +135,8 @@ def _restore(db: Path, tmp: Path) -> None:
 
 
 RUNS = {"run": _run, "console": _console, "when": _when, "export": _export, "check-config": _check_config,
-        "digest": _digest, "notice": _notice, "--version": _version, "init": _init, "backup": _backup,
-        "restore": _restore}
+        "digest": _digest, "notice": _notice, "serve": _serve, "--version": _version, "init": _init,
+        "backup": _backup, "restore": _restore}
 
 
 def test_every_subcommand_of_the_readme_has_a_run_here():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -128,10 +129,22 @@ def _backup(db: Path, tmp: Path) -> None:
 
 
 def _restore(db: Path, tmp: Path) -> None:
-    assert chambre_bot("backup", "--db", str(db), str(tmp / "backup.db")).returncode == 0
-    proc = chambre_bot("restore", "--db", str(tmp / "restored.db"), str(tmp / "backup.db"))
+    # A copy of the database with a crypto store beside it (an SQLite file, as nio's is).
+    assert chambre_bot("backup", "--db", str(db), str(tmp / "chambre.db")).returncode == 0
+    (tmp / "chambre.db.crypto").mkdir()
+    with sqlite3.connect(tmp / "chambre.db.crypto" / "device.db") as store:
+        store.execute("CREATE TABLE keys (k TEXT)")
+        store.execute("INSERT INTO keys VALUES ('the device key')")
+    store.close()
+    assert chambre_bot("backup", "--db", str(tmp / "chambre.db"), str(tmp / "backup.db")).returncode == 0
+    proc = chambre_bot("restore", "--db", str(tmp / "restored" / "chambre.db"), str(tmp / "backup.db"))
     assert proc.returncode == 0 and "restored from" in proc.stdout, proc.stderr
-    assert chambre_bot("export", "--db", str(tmp / "restored.db")).stdout == chambre_bot("export", "--db", str(db)).stdout
+    assert "The crypto store is back in" in proc.stdout
+    assert chambre_bot("export", "--db", str(tmp / "restored" / "chambre.db")).stdout == \
+        chambre_bot("export", "--db", str(db)).stdout
+    with sqlite3.connect(tmp / "restored" / "chambre.db.crypto" / "device.db") as store:
+        assert store.execute("SELECT k FROM keys").fetchall() == [("the device key",)]
+    store.close()
 
 
 RUNS = {"run": _run, "console": _console, "when": _when, "export": _export, "check-config": _check_config,

@@ -8,7 +8,11 @@ Nothing lost, nothing twice:
   event id (or the scheduled post's name), which the chat server deduplicates on, so a
   crash between the change and the send, or a resend after restart, never posts twice;
 - a message larger than the chat takes (`Backend.fits`) is sent as several, in order, each
-  under a key derived from the message's key and its part, so a resend posts none twice.
+  under a key derived from the message's key and its part, so a resend posts none twice;
+- what is not a command goes to `_conversation`, the one place for everything that reads
+  conversation (presence at a session, listening); edits, removals and reactions to `_follow`.
+  What they record, the reaction and thread reply that say so, and the event's handled
+  mark are one transaction too.
 
 One delivery policy for every chat (the backends classify their failures, base.py):
 - a message the chat refuses for good (`Refused`) is given up at once, with a log line, and
@@ -30,13 +34,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
-from bot.backends.base import Backend, BackendConfigError, BackendStatus, Incoming, Outgoing, Refused, RetryLater
+from bot import conversation
+from bot.backends.base import (EDIT, MESSAGE, REACTION, REMOVAL, Backend, BackendConfigError, BackendStatus, Incoming,
+                               Outgoing, Refused, RetryLater)
 from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
 from bot.logs import event
 from bot.presence import note_speaker
 from bot.richtext import Doc
+from bot.services import Actor
+from bot.services import listening as listening_svc
 from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
 from commands.context import Context
@@ -110,6 +118,8 @@ class App:
         self.send_backoff = Backoff(first=1.0, maximum=60.0)
         # Incoming messages the core failed to take, by (backend, event id): see deliver().
         self._failed_deliveries: dict[tuple[str, str], int] = {}
+        # The places the group uses, for listening; read again after any change (see _places).
+        self._known_places: list[str] | None = None
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -205,9 +215,30 @@ class App:
         listed = set(self.config.chambre.organisers) | set(self.config.chambre.admins)
         return elevated or sender in listed or f"{backend}:{sender}" in listed
 
+    def room_setting(self, table: dict[str, str], backend: str, room: str) -> str | None:
+        """A per-room value of the configuration (`room_languages`, `listen_rooms`), under any
+        name of the room: its id, `<backend>:<id>`, or a name its chat gives it (a Rocket.Chat
+        channel's `rocketchat:<name>`, a Matrix room's configured alias)."""
+        chat = self.backends.get(backend)
+        for name in (room, f"{backend}:{room}", *(chat.names(room) if chat is not None else ())):
+            if name in table:
+                return table[name]
+        return None
+
     def language(self, backend: str, room: str) -> str:
-        langs = self.config.chambre.room_languages
-        return langs.get(room) or langs.get(f"{backend}:{room}") or self.config.chambre.language
+        return self.room_setting(self.config.chambre.room_languages, backend, room) or self.config.chambre.language
+
+    def listen_mode(self, store: Store, backend: str, room: str) -> str:
+        """What listening does in a room: an organiser's `!écoute` there, else `listen_rooms`,
+        else `listen`."""
+        return (listening_svc.room_mode(store, backend, room)
+                or self.room_setting(self.config.chambre.listen_rooms, backend, room) or self.config.chambre.listen)
+
+    def is_bot(self, msg: Incoming) -> bool:
+        """A sender listening does not read: one the chat marks as a bot, or one configured
+        in `[chambre] bots` (the bot's own account never reaches the core)."""
+        bots = self.config.chambre.bots
+        return msg.from_bot or msg.sender in bots or f"{msg.backend}:{msg.sender}" in bots
 
     async def deliver(self, msg: Incoming) -> None:
         """Handle one incoming message, once. Returns after the reply is in the outbox.
@@ -233,13 +264,16 @@ class App:
         self._failed_deliveries.pop(key, None)
 
     async def _deliver(self, msg: Incoming) -> None:
+        if msg.kind != MESSAGE:
+            await self._follow(msg)
+            return
         prefix = self.config.chambre.prefix
         if msg.unreadable:
             if await self.db.run(lambda db: self._tell_unreadable(db, msg)):
                 self.notify(msg.backend)
             return
         if not is_command(msg.text, prefix):
-            await note_speaker(self.db, msg)  # present at a session open in that room
+            await self._conversation(msg)
             return
         if not self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser) and needs_organiser(msg.text, prefix):
             # About to be refused: the chat may know better than the backend's cache.
@@ -253,7 +287,12 @@ class App:
         log.info("%s %s: %s, %s", msg.backend, msg.room, command, ctx.outcome,
                  extra=event(backend=msg.backend, room=msg.room, command=command, outcome=ctx.outcome,
                              event=msg.event_id))
-        self.notify(msg.backend)
+        self._changed(msg.backend)
+
+    def _changed(self, backend: str) -> None:
+        """Records changed and something was queued for `backend`: send it, and look again."""
+        self._known_places = None  # a meeting, permanence or rhythm may bring a new place
+        self.notify(backend)
         if self.scheduler is not None:
             # Whatever the command was, what is due next may have changed (a meeting confirmed,
             # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
@@ -264,16 +303,15 @@ class App:
         None when it was handled before."""
         store = Store(db)
         now = self.clock.now()
-        # Dates typed are read against the moment they were typed (a command handled after a
-        # restart keeps its meaning), unless the sender's clock is ahead of ours.
-        reference = min(msg.sent_at, now) if msg.sent_at else now
+        reference = self._reference(msg)
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
                 return None
             ctx = Context(store=store, config=self.config, now=reference, lang=self.language(msg.backend, msg.room),
                           sender=msg.sender, room=msg.room, backend=msg.backend,
                           is_organiser=self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser),
-                          event_id=msg.event_id, direct=msg.is_direct)
+                          event_id=msg.event_id, thread=msg.thread, direct=msg.is_direct,
+                          listen_mode=self.listen_mode(store, msg.backend, msg.room))
             reply = dispatch(ctx, msg.text)
             if not msg.is_direct:  # a command is speaking too: present at a session open there
                 session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
@@ -299,6 +337,120 @@ class App:
                           room=msg.room, reply_to=msg.event_id, thread=msg.thread)
             store.mark_handled(msg.backend, key, self.clock.now())
         return True
+
+    # ---- conversation: what is not a command ----------------------------------------------------
+
+    async def _conversation(self, msg: Incoming) -> None:
+        """A message that is not a command. The one place for what reads conversation, each
+        consumer beside the others: presence (who speaks while a session is open in that room
+        is present at it, bot/presence.py), then listening (a meeting or permanence proposed
+        in plain words). A direct message counts for neither."""
+        await note_speaker(self.db, msg)
+        await self._listen(msg)
+
+    def _room(self, store: Store | None, msg: Incoming, places: list[str]) -> conversation.Room:
+        mode = self.listen_mode(store, msg.backend, msg.room) if store is not None else self.config.chambre.listen
+        return conversation.Room(lang=self.language(msg.backend, msg.room), tz=self.config.chambre.tz, mode=mode,
+                                 prefix=self.config.chambre.prefix, places=places)
+
+    def _reference(self, msg: Incoming) -> datetime:
+        """The instant a member's words are read against: when they were typed (a command or
+        a message handled after a restart keeps its meaning), unless the sender's clock is
+        ahead of ours."""
+        now = self.clock.now()
+        return min(msg.sent_at, now) if msg.sent_at else now
+
+    async def _listen(self, msg: Incoming) -> None:
+        """Listening (docs/listening.md): a meeting or permanence proposed in a room the bot
+        listens in is recorded (or suggested), with a 📅 on the message and a reply in its
+        thread. Deciding costs about a millisecond and no storage, so a busy room costs
+        nothing; only a proposal opens a transaction."""
+        if msg.is_direct or self.is_bot(msg):
+            return
+        places = await self._places()
+        found = conversation.read(msg.text, self._reference(msg), self._room(None, msg, places))
+        if found is None:
+            return
+        chat = self.backends.get(msg.backend)
+        link = chat.link(msg.room, msg.event_id) if chat is not None else None
+        if await self.db.run(lambda db: self._heard(db, msg, found, places, link)):
+            # For the operator, like a command: never what the member wrote.
+            log.info("%s %s: listening, heard", msg.backend, msg.room,
+                     extra=event(backend=msg.backend, room=msg.room, command="listening", outcome="heard",
+                                 event=msg.event_id))
+            self._changed(msg.backend)
+
+    def _heard(self, db, msg: Incoming, found, places: list[str], link: str | None) -> bool:
+        store = Store(db)
+        with db.atomic():
+            if store.was_handled(msg.backend, msg.event_id):
+                return False
+            room = self._room(store, msg, places)
+            if room.mode == "off":
+                return False  # nothing done, nothing to mark: a redelivery is read (and left) again
+            said = conversation.message(store, msg, found, room, link, self._reference(msg))
+            self._say(store, msg, said)
+            store.mark_handled(msg.backend, msg.event_id, self.clock.now())
+        return True
+
+    async def _places(self) -> list[str]:
+        """The places the group uses, spelled its way: configured ones, the rhythm's, earlier
+        meetings' and permanences'. Read once, and again after a change (`_changed`)."""
+        if self._known_places is None:
+            used = await self.db.run(lambda db: Store(db).known_places())
+            configured = [*self.config.chambre.places, *([self.config.rhythm.place] if self.config.rhythm.place else [])]
+            self._known_places = list(dict.fromkeys([*configured, *used]))
+        return self._known_places
+
+    async def _follow(self, msg: Incoming) -> None:
+        """An edit, a removal or a reaction: for what reads conversation, once."""
+        chat = self.backends.get(msg.backend)
+        link = chat.link(msg.room, msg.target) if chat is not None and msg.target else None
+        if msg.kind == REACTION and msg.text == conversation.ACCEPT and \
+                not self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser):
+            # A ✅ from someone the chat's cache calls a member may come from a new organiser.
+            if chat is not None and await chat.refresh_organiser(msg):
+                msg = dataclasses.replace(msg, sender_is_organiser=True)
+        places = await self._places() if msg.kind == EDIT else []
+        if await self.db.run(lambda db: self._followed(db, msg, places, link)):
+            self._changed(msg.backend)
+
+    def _followed(self, db, msg: Incoming, places: list[str], link: str | None) -> bool:
+        store = Store(db)
+        now = self.clock.now()
+        with db.atomic():
+            if msg.kind == REACTION:
+                # A reaction is handled once while it stands: the reactions table is its mark.
+                if not store.add_reaction(msg.backend, msg.room, msg.target or "", msg.text, msg.sender, msg.event_id, now):
+                    return False
+                if msg.is_direct or self.is_bot(msg):
+                    return True
+                actor = Actor(msg.sender, self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser))
+                said = conversation.reacted(store, msg, actor, self._room(store, msg, places), self._reference(msg))
+            else:
+                if store.was_handled(msg.backend, msg.event_id):
+                    return False
+                said = []
+                if msg.kind == REMOVAL:
+                    # A reaction taken back (its reactions row goes), or a message deleted.
+                    if store.take_reaction(msg.backend, msg.target or "") is None:
+                        said = conversation.removed(store, msg, self._reference(msg))
+                elif msg.kind == EDIT and not (msg.is_direct or self.is_bot(msg)):
+                    said = conversation.edited(store, msg, lambda: self._room(store, msg, places), link,
+                                               self._reference(msg))
+                store.mark_handled(msg.backend, msg.event_id, now)
+            self._say(store, msg, said)
+        return True
+
+    def _say(self, store: Store, msg: Incoming, said: list[conversation.Said]) -> None:
+        """Queue what the bot says about a message, in the caller's transaction: each under a
+        key derived from what caused it, so a redelivery or a resend posts nothing twice."""
+        now = self.clock.now()
+        for item in said:
+            what = "react:" + item.reaction if item.reaction else "thread"
+            body = item.body.to_json() if item.body is not None else Doc().to_json()
+            store.enqueue(send_key("heard", msg.backend, item.cause, what), msg.backend, body, now, room=msg.room,
+                          reply_to=item.target, thread=item.thread, reaction=item.reaction)
 
     # ---- outgoing -------------------------------------------------------------------------------
 
@@ -357,7 +509,8 @@ class App:
                 continue
             for row in rows:
                 out = Outgoing(send_key=row["send_key"], body=Doc.from_json(row["body"]), room=row["room"],
-                               dm_user=row["dm_user"], reply_to=row["reply_to"], thread=row["thread"])
+                               dm_user=row["dm_user"], reply_to=row["reply_to"], thread=row["thread"],
+                               reaction=row["reaction"])
                 taken = sent_parts.setdefault(row["id"], set())
                 try:
                     for part in await self._parts(backend, out):
@@ -425,7 +578,7 @@ class App:
         """`out` as the messages the chat takes. A reply that fits (nearly all) is measured
         here; splitting one that does not renders it a few dozen times (about 0.1 s for the
         largest list), off the event loop so that the chats are still heard meanwhile."""
-        if backend.fits(out):
+        if out.reaction is not None or backend.fits(out):
             return [out]
         return await asyncio.to_thread(message_parts, out, backend.fits)
 

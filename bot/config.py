@@ -32,6 +32,12 @@ class ChambreConfig:
     organisers: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)
     room_languages: dict[str, str] = field(default_factory=dict)
+    # Listening (docs/listening.md): what the bot does with meetings and permanences proposed
+    # in conversation, in every room and room by room; places the group uses; other bots.
+    listen: str = "record"
+    listen_rooms: dict[str, str] = field(default_factory=dict)
+    places: list[str] = field(default_factory=list)
+    bots: list[str] = field(default_factory=list)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -208,6 +214,21 @@ def _room_languages(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+LISTEN_MODES = ("record", "suggest", "off")
+
+
+def _listen_mode(value: Any) -> str:
+    if value not in LISTEN_MODES:
+        raise ValueError('"record", "suggest" or "off"')
+    return value
+
+
+def _listen_rooms(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(v in LISTEN_MODES for v in value.values()):
+        raise ValueError('a table of room = "record", "suggest" or "off"')
+    return dict(value)
+
+
 def _timezone(value: Any) -> str:
     name = _string(value)
     try:
@@ -333,6 +354,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
     "chambre": {
         "timezone": _timezone, "language": _language, "database": _nonempty, "prefix": _prefix,
         "organisers": _string_list, "admins": _string_list, "room_languages": _room_languages,
+        "listen": _listen_mode, "listen_rooms": _listen_rooms, "places": _string_list, "bots": _string_list,
     },
     "matrix": {
         "homeserver": _url, "user_id": _nonempty, "password": _optional_string,

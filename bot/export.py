@@ -38,7 +38,14 @@ def _meeting(m: Meeting, tz: ZoneInfo) -> dict[str, Any]:
     return {"id": m.id, "title": m.title, "start": start, "end": end, "place": m.place, "status": m.status,
             "proposed_by": m.proposed_by, "room": m.room,
             # who answered what, by name: the order they answered in is not the export's business
-            "rsvp": {answer: sorted(m.rsvp[answer]) for answer in RSVP_ANSWERS}}
+            "rsvp": {answer: sorted(m.rsvp[answer]) for answer in RSVP_ANSWERS},
+            **_source(m)}
+
+
+def _source(record: Meeting | Permanence) -> dict[str, Any]:
+    """Where a record came from: "command", "conversation" (listening: the message's id in
+    its chat and its address) or "seed" (the group's page)."""
+    return {"source": record.source or "command", "message": record.source_message, "link": record.source_link}
 
 
 def _permanence(p: Permanence) -> dict[str, Any]:
@@ -47,7 +54,8 @@ def _permanence(p: Permanence) -> dict[str, Any]:
     return {"id": p.id, "title": p.title, "rrule": p.rrule, "dtstart": p.dtstart.isoformat(),
             "duration_minutes": p.duration_minutes, "place": p.place, "active": p.active,
             "cancelled": [c.astimezone(zone).isoformat() for c in p.cancelled],
-            "hosts": {occ.astimezone(zone).isoformat(): people for occ, people in sorted(p.hosts.items())}}
+            "hosts": {occ.astimezone(zone).isoformat(): people for occ, people in sorted(p.hosts.items())},
+            **_source(p)}
 
 
 def _brick(br: Brick, tz: ZoneInfo) -> dict[str, Any]:

@@ -32,6 +32,11 @@ class Meeting:
     created_at: datetime
     rsvp: dict[str, list[str]] = field(default_factory=lambda: {answer: [] for answer in RSVP_ANSWERS})
     updated_at: datetime | None = None
+    # Where it came from: None (a command), "conversation" (listening), "seed" (the group's
+    # page); the message's id and address in its chat.
+    source: str | None = None
+    source_message: str | None = None
+    source_link: str | None = None
     sequence: int = 0  # iCalendar's SEQUENCE: raised when its time or status changes
 
 
@@ -49,6 +54,9 @@ class Permanence:
     room: str
     cancelled: list[datetime] = field(default_factory=list)  # occurrence starts, aware
     hosts: dict[datetime, list[str]] = field(default_factory=dict)
+    source: str | None = None  # as for a meeting
+    source_message: str | None = None
+    source_link: str | None = None
 
 
 @dataclass
@@ -109,6 +117,24 @@ class JournalEntry:
     record_id: int | None
     by: str
     data: dict[str, Any]  # what the change was, as journalled (JSON)
+
+
+@dataclass
+class Heard:
+    """A message listening noticed, and what it made of it (see storage 0010_listening)."""
+    backend: str
+    message: str  # the message's event id
+    room: str
+    author: str
+    thread: str  # where the bot speaks about it
+    link: str | None
+    lang: str
+    kind: str  # "meeting" or "permanence"
+    proposal: dict  # what it proposes (bot.services.listening reads it back)
+    state: str  # "suggested", "recorded", "duplicate", "dropped"
+    record_id: int | None
+    written_at: datetime | None
+    at: datetime
 
 
 PLEDGE_VISIBILITIES = ("named", "anonymous", "public")  # name shown, amount hidden / neither / both

@@ -21,10 +21,12 @@ class Context:
     backend: str
     is_organiser: bool
     event_id: str = ""
+    thread: str | None = None  # the thread the command was typed in
     direct: bool = False  # typed in a direct message with the bot: the reply is private already
     # Messages for the sender alone, sent by direct message with the reply (a member's own
     # pledge amount is never said in a room).
     private: list[Doc] = field(default_factory=list)
+    listen_mode: str = "record"  # what listening does in this room (bot.services.listening.MODES)
     # What the dispatcher made of the line, for the operator's log (never the member's text):
     # the command's English name ("meeting propose"), and done, refused, unknown or failed.
     command: str = ""

@@ -463,6 +463,98 @@ _SESSION_TABLES = ("sessions", "session_topics", "session_presence", "session_no
 REVISED_TABLES = frozenset(_REVISED) | frozenset(_SESSION_TABLES)
 
 
+@MIGRATIONS(name="0010_listening")
+def listening(db: Database) -> None:
+    """Listening (issue 17): where a meeting or permanence came from, the messages the bot
+    noticed and what it made of each, the listening mode set in chat, the reactions it was
+    told of, and reactions in the outbox.
+
+    - `source` is NULL for a record made by a command, 'conversation' for one listening
+      noticed, 'seed' for the group's page; `source_message` and `source_link` name the
+      message (its id in its chat, and its address for a person).
+    - `heard`: one row per message listening noticed, keyed like handled_events. `state`:
+      'suggested' (suggest mode: nothing recorded yet), 'recorded', 'duplicate' (the same
+      meeting was already there: `record_id` is that one), 'dropped' (edited or removed
+      before it was recorded, or its record cancelled by an edit or a removal).
+      `written_at` is when listening last wrote the record: a record changed since then was
+      changed by a command, and listening no longer touches it.
+    - `listen_modes`: the mode an organiser set in a room (`!écoute`), over the configuration.
+    - `reactions`: the reactions that stand, one per (message, emoji, person), with the
+      reaction's own id, so that a removal naming only that id (a Matrix redaction) is
+      known to be a reaction taken back.
+    - `outbox.reaction`: an emoji to put on `reply_to` instead of a message."""
+    db.executescript(
+        """
+        ALTER TABLE meetings ADD COLUMN source TEXT;
+        ALTER TABLE meetings ADD COLUMN source_message TEXT;
+        ALTER TABLE meetings ADD COLUMN source_link TEXT;
+        ALTER TABLE permanences ADD COLUMN source TEXT;
+        ALTER TABLE permanences ADD COLUMN source_message TEXT;
+        ALTER TABLE permanences ADD COLUMN source_link TEXT;
+        ALTER TABLE outbox ADD COLUMN reaction TEXT;
+        CREATE TABLE heard (
+            backend TEXT NOT NULL,
+            message TEXT NOT NULL,
+            room TEXT NOT NULL,
+            author TEXT NOT NULL,
+            thread TEXT NOT NULL,     -- where the bot speaks about it: the message's thread
+            link TEXT,
+            lang TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('meeting', 'permanence')),
+            proposal TEXT NOT NULL,   -- JSON: what the message proposes, as listening read it
+            state TEXT NOT NULL CHECK (state IN ('suggested', 'recorded', 'duplicate', 'dropped')),
+            record_id INTEGER,
+            written_at TEXT,
+            at TEXT NOT NULL,
+            PRIMARY KEY (backend, message)
+        );
+        CREATE INDEX heard_room ON heard(backend, room, at);
+        CREATE TABLE listen_modes (
+            backend TEXT NOT NULL,
+            room TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('record', 'suggest', 'off')),
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            PRIMARY KEY (backend, room)
+        );
+        CREATE TABLE reactions (
+            backend TEXT NOT NULL,
+            room TEXT NOT NULL,
+            target TEXT NOT NULL,
+            emoji TEXT NOT NULL,
+            person TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (backend, target, emoji, person)
+        );
+        CREATE INDEX reactions_event ON reactions(backend, event_id);
+        """
+    )
+
+
+@MIGRATIONS(name="0011_seed_meetings")
+def seed_meetings(db: Database) -> None:
+    """The meetings the group's page lists as still to organise ("Des rencontres à
+    organiser"), as meetings without a date, the way 0004 loads its bricks: on a fresh
+    install, and on an existing one too, except those whose title a meeting already has
+    (an install that already planned one keeps its own)."""
+    import json
+    from datetime import datetime, timezone
+    from importlib.resources import files
+
+    seeded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    seed = json.loads(files("storage").joinpath("seed/meetings.json").read_text(encoding="utf-8"))
+    existing = {row[0].casefold() for row in db.execute("SELECT title FROM meetings").fetchall()}
+    for meeting in seed["meetings"]:
+        if meeting["title"].casefold() in existing:
+            continue
+        db.execute(
+            'INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at,'
+            " updated_at, source) VALUES (?, NULL, NULL, 0, NULL, 'proposed', ?, '', ?, ?, 'seed')",
+            [meeting["title"], SEED_AUTHOR, seeded_at, seeded_at],
+        )
+
+
 def unknown_migrations(db: Database) -> list[str]:
     """Migrations recorded in the database that this version does not have: a newer
     chambre-bot wrote it, and this one would misread or damage what it added."""

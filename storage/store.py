@@ -9,8 +9,8 @@ from typing import Any, ContextManager, Iterable, TypeVar
 
 import sqlite_utils
 
-from bot.records import (Action, Brick, HistoryEntry, JournalEntry, Link, Meeting, Note, Permanence, Pledge, Presence,
-                         Rhythm, Session, SessionTopic, Topic)
+from bot.records import (Action, Brick, Heard, HistoryEntry, JournalEntry, Link, Meeting, Note, Permanence, Pledge,
+                         Presence, Rhythm, Session, SessionTopic, Topic)
 
 
 # A row read by column name: sqlite3's Row (Store._rows) or sqlite-utils' dict (db.query).
@@ -27,6 +27,9 @@ def parse_instant(text: str) -> datetime:
     # Stored instants are already UTC (see iso()); converting them again is the export's hot spot.
     return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
 
+
+# Where a record came from: (source, message id, message address), None for a command.
+Source = tuple[str, str | None, str | None] | None
 
 # The columns a service may change, by name (the names are spliced into the UPDATE).
 _MEETING_CHANGES = frozenset({"title", "start", "end", "all_day", "place", "status", "cancel_reason"})
@@ -91,7 +94,8 @@ class Store:
             end=parse_instant(row["end"]) if row["end"] else None, place=row["place"],
             status=row["status"], proposed_by=row["proposed_by"], room=row["room"],
             cancel_reason=row["cancel_reason"], created_at=parse_instant(row["created_at"]),
-            updated_at=parse_instant(row["updated_at"]), sequence=row["sequence"],
+            updated_at=parse_instant(row["updated_at"]), sequence=row["sequence"], source=row["source"],
+            source_message=row["source_message"], source_link=row["source_link"],
         )
         return meeting
 
@@ -103,12 +107,15 @@ class Store:
             return {"start": iso(start), "end": iso(end) if end else None, "all_day": 0}
         return {"start": start.isoformat(), "end": None, "all_day": 1}
 
-    def add_meeting(self, title: str, start: datetime | date | None, end: datetime | None, place: str | None, proposed_by: str, room: str, now: datetime) -> Meeting:
+    def add_meeting(self, title: str, start: datetime | date | None, end: datetime | None, place: str | None,
+                    proposed_by: str, room: str, now: datetime, source: Source = None) -> Meeting:
         cols = self._when_columns(start, end)
+        origin, message, link = source or (None, None, None)
         cur = self.db.execute(
-            'INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at, updated_at)'
-            " VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?)",
-            [title, cols["start"], cols["end"], cols["all_day"], place, proposed_by, room, iso(now), iso(now)],
+            'INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at, updated_at,'
+            " source, source_message, source_link) VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, ?)",
+            [title, cols["start"], cols["end"], cols["all_day"], place, proposed_by, room, iso(now), iso(now),
+             origin, message, link],
         )
         return _written(self.meeting(_new_id(cur)))
 
@@ -193,6 +200,23 @@ class Store:
                     by_id[meeting_id].rsvp[answer].append(person)
         return meetings
 
+    def meetings_at(self, start: datetime, room: str, created_since: datetime) -> list[Meeting]:
+        """Meetings of `room`, not cancelled, starting at that instant, made since then."""
+        return self._meetings("SELECT * FROM meetings WHERE status != 'cancelled' AND all_day = 0 AND start = ?"
+                              " AND room = ? AND created_at >= ? ORDER BY id", [iso(start), room, iso(created_since)])
+
+    def known_places(self) -> list[str]:
+        """The places the group has used: the rhythm's, meetings' and permanences', each once
+        (as first written), the most recent first."""
+        rows = self._rows(
+            "SELECT place FROM (SELECT place, 2 AS k, created_at AS at FROM meetings WHERE place IS NOT NULL"
+            " UNION ALL SELECT place, 1, created_at FROM permanences WHERE place IS NOT NULL"
+            " UNION ALL SELECT place, 0, set_at FROM rhythm WHERE place IS NOT NULL) ORDER BY k, at DESC")
+        seen: dict[str, str] = {}
+        for row in rows:
+            seen.setdefault(row["place"].casefold(), row["place"])
+        return list(seen.values())
+
     def meetings_between(self, start: datetime, end: datetime, statuses: tuple[str, ...] = ("proposed", "confirmed")) -> list[Meeting]:
         """Meetings starting in [start, end): instants compared in UTC, all-day ones by date."""
         marks = ",".join("?" * len(statuses))
@@ -217,7 +241,8 @@ class Store:
             id=row["id"], title=row["title"], place=row["place"], rrule=row["rrule"],
             dtstart=datetime.fromisoformat(row["dtstart"]), tz=row["tz"],
             duration_minutes=row["duration_minutes"], active=bool(row["active"]),
-            created_by=row["created_by"], room=row["room"],
+            created_by=row["created_by"], room=row["room"], source=row["source"],
+            source_message=row["source_message"], source_link=row["source_link"],
         )
         for r in self.db.query("SELECT occurrence FROM permanence_cancellations WHERE permanence_id = ? ORDER BY occurrence", [perm.id]):
             perm.cancelled.append(parse_instant(r["occurrence"]))
@@ -226,11 +251,14 @@ class Store:
         return perm
 
     def add_permanence(self, title: str, place: str | None, rrule: str, dtstart: datetime, tz: str,
-                       duration_minutes: int | None, created_by: str, room: str, now: datetime) -> Permanence:
+                       duration_minutes: int | None, created_by: str, room: str, now: datetime,
+                       source: Source = None) -> Permanence:
+        origin, message, link = source or (None, None, None)
         cur = self.db.execute(
-            "INSERT INTO permanences (title, place, rrule, dtstart, tz, duration_minutes, created_by, room, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, created_by, room, iso(now)],
+            "INSERT INTO permanences (title, place, rrule, dtstart, tz, duration_minutes, created_by, room, created_at,"
+            " source, source_message, source_link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, created_by, room, iso(now),
+             origin, message, link],
         )
         return _written(self.permanence(_new_id(cur)))
 
@@ -258,6 +286,19 @@ class Store:
 
     def end_permanence(self, permanence_id: int, now: datetime) -> None:
         self.db.execute("UPDATE permanences SET active = 0, ended_at = ? WHERE id = ?", [iso(now), permanence_id])
+
+    def update_permanence(self, permanence_id: int, title: str, place: str | None, rrule: str, dtstart: datetime,
+                          tz: str, duration_minutes: int | None) -> Permanence:
+        """A permanence as a message that proposed it now says (listening follows edits)."""
+        self.db.execute("UPDATE permanences SET title = ?, place = ?, rrule = ?, dtstart = ?, tz = ?, duration_minutes = ?"
+                        " WHERE id = ?", [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, permanence_id])
+        return self.permanence(permanence_id)
+
+    def permanences_in(self, room: str, rrule: str, created_since: datetime) -> list[Permanence]:
+        """Active permanences of `room` on this rule, made since then."""
+        return [self._permanence(r) for r in self._rows(
+            "SELECT * FROM permanences WHERE active = 1 AND room = ? AND rrule = ? AND created_at >= ? ORDER BY id",
+            [room, rrule, iso(created_since)])]
 
     # ---- bricks ---------------------------------------------------------------------------
 
@@ -654,11 +695,12 @@ class Store:
                         [backend, event_id, iso(now)])
 
     def enqueue(self, send_key: str, backend: str, body_json: str, now: datetime, room: str | None = None,
-                dm_user: str | None = None, reply_to: str | None = None, thread: str | None = None) -> bool:
+                dm_user: str | None = None, reply_to: str | None = None, thread: str | None = None,
+                reaction: str | None = None) -> bool:
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO outbox (send_key, backend, room, dm_user, reply_to, thread, body, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [send_key, backend, room, dm_user, reply_to, thread, body_json, iso(now)],
+            "INSERT OR IGNORE INTO outbox (send_key, backend, room, dm_user, reply_to, thread, body, created_at, reaction)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [send_key, backend, room, dm_user, reply_to, thread, body_json, iso(now), reaction],
         )
         return cur.rowcount > 0
 
@@ -705,3 +747,75 @@ class Store:
     def record_post(self, name: str, kind: str, due_at: datetime, now: datetime, outcome: str) -> None:
         self.db.execute("INSERT INTO posts (name, kind, due_at, done_at, outcome) VALUES (?, ?, ?, ?, ?)",
                         [name, kind, iso(due_at), iso(now), outcome])
+
+    # ---- listening: what was heard, the modes, the reactions -------------------------------------
+
+    @staticmethod
+    def _heard(r: RowLike) -> Heard:
+        return Heard(backend=r["backend"], message=r["message"], room=r["room"], author=r["author"], thread=r["thread"],
+                     link=r["link"], lang=r["lang"], kind=r["kind"], proposal=json.loads(r["proposal"]), state=r["state"],
+                     record_id=r["record_id"], written_at=parse_instant(r["written_at"]) if r["written_at"] else None,
+                     at=parse_instant(r["at"]))
+
+    def add_heard(self, heard: Heard) -> None:
+        self.db.execute(
+            "INSERT INTO heard (backend, message, room, author, thread, link, lang, kind, proposal, state, record_id,"
+            " written_at, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [heard.backend, heard.message, heard.room, heard.author, heard.thread, heard.link, heard.lang, heard.kind,
+             json.dumps(heard.proposal, ensure_ascii=False), heard.state, heard.record_id,
+             iso(heard.written_at) if heard.written_at else None, iso(heard.at)],
+        )
+
+    def heard(self, backend: str, message: str) -> Heard | None:
+        row = self._one("SELECT * FROM heard WHERE backend = ? AND message = ?", [backend, message])
+        return self._heard(row) if row else None
+
+    def update_heard(self, heard: Heard) -> None:
+        """Write back what listening now makes of the message (its kind, proposal, state, record)."""
+        self.db.execute(
+            "UPDATE heard SET kind = ?, proposal = ?, state = ?, record_id = ?, written_at = ? WHERE backend = ? AND message = ?",
+            [heard.kind, json.dumps(heard.proposal, ensure_ascii=False), heard.state, heard.record_id,
+             iso(heard.written_at) if heard.written_at else None, heard.backend, heard.message],
+        )
+
+    def latest_suggestion(self, backend: str, room: str, thread: str | None = None) -> Heard | None:
+        """The suggestion still waiting in that thread (or, without one, the room's latest)."""
+        if thread is not None:
+            row = self._one("SELECT * FROM heard WHERE backend = ? AND room = ? AND state = 'suggested'"
+                            " AND (message = ? OR thread = ?) ORDER BY at DESC LIMIT 1", [backend, room, thread, thread])
+        else:
+            row = self._one("SELECT * FROM heard WHERE backend = ? AND room = ? AND state = 'suggested'"
+                            " ORDER BY at DESC LIMIT 1", [backend, room])
+        return self._heard(row) if row else None
+
+    def listen_mode(self, backend: str, room: str) -> str | None:
+        row = self._one("SELECT mode FROM listen_modes WHERE backend = ? AND room = ?", [backend, room])
+        return row["mode"] if row else None
+
+    def set_listen_mode(self, backend: str, room: str, mode: str, by: str, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO listen_modes (backend, room, mode, set_by, set_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (backend, room) DO UPDATE SET mode = excluded.mode, set_by = excluded.set_by,"
+            " set_at = excluded.set_at", [backend, room, mode, by, iso(now)])
+
+    def add_reaction(self, backend: str, room: str, target: str, emoji: str, person: str, event_id: str,
+                     now: datetime) -> bool:
+        """Record a reaction that stands; False when it was already known."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO reactions (backend, room, target, emoji, person, event_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [backend, room, target, emoji, person, event_id, iso(now)])
+        return cur.rowcount > 0
+
+    def take_reaction(self, backend: str, event_id: str) -> tuple[str, str, str] | None:
+        """The reaction with that id taken back: (target, emoji, person), or None when no
+        standing reaction has that id (a message's removal, say)."""
+        row = self._one("SELECT target, emoji, person FROM reactions WHERE backend = ? AND event_id = ?", [backend, event_id])
+        if row is None:
+            return None
+        self.db.execute("DELETE FROM reactions WHERE backend = ? AND event_id = ?", [backend, event_id])
+        return row["target"], row["emoji"], row["person"]
+
+    def reactions_on(self, backend: str, target: str) -> list[tuple[str, str]]:
+        """The reactions standing on a message: (emoji, person), in the order they came."""
+        return [(r["emoji"], r["person"]) for r in self._rows(
+            "SELECT emoji, person FROM reactions WHERE backend = ? AND target = ? ORDER BY at, rowid", [backend, target])]

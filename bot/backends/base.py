@@ -1,8 +1,9 @@
 """The one interface every chat backend implements.
 
-A backend turns its chat's events into `Incoming` messages and hands them to the core,
-and sends `Outgoing` messages the core takes from the outbox. Nothing above this module
-knows which chat it is in: a backend also says which configured rooms and people it serves.
+A backend turns its chat's events into `Incoming` events and hands them to the core, and
+sends `Outgoing` messages (and reactions) the core takes from the outbox. Nothing above
+this module knows which chat it is in: a backend also says which configured rooms and
+people it serves.
 
 Contract, so that nothing is lost and nothing happens twice:
 - `run(deliver)` connects, catches up on what was said while the bot was away, then
@@ -23,6 +24,32 @@ Contract, so that nothing is lost and nothing happens twice:
     outbox keeps it, and everything queued behind it, and tries again after the delay the
     chat asked for or the backoff; the count of tries is kept in the outbox, in the database.
   Anything else is a bug: retried like `RetryLater`, and given up after five tries.
+- Events beyond text. Besides a message (`MESSAGE`), a backend delivers what happens to one
+  afterwards, through the same `deliver`, with the same guarantees (catch-up after downtime,
+  the cursor moved only after `deliver` returned, `CommandAge` on the event's own time):
+  - `EDIT`: `target` was edited by `sender`; `text` is its new text; `event_id` is the
+    edit's own id (Matrix: the `m.replace` event; Rocket.Chat: `<message id>:edit:<editedAt>`).
+  - `REACTION`: `sender` reacted to `target` with `text`, an emoji as a Unicode character
+    ("✅"); `event_id` is the reaction's id (Matrix: the `m.reaction` event; Rocket.Chat:
+    `<message id>:react:<emoji name>:<username>`).
+  - `REMOVAL`: `target` is gone: a message deleted (Matrix redaction; Rocket.Chat delete, soft
+    or hard) or a reaction taken back (Matrix: the reaction's redaction; Rocket.Chat: its
+    name gone from the message's reactions). `event_id` is the removal's own id. A chat
+    cannot always say which one was removed (a Matrix redaction names an event id only):
+    the core knows, from the reactions it was given (`Store.add_reaction`).
+  The core marks edits and removals handled like messages; a reaction is handled once per
+  (message, emoji, person) while it stands, so a Rocket.Chat backend that sees the same
+  reactions again after a restart may deliver them again. The bot's own events are never
+  delivered. Every event says whether its room is a direct-message room with the bot
+  (`is_direct`) and whether the chat marks its sender as a bot or an integration
+  (`from_bot`): the core reads conversation in neither.
+- `Outgoing.reaction`: the message is a reaction with that emoji on `reply_to`, sent under
+  its send key like a message (Matrix: an `m.reaction` annotation with the key as
+  transaction id; Rocket.Chat: `chat.react` with `shouldReact: true`, idempotent by itself).
+  A reply with `thread` set goes in that thread (Matrix thread relation; Rocket.Chat `tmid`).
+- `link(room, event_id)` gives the address of a message for a person (kept with what the
+  bot records from it), or None; `names(room)` the other names the configuration may give
+  a room (Rocket.Chat: `rocketchat:<channel>` for a room id), for per-room settings.
 - `fits(out)` says whether the chat takes `out` as one message (its size limit, measured
   as the chat measures it). The outbox splits a message that does not fit into several that
   do, in order, each under a send key derived from the original one.
@@ -48,9 +75,14 @@ from bot.richtext import Doc
 log = logging.getLogger(__name__)
 
 
+# What an incoming event is (Incoming.kind): see the contract above.
+MESSAGE, EDIT, REACTION, REMOVAL = "message", "edit", "reaction", "removal"
+
+
 @dataclass(frozen=True)
 class Incoming:
-    """A message a person typed in a room, normalised."""
+    """Something a person did in a room, normalised: a message they typed (`MESSAGE`), or an
+    edit, a reaction or a removal of an earlier one (`target`)."""
 
     backend: str  # "console", "matrix", "rocketchat"
     room: str  # the backend's own room id
@@ -62,9 +94,13 @@ class Incoming:
     # Elevation the chat itself grants (Matrix power level, Rocket.Chat room owner/moderator);
     # configured organisers are added by the core.
     sender_is_organiser: bool = False
-    # Typed in a direct-message room with the bot: what is said to the sender alone (their own
-    # pledge amount) may be said right there (commands/context.py `direct`).
+    # In a direct-message room with the bot: what is said to the sender alone (their own
+    # pledge amount) may be said right there (commands/context.py `direct`); listening reads
+    # no direct message.
     is_direct: bool = False
+    from_bot: bool = False  # the chat says another bot or an integration sent it
+    kind: str = MESSAGE
+    target: str | None = None  # the message an edit, reaction or removal is about
     # Set when the chat could not decrypt the message (Matrix, without its room key): `text` is
     # empty and the core tells the room, once per value of this key (the sender and session).
     unreadable: str | None = None
@@ -78,8 +114,9 @@ class Outgoing:
     body: Doc
     room: str | None = None
     dm_user: str | None = None  # a direct message to this user (the backend finds or creates the room)
-    reply_to: str | None = None  # the event id of the command this answers
+    reply_to: str | None = None  # the event id of the command this answers (or reacts to)
     thread: str | None = None
+    reaction: str | None = None  # an emoji to put on `reply_to`, instead of a message (`body` is empty)
 
 
 Deliver = Callable[[Incoming], Awaitable[None]]
@@ -193,6 +230,17 @@ class Backend(abc.ABC):
         hides system messages never announces a new moderator); the others keep the
         answer the message came with."""
         return msg.sender_is_organiser
+
+    def link(self, room: str, event_id: str) -> str | None:
+        """The address of a message for a person (a matrix.to link, a Rocket.Chat permalink),
+        or None when the chat has none (the console)."""
+        return None
+
+    def names(self, room: str) -> list[str]:
+        """Other names the configuration may give `room` (a Rocket.Chat room id is
+        `rocketchat:<channel>` there; a Matrix room, its configured alias): per-room settings
+        (`room_languages`, `listen_rooms`) are looked up under each."""
+        return []
 
     def status(self) -> BackendStatus:
         """How the link to the chat is. A backend with no server to lose (the console) is

@@ -6,7 +6,9 @@ a piped session reads like a conversation. `/avance 3 jours` (`/advance 3 days`)
 console's clock forward and shows the posts due in between, in order.
 
 The terminal stands for every room of the group: it serves every configured room and every
-organiser's direct messages, and its own user is an organiser unless `--member`.
+organiser's direct messages, and its own user is an organiser unless `--member`. A line that
+is not a command is a room message, which listening reads like any other: the bot's
+reaction shows as `[📅]`, a reply in the message's thread starts with `↳`.
 """
 from __future__ import annotations
 
@@ -110,7 +112,12 @@ class ConsoleBackend(Backend):
         return en if self.lang == "en" else fr
 
     async def send(self, out: Outgoing) -> None:
+        if out.reaction is not None:  # on the line just typed (or the one it names)
+            self._say(f"[{out.reaction}]")
+            return
         text = out.body.plain()
+        if out.thread is not None:  # the message's thread: set off from the room's own lines
+            text = "↳ " + text.replace("\n", "\n  ")
         if out.dm_user is not None:
             text = self._t(f"[message privé pour {out.dm_user}]\n", f"[direct message to {out.dm_user}]\n") + text
         self._say(text)

@@ -9,7 +9,14 @@ core exactly once:
 - The server re-sends the whole document on every change (edit, reaction, thread counter,
   URL preview, read flag). A `seen` store tells a new message from an update; an unseen
   message older than the room's floor (its high-water mark, minus some slack) is an update
-  of something handled before a restart, not a command.
+  of something handled before a restart, not a command. What an update changed is told by
+  comparing with what was seen (base.py's events): a new `editedAt` is an EDIT; a reaction
+  name and username new or gone is a REACTION or the REMOVAL of one (reactions on the bot's
+  own messages too); `t: "rm"` (a soft delete) is a REMOVAL. A hard delete comes on
+  `stream-notify-room` `<rid>/deleteMessage` (one subscription per room listened in) and,
+  after a reconnect, in `chat.syncMessages`' `deleted`. After a restart the reactions a
+  message carried before are not known: those it carries are delivered again (the core
+  knows them), and one taken back meanwhile is not heard.
 - The server never replays what was said while the socket was down. After each (re)connect
   the bot logs in, subscribes, and only then catches up per room with
   `chat.syncMessages?lastUpdate=<high-water - overlap>`, through the same classifier.
@@ -34,10 +41,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.backends.base import (Backend, BackendState, BackendStatus, CommandAge, Deliver, Incoming, Outgoing, Refused,
-                               RetryLater)
+from bot.backends.base import (EDIT, REACTION, REMOVAL, Backend, BackendState, BackendStatus, CommandAge, Deliver,
+                               Incoming, Outgoing, Refused, RetryLater)
 from bot.backends.dm_rooms import DmRooms
-from bot.backends.rocketchat_cursor import Cursor
+from bot.backends.rocketchat_cursor import Cursor, Reactions
 from bot.backends.rocketchat_ddp import DdpClosed, DdpConnection, DdpMethodError, ws_url
 from bot.backends.rocketchat_rest import (
     RestClient,
@@ -61,6 +68,15 @@ log = logging.getLogger(__name__)
 
 STREAM = "stream-room-messages"
 MY_MESSAGES = "__my_messages__"
+NOTIFY_ROOM = "stream-notify-room"  # "<rid>/deleteMessage": hard deletes
+# Emoji as Rocket.Chat names them (`chat.react` takes names, and refuses one it does not
+# know); the core speaks in characters. A reaction of any other name reaches the core as
+# ":name:". ("date" is 📅 in the emoji set Rocket.Chat ships; "calendar" is 📆.)
+EMOJI_NAMES = {
+    "📅": "date", "✅": "white_check_mark", "👍": "thumbsup", "👎": "thumbsdown", "❤️": "heart",
+    "🎉": "tada", "👀": "eyes", "❌": "x", "😄": "smile", "👋": "wave",
+}
+EMOJI_OF_NAME = {name: emoji for emoji, name in EMOJI_NAMES.items()}
 TWO_FACTOR_HINT = (
     "if the account has two-factor authentication (Rocket.Chat 8.0+ refuses it without saying so), "
     "use a personal access token created with 'Ignore Two Factor Authentication' instead of a password"
@@ -183,6 +199,19 @@ class RocketChatBackend(Backend):
 
     def default_rooms(self) -> list[str]:
         return [f"{self.name}:{channel}" for channel in self.config.channels]
+
+    def names(self, room: str) -> list[str]:
+        """A room id is `rocketchat:<channel>` in the configuration."""
+        name = (self._rooms.get(room) or {}).get("name")
+        return [f"{self.name}:{name}"] if name else []
+
+    def link(self, room: str, event_id: str) -> str | None:
+        """The message's permalink, as the web client's "Copy link" gives it."""
+        info = self._rooms.get(room) or {}
+        if not info.get("name") or info.get("t") == "d":
+            return None
+        kind = "group" if info.get("t") == "p" else "channel"
+        return f"{self.url}/{kind}/{info['name']}?msg={event_id}"
 
     # ---- auth -------------------------------------------------------------------------
 
@@ -387,6 +416,7 @@ class RocketChatBackend(Backend):
             missing = self.channels - set(self._room_ids)
             if missing:
                 log.warning("rocketchat: the bot is not a member of %s; invite it there", ", ".join(sorted(missing)))
+            await self._subscribe_deletes(conn)
             # First start ever: what was said before the bot existed is not for it.
             await self.cursor.start(self.clock.now())
             # Subscribed first, then caught up: live events wait in the queue meanwhile,
@@ -406,6 +436,19 @@ class RocketChatBackend(Backend):
             self.live = False
             self._conn = None
             await conn.close()
+
+    async def _subscribe_deletes(self, conn: DdpConnection) -> None:
+        """Hard deletes are told on another stream, room by room: subscribe for each room the
+        bot listens in (rooms joined later, at the next connection). A server that refuses
+        costs the live news only: the catch-up's `deleted` still brings them."""
+        for rid, room in list(self._rooms.items()):
+            if room.get("t") == "d" or not self._listens_in(room.get("t"), room.get("name")):
+                continue
+            try:
+                await conn.subscribe(NOTIFY_ROOM, [f"{rid}/deleteMessage", False], timeout=self.connect_timeout)
+            except DdpMethodError as exc:
+                log.info("rocketchat: no live news of deleted messages (%s); the catch-up brings them", exc.reason)
+                return
 
     async def _ddp_login(self, conn: DdpConnection) -> None:
         for _ in range(2):
@@ -478,12 +521,18 @@ class RocketChatBackend(Backend):
             try:
                 for msg in updated:
                     await self._process(msg, room.get("t"), deliver, floor=floor)
+                for gone in result.get("deleted") or []:
+                    if isinstance(gone, dict) and gone.get("_id"):
+                        await self._deleted(rid, room.get("t"), str(gone["_id"]), parse_date(gone.get("_deletedAt")), deliver)
             finally:
                 await self.cursor.save()  # once per room, not once per message
 
     # ---- live events --------------------------------------------------------------------
 
     async def _on_frame(self, frame: dict[str, Any], deliver: Deliver) -> None:
+        if frame.get("collection") == NOTIFY_ROOM:
+            await self._on_notify_room(frame, deliver)
+            return
         if frame.get("collection") != STREAM:
             return
         fields = frame.get("fields") or {}
@@ -514,6 +563,24 @@ class RocketChatBackend(Backend):
             return
         await self._process(msg, room_type, deliver)
         await self.cursor.save()
+
+    async def _on_notify_room(self, frame: dict[str, Any], deliver: Deliver) -> None:
+        fields = frame.get("fields") or {}
+        rid, _, event = str(fields.get("eventName") or "").partition("/")
+        args = fields.get("args") or []
+        room = self._rooms.get(rid)
+        if event != "deleteMessage" or room is None or not args or not isinstance(args[0], dict):
+            return
+        if args[0].get("_id"):
+            await self._deleted(rid, room.get("t"), str(args[0]["_id"]), None, deliver)
+
+    async def _deleted(self, rid: str, room_type: str | None, mid: str, at: datetime | None, deliver: Deliver) -> None:
+        """A message deleted for good: a REMOVAL (the core knows whether it mattered)."""
+        at = at or self.clock.now()
+        if not self._listens_in(room_type, (self._rooms.get(rid) or {}).get("name")) or self.age.too_old(at, mid, "", rid):
+            return
+        await self._hand_over(deliver, Incoming(backend=self.name, room=rid, sender="", text="", event_id=f"{mid}:removed",
+                                                sent_at=at, kind=REMOVAL, target=mid, is_direct=room_type == "d"), mid)
 
     async def _subscribed_room(self, rid: str) -> dict[str, Any] | None:
         """The bot's room `rid` (type and name), or None when the bot is not in it. A room
@@ -547,6 +614,7 @@ class RocketChatBackend(Backend):
         sent_at = parse_date(msg.get("ts")) or updated_at or self.clock.now()
         user = msg.get("u") or {}
         cursor, seen = self.cursor, self.cursor.seen
+        own = user.get("_id") == self.self_id
 
         if msg.get("t"):
             if msg["t"] in ROLE_CHANGES:
@@ -555,35 +623,30 @@ class RocketChatBackend(Backend):
                 # Without the stream's room argument, this is how the bot learns it is out.
                 room = self._rooms.pop(rid)
                 self._room_ids.pop(room.get("name") or "", None)
+            elif msg["t"] == "rm" and not own:  # a soft delete: the message stays, emptied
+                await self._deleted(rid, room_type, str(mid), edited_at or updated_at, deliver)
             seen.remember(mid, edited_at)
             await cursor.advance(rid, mid, updated_at)
             return
-        if user.get("_id") == self.self_id:
-            seen.remember(mid, edited_at)
+        if own or mid in seen:
+            await self._update(msg, room_type, deliver, known=mid in seen)
             await cursor.advance(rid, mid, updated_at)
             return
-        if mid in seen:
-            if seen.edited_at(mid) != edited_at:
-                log.info("rocketchat: message %s was edited; edits are not commands", mid)
-                seen.remember(mid, edited_at)
-            await cursor.advance(rid, mid, updated_at)
-            return
-        seen.remember(mid, edited_at)
         if floor is None:
             floor = await cursor.floor(rid)
         if cursor.before(sent_at, floor):
-            # An update (reaction, edit, thread counter) of a message from before our mark.
+            # An update (reaction, edit, thread counter) of a message from before our mark:
+            # an edit made since the mark is one to hear.
+            edited_since = edited_at is not None and not cursor.before(edited_at, floor)
+            await self._update(msg, room_type, deliver, known=False, edited=edited_since)
             await cursor.advance(rid, mid, updated_at)
             return
+        seen.remember(mid, edited_at)
         sender = user.get("username") or user.get("_id") or ""
         if self.age.too_old(sent_at, mid, sender, rid):
             await cursor.advance(rid, mid, updated_at)
             return
-        try:
-            organiser = await self._is_organiser(rid, sender, room_type)
-        except BaseException:
-            seen.forget(mid)  # not handled: the catch-up after the reconnect brings it back
-            raise
+        organiser = await self._organiser_or_forget(rid, sender, room_type, mid)
         incoming = Incoming(
             backend=self.name,
             room=rid,
@@ -594,21 +657,82 @@ class RocketChatBackend(Backend):
             thread=msg.get("tmid"),
             sender_is_organiser=organiser,
             is_direct=room_type == "d",
+            from_bot=bool(msg.get("bot")),
         )
+        await self._hand_over(deliver, incoming, mid)
+        await self._reactions_changed(msg, room_type, deliver, None)
+        await cursor.advance(rid, mid, updated_at)
+
+    async def _update(self, msg: dict, room_type: str | None, deliver: Deliver, *, known: bool,
+                      edited: bool | None = None) -> None:
+        """Another copy of a message seen before: an edit and reactions added or taken back
+        are delivered (base.py); a thread counter, a preview, a read flag are nothing."""
+        mid, rid = str(msg["_id"]), str(msg["rid"])
+        seen = self.cursor.seen
+        edited_at = parse_date(msg.get("editedAt"))
+        user = msg.get("u") or {}
+        if edited is None:
+            edited = known and edited_at is not None and seen.edited_at(mid) != edited_at
+        if edited and edited_at is not None and user.get("_id") != self.self_id:
+            editor = (msg.get("editedBy") or {}).get("username") or user.get("username") or ""
+            if not self.age.too_old(edited_at, mid, editor, rid):
+                ms = int(edited_at.timestamp() * 1000)
+                await self._hand_over(deliver, Incoming(
+                    backend=self.name, room=rid, sender=editor, text=msg.get("msg") or "", event_id=f"{mid}:edit:{ms}",
+                    sent_at=edited_at, thread=msg.get("tmid"), is_direct=room_type == "d",
+                    from_bot=bool(msg.get("bot")), kind=EDIT, target=mid), mid)
+        await self._reactions_changed(msg, room_type, deliver, seen.reactions(mid) if known else None)
+        seen.remember(mid, edited_at)
+
+    async def _reactions_changed(self, msg: dict, room_type: str | None, deliver: Deliver,
+                                 before: Reactions | None) -> None:
+        """Deliver the reactions `msg` carries that `before` did not, and the removal of those
+        it no longer carries; with `before` unknown (None), every reaction it carries."""
+        mid, rid = str(msg["_id"]), str(msg["rid"])
+        now_on: set[tuple[str, str]] = set()
+        for name, entry in (msg.get("reactions") or {}).items():
+            for username in (entry or {}).get("usernames") or []:
+                if isinstance(username, str) and username != self.self_username:
+                    now_on.add((str(name).strip(":"), username))
+        current: Reactions = frozenset(now_on)
+        at = parse_date(msg.get("_updatedAt")) or self.clock.now()
+        stamp = int(at.timestamp() * 1000)
+        if not self.age.too_old(at, mid, "", rid):
+            for name, username in sorted(current - (before or frozenset())):
+                await self._hand_over(deliver, Incoming(
+                    backend=self.name, room=rid, sender=username, text=EMOJI_OF_NAME.get(name, f":{name}:"),
+                    event_id=f"{mid}:react:{name}:{username}", sent_at=at, is_direct=room_type == "d", kind=REACTION,
+                    target=mid, sender_is_organiser=await self._organiser_or_forget(rid, username, room_type, mid)), mid)
+            for name, username in sorted((before or frozenset()) - current):
+                await self._hand_over(deliver, Incoming(
+                    backend=self.name, room=rid, sender=username, text="",
+                    event_id=f"{mid}:unreact:{name}:{username}:{stamp}", sent_at=at, is_direct=room_type == "d",
+                    kind=REMOVAL, target=f"{mid}:react:{name}:{username}"), mid)
+        self.cursor.seen.remember(mid, self.cursor.seen.edited_at(mid), current)
+
+    async def _organiser_or_forget(self, rid: str, username: str, room_type: str | None, mid: str) -> bool:
+        try:
+            return await self._is_organiser(rid, username, room_type)
+        except BaseException:
+            self.cursor.seen.forget(mid)  # not handled: the catch-up after the reconnect brings it back
+            raise
+
+    async def _hand_over(self, deliver: Deliver, incoming: Incoming, mid: str) -> None:
+        """`deliver`, and on failure forget `mid`: the catch-up after the reconnect brings it
+        (and what happened to it) back."""
         try:
             await deliver(incoming)
         except (asyncio.CancelledError, RetryLater):
             # Stopped, or the server went away while the core asked it about roles
             # (refresh_organiser): the catch-up after the reconnect delivers it again.
-            seen.forget(mid)
+            self.cursor.seen.forget(mid)
             raise
         except Exception:
             # The mark does not move: the session restarts (after the backoff) and the
             # catch-up delivers it again; the core gives it up after repeated failures.
-            seen.forget(mid)
-            log.exception("rocketchat: delivering %s failed", mid)
+            self.cursor.seen.forget(mid)
+            log.exception("rocketchat: delivering %s failed", incoming.event_id)
             raise DdpClosed("deliver failed")
-        await cursor.advance(rid, mid, updated_at)
 
     # ---- organisers ---------------------------------------------------------------------
 
@@ -677,6 +801,9 @@ class RocketChatBackend(Backend):
         return js_length(out.body.rocketchat()) <= self.max_message_length
 
     async def send(self, out: Outgoing) -> None:
+        if out.reaction is not None:
+            await self._react(out)
+            return
         try:
             await self._authenticate()
             await self._read_message_length()
@@ -707,6 +834,21 @@ class RocketChatBackend(Backend):
             raise RetryLater(str(exc)) from exc
         except RocketChatError as exc:
             # Not allowed in that room, no such room or user, a message the server will not take.
+            raise Refused(f"rocketchat: {exc}") from exc
+
+    async def _react(self, out: Outgoing) -> None:
+        """A reaction: `chat.react` with `shouldReact: true`, which sets it (never toggles
+        it off), so that sending it again after a crash changes nothing."""
+        name = EMOJI_NAMES.get(out.reaction or "") or (out.reaction or "").strip(":")
+        try:
+            await self._authenticate()
+            await self.rest.call("POST", "chat.react", json={"messageId": out.reply_to, "emoji": name, "shouldReact": True},
+                                 no_wait=True)
+        except RocketChatTransient as exc:
+            raise RetryLater(str(exc), exc.delay) from exc
+        except RocketChatAuthError as exc:
+            raise RetryLater(str(exc)) from exc
+        except RocketChatError as exc:
             raise Refused(f"rocketchat: {exc}") from exc
 
     async def _send_message(self, message: dict[str, Any]) -> None:

@@ -12,9 +12,10 @@ handled twice:
   unique and a server writes them out of order by a few milliseconds. What the overlap
   brings back again is recognised by id: the ids handled within the overlap below the mark
   are stored with it, and put back in the **seen** store when the mark is read.
-- The **seen** store (the newest SEEN_MAX ids, with their last edit time) tells a new
-  message from an update of one handled before: the server sends the whole document again
-  on every edit, reaction or thread reply.
+- The **seen** store (the newest SEEN_MAX ids, with their last edit time and the reactions
+  they carried) tells a new message from an update of one handled before: the server sends
+  the whole document again on every edit, reaction or thread reply, and what changed is
+  told by comparing (an edit: a new `editedAt`; a reaction: a name gone or new).
 - A room never handled has the **epoch** as its floor: the instant the bot first listened
   (BackendState key `epoch`). What was said before the bot existed is not for it.
 """
@@ -30,12 +31,17 @@ from bot.backends.rocketchat_rest import iso, parse_date
 SEEN_MAX = 20_000
 
 
+Reactions = frozenset[tuple[str, str]]  # (emoji name, username)
+
+
 class Seen:
-    """Message ids handled, with their last edit time, the newest `limit` of them."""
+    """Message ids handled, with their last edit time, the newest `limit` of them, and the
+    reactions each carried when last seen (unknown after a restart: None)."""
 
     def __init__(self, limit: int = SEEN_MAX) -> None:
         self.limit = limit
         self._ids: OrderedDict[str, datetime | None] = OrderedDict()
+        self._reactions: dict[str, Reactions] = {}
 
     def __contains__(self, mid: str) -> bool:
         return mid in self._ids
@@ -46,11 +52,19 @@ class Seen:
     def edited_at(self, mid: str) -> datetime | None:
         return self._ids.get(mid)
 
-    def remember(self, mid: str, edited_at: datetime | None) -> None:
+    def remember(self, mid: str, edited_at: datetime | None, reactions: Reactions | None = None) -> None:
+        """`mid` handled, edited at `edited_at`, carrying `reactions` (None: keep what was known)."""
         self._ids[mid] = edited_at
         self._ids.move_to_end(mid)
+        if reactions is not None:
+            self._reactions[mid] = reactions
         while len(self._ids) > self.limit:
-            self._ids.popitem(last=False)
+            old, _ = self._ids.popitem(last=False)
+            self._reactions.pop(old, None)
+
+    def reactions(self, mid: str) -> Reactions | None:
+        """The reactions `mid` carried when last seen, or None when not known."""
+        return self._reactions.get(mid)
 
     def keep(self, mid: str) -> None:
         """Known as handled (from a stored mark), unless already known with an edit time."""
@@ -59,6 +73,7 @@ class Seen:
     def forget(self, mid: str) -> None:
         """Not handled after all (its delivery failed): the next catch-up brings it back."""
         self._ids.pop(mid, None)
+        self._reactions.pop(mid, None)
 
 
 class Cursor:

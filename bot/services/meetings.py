@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.errors import Forbidden, NotFound, UserError
 from bot.records import Meeting
 from bot.services import Actor
-from storage.store import Store
+from storage.store import Source, Store
 
 if TYPE_CHECKING:
     from bot.when import Event
@@ -39,9 +39,10 @@ def _split(event: Event | None) -> tuple[datetime | date | None, datetime | None
     return event.start, event.end
 
 
-def propose(store: Store, actor: Actor, now: datetime, event: Event | None, title: str, place: str | None, room: str) -> Meeting:
+def propose(store: Store, actor: Actor, now: datetime, event: Event | None, title: str, place: str | None, room: str,
+            source: Source = None) -> Meeting:
     start, end = _split(event)
-    meeting = store.add_meeting(title, start, end, place, actor.user, room, now)
+    meeting = store.add_meeting(title, start, end, place, actor.user, room, now, source)
     store.log("meeting.proposed", meeting.id, actor.user, now, title=title)
     return meeting
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import Forbidden, NotFound, UserError
 from bot.records import Permanence
 from bot.services import Actor
-from storage.store import Store
+from storage.store import Source, Store
 
 if TYPE_CHECKING:
     from bot.when import Recurrence
@@ -45,8 +45,10 @@ def active(store: Store) -> list[Permanence]:
     return store.permanences(active_only=True)
 
 
-def add(store: Store, actor: Actor, now: datetime, rec: Recurrence, title: str, place: str | None, room: str) -> Permanence:
-    perm = store.add_permanence(title, place, rec.rrule, rec.dtstart, rec.tz, rec.duration_minutes, actor.user, room, now)
+def add(store: Store, actor: Actor, now: datetime, rec: Recurrence, title: str, place: str | None, room: str,
+        source: Source = None) -> Permanence:
+    perm = store.add_permanence(title, place, rec.rrule, rec.dtstart, rec.tz, rec.duration_minutes, actor.user, room, now,
+                                source)
     store.log("permanence.added", perm.id, actor.user, now, title=title)
     return perm
 

@@ -25,12 +25,30 @@ IDS = [c.name("en") for c in COMMANDS]
 
 
 def records(chat: Chat) -> None:
-    """One of each record, so that every example has something to act on."""
-    for line in ("!réunion proposer vendredi 19h ; Atelier briques ; MESHS", "!réunion proposer ? ; Rencontre OVH",
+    """One of each record, so that every example has something to act on. The examples name
+    meeting 1, on a fresh install the first of the group's page's meetings to organise: it
+    gets a date, as an organiser would give it; and listening has a suggestion waiting."""
+    for line in ("!réunion déplacer 1 ; vendredi 19h", "!réunion proposer vendredi 19h ; Atelier briques ; MESHS",
+                 "!réunion proposer ? ; Rencontre OVH",
                  "!permanence ajouter tous les jeudis 17h-19h ; Permanence ; Tiers-lieu",
                  "!odj ajouter Trouver une salle", "!odj ajouter Budget"):
         assert "n°" in chat.say(line)
     assert "Engagement enregistré" in chat.say("!mécénat engager 50 par mois")  # for "!mécénat arrêter"
+    suggest(chat, "On se retrouve samedi 14h à la MESHS ?")
+
+
+def suggest(chat: Chat, text: str, sender: str = "alice") -> None:
+    """What listening in suggest mode leaves after `text` is said in the chat's room."""
+    from bot.listening import notice
+    from bot.records import Heard
+    from bot.services import listening
+
+    kind, data = listening.proposal_data(notice(text, chat.now, chat.config.chambre.tz), "Europe/Paris")
+    heard = Heard(backend="console", message=f"heard{chat.counter}", room="!room:test", author=sender,
+                  thread=f"heard{chat.counter}", link=None, lang="fr", kind=kind, proposal=data, state="",
+                  record_id=None, written_at=None, at=chat.now)
+    with chat.db.atomic():
+        assert listening.noticed(chat.store, heard, "suggest", chat.now).what == "suggested"
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
@@ -136,11 +154,12 @@ def test_upper_case_without_accents_does_the_same(chat, tmp_path):
 
 
 def test_english_room_and_english_words(chat):
+    # meetings 1 to 7 are the group's page's, still to organise (a fresh install)
     reply = chat.say("!meeting propose friday 7pm ; Bricks workshop", lang="en")
-    assert reply.startswith("Meeting #1 proposed: Bricks workshop") and "Friday 4 December 2026" in reply
+    assert reply.startswith("Meeting #8 proposed: Bricks workshop") and "Friday 4 December 2026" in reply
     # a French command in an English room answers in English, and the other way round
-    assert chat.say("!réunion participe 1 oui", lang="en").startswith("Noted: yes for meeting #1")
-    assert chat.say("!meeting rsvp 1 maybe", lang="fr").startswith("Noté : peut-être pour la réunion n°1")
+    assert chat.say("!réunion participe 8 oui", lang="en").startswith("Noted: yes for meeting #8")
+    assert chat.say("!meeting rsvp 8 maybe", lang="fr").startswith("Noté : peut-être pour la réunion n°8")
     assert "!meeting propose <when> ; <title> ; [place]" in chat.say("!help", lang="en")
     assert "!réunion proposer <quand> ; <titre> ; [lieu]" in chat.say("!aide")
 
@@ -186,15 +205,17 @@ def test_refused_permissions_say_who_may_and_change_nothing(chat):
     chat.say("!réunion proposer samedi 14h ; Atelier de Bob", sender="bob", organiser=False)
     before = dumps(chat.export())
     refusals = {
-        "!réunion confirmer 1": "seuls les organisateurs peuvent utiliser !réunion confirmer",
-        "!réunion annuler 1": "seuls les organisateurs et la personne qui l'a proposée (alice)",
-        "!réunion déplacer 1 ; samedi 10h": "(alice)",
-        "!réunion lieu 1 ; ailleurs": "(alice)",
+        "!réunion confirmer 8": "seuls les organisateurs peuvent utiliser !réunion confirmer",
+        "!réunion annuler 8": "seuls les organisateurs et la personne qui l'a proposée (alice)",
+        "!réunion déplacer 8 ; samedi 10h": "(alice)",
+        "!réunion lieu 8 ; ailleurs": "(alice)",
         "!permanence annuler 1 ; 3/12": "(alice)",
         "!permanence supprimer 1": "(alice)",
         "!odj fait 1": "(alice)",
         "!rythme régler un jeudi sur deux à 18h": "seuls les organisateurs",
-        "!réunion confirmer 3": "seuls les organisateurs",  # even his own proposal
+        "!réunion confirmer 10": "seuls les organisateurs",  # even his own proposal
+        "!écoute non": "seuls les organisateurs",
+        "!noter": "(alice)",  # someone else's suggestion
     }
     for line, expected in refusals.items():
         reply = chat.say(line, sender="bob", organiser=False)
@@ -202,7 +223,7 @@ def test_refused_permissions_say_who_may_and_change_nothing(chat):
     assert chat.say("!meeting confirm 1", sender="bob", organiser=False, lang="en").startswith("Refused: only organisers")
     assert dumps(chat.export()) == before
     # the proposer may change their own meeting
-    assert "annulée" in chat.say("!réunion annuler 3 ; finalement non", sender="bob", organiser=False)
+    assert "annulée" in chat.say("!réunion annuler 10 ; finalement non", sender="bob", organiser=False)
 
 
 async def test_organisers_from_config_and_from_the_chat(tmp_path):
@@ -218,13 +239,13 @@ async def test_organisers_from_config_and_from_the_chat(tmp_path):
         return Doc.from_json(rows[-1]["body"]).plain()
 
     try:
-        assert "n°1" in await say("@member:x", "!réunion proposer vendredi 19h ; A")
-        assert "n°2" in await say("@member:x", "!réunion proposer vendredi 20h ; B")
-        assert "n°3" in await say("@member:x", "!réunion proposer vendredi 21h ; C")
-        assert (await say("@member:x", "!réunion confirmer 1")).startswith("Refusé")
-        assert "confirmée" in await say("@org:x", "!réunion confirmer 1")  # listed organiser
-        assert "confirmée" in await say("@mod:x", "!réunion confirmer 2", elevated=True)  # power level in the room
-        assert "confirmée" in await say("boss", "!réunion confirmer 3", backend="rocketchat")  # admin, by backend
+        assert "n°8" in await say("@member:x", "!réunion proposer vendredi 19h ; A")  # after the page's seven
+        assert "n°9" in await say("@member:x", "!réunion proposer vendredi 20h ; B")
+        assert "n°10" in await say("@member:x", "!réunion proposer vendredi 21h ; C")
+        assert (await say("@member:x", "!réunion confirmer 8")).startswith("Refusé")
+        assert "confirmée" in await say("@org:x", "!réunion confirmer 8")  # listed organiser
+        assert "confirmée" in await say("@mod:x", "!réunion confirmer 9", elevated=True)  # power level in the room
+        assert "confirmée" in await say("boss", "!réunion confirmer 10", backend="rocketchat")  # admin, by backend
         # a redelivered event is answered once and applied once
         msg = Incoming(backend="matrix", room="!r:x", sender="@member:x", text="!odj ajouter Une fois",
                        event_id="$dup", sent_at=NOW)
@@ -267,8 +288,8 @@ def test_member_text_is_never_markup_nor_a_room_mention(chat):
     # Rocket.Chat honours a backslash only before \ * _ ~ ` #; a link is broken by a word joiner
     assert "\\*gras\\*" in rc and "[x]" + WORD_JOINER + "(" in rc and "\\[" not in rc
     # the record keeps the text as typed
-    assert chat.export()["meetings"][0]["title"] == HOSTILE_TITLE
-    shown = chat.doc("!réunion voir 1")
+    assert chat.export()["meetings"][-1]["title"] == HOSTILE_TITLE
+    shown = chat.doc("!réunion voir 8")
     assert "<b>" not in shown.html() and not re.search(r"@room\b", shown.plain())
 
 
@@ -300,17 +321,17 @@ def test_a_day_without_the_permanence_is_written_out_with_the_next_date(chat):
 
 def test_a_confirmed_meeting_moved_goes_back_to_proposed(chat):
     chat.say("!réunion proposer vendredi 19h ; A")
-    chat.say("!réunion confirmer 1")
-    assert "(statut : proposée)" in chat.say("!réunion déplacer 1 ; samedi 10h")
-    (m,) = chat.export()["meetings"]
+    chat.say("!réunion confirmer 8")
+    assert "(statut : proposée)" in chat.say("!réunion déplacer 8 ; samedi 10h")
+    (m,) = [m for m in chat.export()["meetings"] if m["id"] == 8]
     assert (m["status"], m["start"]) == ("proposed", "2026-12-05T10:00:00+01:00")
-    assert "est passé" in chat.say("!réunion déplacer 1 ; hier 10h")
+    assert "est passé" in chat.say("!réunion déplacer 8 ; hier 10h")
 
 
 def test_a_long_meeting_list_shows_fifty_and_says_how_many_more(chat):
-    for k in range(55):
-        chat.say(f"!réunion proposer ? ; Rencontre {k}")
+    for k in range(55):  # after the page's seven meetings to organise
+        chat.say(f"!réunion proposer ? ; Sujet {k}")
     reply = chat.say("!réunion liste")
-    assert reply.count("Rencontre ") == 50
-    assert "… et 5 autres" in reply
-    assert "Rencontre 54" not in reply and "Rencontre 49" in reply
+    assert reply.count("\n• ") == 50 and reply.count("Sujet ") == 43
+    assert "… et 12 autres" in reply
+    assert "Sujet 43" not in reply and "Sujet 42" in reply

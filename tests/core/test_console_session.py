@@ -1,6 +1,7 @@
 """A whole session piped into the installed `chambre-bot console`, then `chambre-bot export`:
-the export holds exactly what the session made (plus the seeded bricks), with the right dates
-and histories; refused and wrong commands change nothing."""
+the export holds exactly what the session made (plus the seeded bricks and meetings to
+organise, 1 to 7), with the right dates and histories; refused and wrong commands change
+nothing."""
 from __future__ import annotations
 
 import json
@@ -17,13 +18,13 @@ ALICE = """\
 !réunion proposer vendredi 19h ; Atelier briques ; MESHS
 !REUNION Proposer ? ; Rencontre OVH
 !meeting propose samedi 5 décembre 14h ; Bricks review
-!réunion confirmer 1
-!Réunion Participe 1
-!réunion participe 3 peut-être
-!réunion déplacer 2 ; jeudi 10 décembre 18h-20h
-!réunion confirmer 2
-!réunion lieu 2 ; Maison des associations
-!réunion annuler 3 ; salle indisponible
+!réunion confirmer 8
+!Réunion Participe 8
+!réunion participe 10 peut-être
+!réunion déplacer 9 ; jeudi 10 décembre 18h-20h
+!réunion confirmer 9
+!réunion lieu 9 ; Maison des associations
+!réunion annuler 10 ; salle indisponible
 !permanence ajouter tous les mardis 17h-19h ; Permanence des communs ; Tiers-lieu
 !permanence tenir 1 ; 8/12
 !permanence annuler 1 ; 15/12
@@ -44,13 +45,13 @@ ALICE = """\
 """
 
 BOB = """\
-!réunion participe 1 non
-!réunion confirmer 3
-!réunion annuler 1
+!réunion participe 8 non
+!réunion confirmer 10
+!réunion annuler 8
 !odj fait 2
 !permanence annuler 1 ; 22/12
 !rythme régler un jeudi sur deux à 18h ; MESHS
-!réunion participe 2 peut-être
+!réunion participe 9 peut-être
 """
 
 WRONG = """\
@@ -61,7 +62,7 @@ WRONG = """\
 !réunion voir 42
 !réunion proposer
 !réunion proposer n'importe quand ; Atelier
-!réunion déplacer 1
+!réunion déplacer 8
 !réunion annuler abc
 !brique lien 2 ; javascript:alert(1)
 !brique statut 2 ; terminée
@@ -103,13 +104,13 @@ def test_every_line_gets_one_reply(session):
 
 def test_replies_a_member_reads(session):
     text = "\n\n".join(session["alice"])
-    assert "Réunion n°1 proposée : Atelier briques" in text
+    assert "Réunion n°8 proposée : Atelier briques" in text
     assert "Quand : vendredi 4 décembre 2026, 19:00" in text
-    assert "Réunion n°2 proposée : Rencontre OVH" in text
+    assert "Réunion n°9 proposée : Rencontre OVH" in text
     assert "à organiser" in text
-    assert "Réunion n°3 proposée : Bricks review" in text and "samedi 5 décembre 2026, 14:00" in text
-    assert "Réunion n°2 déplacée : Rencontre OVH — jeudi 10 décembre 2026, 18:00–20:00" in text
-    assert "Réunion n°3 annulée : Bricks review" in text and "Raison : salle indisponible" in text
+    assert "Réunion n°10 proposée : Bricks review" in text and "samedi 5 décembre 2026, 14:00" in text
+    assert "Réunion n°9 déplacée : Rencontre OVH — jeudi 10 décembre 2026, 18:00–20:00" in text
+    assert "Réunion n°10 annulée : Bricks review" in text and "Raison : salle indisponible" in text
     assert "mardi 8 décembre 2026" in text and "tenue par alice" in text
     assert "annulée le mardi 15 décembre 2026, 17:00" in text
     assert "Services financiers pour les communs : idée → décrite" in text
@@ -122,13 +123,13 @@ def test_replies_a_member_reads(session):
 
 def test_member_refusals_say_who_may(session):
     bob = session["bob"]
-    assert bob[0].startswith("Noté : non pour la réunion n°1")
+    assert bob[0].startswith("Noté : non pour la réunion n°8")
     assert "Refusé : seuls les organisateurs peuvent utiliser !réunion confirmer" in bob[1]
     assert "Refusé" in bob[2] and "alice" in bob[2]  # only organisers and its proposer, alice
     assert "Refusé" in bob[3] and "alice" in bob[3]
     assert "Refusé" in bob[4] and "alice" in bob[4]
     assert "Refusé : seuls les organisateurs peuvent utiliser !rythme régler" in bob[5]
-    assert bob[6].startswith("Noté : peut-être pour la réunion n°2")
+    assert bob[6].startswith("Noté : peut-être pour la réunion n°9")
 
 
 def test_wrong_commands_get_a_reply_and_change_nothing(session):
@@ -156,11 +157,15 @@ def test_wrong_commands_get_a_reply_and_change_nothing(session):
 
 def test_export_meetings(session):
     meetings = session["export"]["meetings"]
-    assert [m["id"] for m in meetings] == [1, 2, 3]
-    m1, m2, m3 = meetings
-    assert m1 == {"id": 1, "title": "Atelier briques", "start": "2026-12-04T19:00:00+01:00", "end": None, "place": "MESHS",
+    assert [m["id"] for m in meetings] == list(range(1, 11))
+    seeded, (m1, m2, m3) = meetings[:7], meetings[7:]
+    # the group's page's meetings to organise: no date, from the seed
+    assert [m["title"] for m in seeded][1:3] == ["Rencontre OVH (Octave Klaba)", "Rencontre Cigales"]
+    assert all((m["start"], m["status"], m["source"]) == (None, "proposed", "seed") for m in seeded)
+    assert m1 == {"id": 8, "title": "Atelier briques", "start": "2026-12-04T19:00:00+01:00", "end": None, "place": "MESHS",
                   "status": "confirmed", "proposed_by": "alice", "room": "console",
-                  "rsvp": {"yes": ["alice"], "no": ["bob"], "maybe": []}}
+                  "rsvp": {"yes": ["alice"], "no": ["bob"], "maybe": []},
+                  "source": "command", "message": None, "link": None}
     assert m2["title"] == "Rencontre OVH" and m2["status"] == "confirmed"
     assert (m2["start"], m2["end"]) == ("2026-12-10T18:00:00+01:00", "2026-12-10T20:00:00+01:00")
     assert m2["place"] == "Maison des associations" and m2["rsvp"]["maybe"] == ["bob"]

@@ -62,11 +62,11 @@ def test_a_brick_takes_at_most_ten_links(chat):
 
 @pytest.mark.parametrize("ref", ["1", "n°1", "n° 1", "N°1", "nº1", "no 1", "No. 1", "#1", "# 1"])
 def test_a_record_number_reads_the_same_however_it_is_written(chat, ref):
-    chat.say("!réunion proposer vendredi 19h ; Atelier")
     chat.say("!permanence ajouter tous les jeudis 17h-19h ; Permanence")
     chat.say("!odj ajouter Budget")
     assert chat.say(f"!brique voir {ref}").startswith("1. Services légaux pour les communs")
-    assert chat.say(f"!réunion voir {ref}").startswith("Réunion n°1 : Atelier")
+    # meeting 1: the first of the group's page's meetings to organise
+    assert chat.say(f"!réunion voir {ref}").startswith("Réunion n°1 : Rencontre Pocheco")
     assert chat.say(f"!permanence voir {ref}").startswith("Permanence n°1 : Permanence")
     assert chat.say(f"!réunion participe {ref} peut-être").startswith("Noté : peut-être pour la réunion n°1")
     assert chat.say(f"!brique note {ref} ; vu").startswith("Note ajoutée à Services légaux")
@@ -112,23 +112,24 @@ def test_visible_text_with_invisible_characters_in_it_is_kept_as_typed(chat):
 # ---- a meeting moved to the date it has -------------------------------------------------------
 
 def test_a_meeting_moved_to_its_own_date_has_not_moved_and_stays_confirmed(chat):
+    # 8: after the group's page's seven meetings to organise
     chat.say("!réunion proposer vendredi 19h-21h ; Atelier")
-    chat.say("!réunion confirmer 1")
+    chat.say("!réunion confirmer 8")
     before = dumps(chat.export())
     for same in ("vendredi 19h-21h", "4/12 de 19h à 21h", "le 4 décembre 2026 19h-21h"):
-        reply = chat.say(f"!réunion déplacer 1 ; {same}")
-        assert reply == "Réunion n°1 : déjà le vendredi 4 décembre 2026, 19:00–21:00 ; rien n'a changé (statut : confirmée).", reply
+        reply = chat.say(f"!réunion déplacer 8 ; {same}")
+        assert reply == "Réunion n°8 : déjà le vendredi 4 décembre 2026, 19:00–21:00 ; rien n'a changé (statut : confirmée).", reply
         assert dumps(chat.export()) == before
-    assert chat.say("!meeting move 1 ; friday 7pm-9pm", lang="en").startswith("Meeting #1: already on Friday 4 December 2026")
+    assert chat.say("!meeting move 8 ; friday 7pm-9pm", lang="en").startswith("Meeting #8: already on Friday 4 December 2026")
     # another end is another date: it moves, and goes back to proposed
-    assert "déplacée" in chat.say("!réunion déplacer 1 ; vendredi 19h-22h")
-    assert chat.export()["meetings"][0]["status"] == "proposed"
+    assert "déplacée" in chat.say("!réunion déplacer 8 ; vendredi 19h-22h")
+    assert chat.export()["meetings"][7]["status"] == "proposed"
 
 
 def test_a_day_meeting_moved_to_that_day_at_an_hour_moves(chat):
     chat.say("!réunion proposer le 4 décembre ; Journée")
-    assert "déjà" in chat.say("!réunion déplacer 1 ; le 4 décembre")
-    assert "déplacée" in chat.say("!réunion déplacer 1 ; le 4 décembre à 10h")
+    assert "déjà" in chat.say("!réunion déplacer 8 ; le 4 décembre")
+    assert "déplacée" in chat.say("!réunion déplacer 8 ; le 4 décembre à 10h")
 
 
 # ---- what one member can make a reply grow to ------------------------------------------------

@@ -32,11 +32,11 @@ def test_a_topic_added_during_the_session_joins_it_and_any_open_topic_can_be_rea
 def test_a_meeting_s_minutes_carry_its_title_and_place(chat: Chat):
     chat.say("!réunion proposer vendredi 19h ; Atelier briques ; MESHS")
     chat.say("!odj ajouter Pas pour la réunion")
-    reply = chat.say("!séance ouvrir réunion 1")
+    reply = chat.say("!séance ouvrir réunion 8")  # 8: after the seven seeded meetings to organise (0011)
     assert reply.startswith("Séance n°1 ouverte : Atelier briques\nPrésidence : alice — MESHS")
     assert "Pas pour la réunion" not in reply  # a meeting starts with no agenda topic
-    assert chat.say("!séance clore").splitlines()[1] == "mardi 1er décembre 2026 — MESHS — réunion n°1 Atelier briques"
-    assert chat.say("!séance ouvrir réunion 7") == "Pas de réunion n°7."
+    assert chat.say("!séance clore").splitlines()[1] == "mardi 1er décembre 2026 — MESHS — réunion n°8 Atelier briques"
+    assert chat.say("!séance ouvrir réunion 14") == "Pas de réunion n°14."
 
 
 def test_the_chair_leads_and_organisers_may_too(chat: Chat):

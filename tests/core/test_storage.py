@@ -130,7 +130,9 @@ def check_survived(db: sqlite_utils.Database, stopped_before: str) -> None:
     done = NAMES[:NAMES.index(stopped_before)]
     store = Store(db)
     if "0001_records" in done:
-        m1, m2 = store.meetings_by_number()
+        m1, m2, *seeded = store.meetings_by_number()
+        # the group's page's meetings to organise arrive after the install's own
+        assert len(seeded) == 7 and all(m.start is None and m.source == "seed" for m in seeded)
         assert (m1.title, m1.start, m1.place, m1.status, m1.rsvp["maybe"]) == (
             "Atelier", datetime(2026, 12, 4, 18, tzinfo=timezone.utc), "MESHS", "confirmed", ["@b:x"])
         assert (m2.start, m2.status) == (date(2026, 12, 5), "proposed")
@@ -162,6 +164,7 @@ def check_survived(db: sqlite_utils.Database, stopped_before: str) -> None:
     if "0001_records" in done:
         assert exported["meetings"][0]["start"] == "2026-12-04T19:00:00+01:00"
         assert exported["meetings"][0]["rsvp"] == {"yes": [], "no": [], "maybe": ["@b:x"]}
+        assert exported["meetings"][0]["source"] == "command"
     check_web_feed(db, "0001_records" in done)
 
 
@@ -176,7 +179,7 @@ def check_web_feed(db: sqlite_utils.Database, has_records: bool) -> None:
     revision, _ = store.records_revision()
     if not has_records:
         return
-    assert [m.sequence for m in store.meetings_by_number()] == [0, 0] and store.rhythm().sequence == 0
+    assert [m.sequence for m in store.meetings_by_number()] == [0] * 9 and store.rhythm().sequence == 0  # 7 seeded
     with db.atomic():
         store.update_meeting(1, datetime(2026, 12, 1, tzinfo=timezone.utc),
                              start=datetime(2026, 12, 11, 18, tzinfo=timezone.utc), end=None)
@@ -217,6 +220,41 @@ def test_upgrade_to_the_seed_with_a_brick_of_the_same_name(tmp_path: Path):
         names = [name for _, name in Store(db).brick_names()]
         assert names[0] == "La Monnaie" and len(names) == 12
         assert Store(db).brick(1).status == "described"
+    finally:
+        db.close()
+
+
+def test_seeded_meetings_to_organise(tmp_path: Path):
+    """The group's page's "rencontres à organiser", as meetings without a date, numbered first."""
+    db = connect(tmp_path / "seed.db")
+    try:
+        meetings = Store(db).meetings_to_organise()
+    finally:
+        db.close()
+    assert [m.id for m in meetings] == list(range(1, 8))
+    names = " ".join(m.title for m in meetings)
+    for org in ("Pocheco / Ouvert", "OVH", "Cigales", "Entreprendre autrement", "BGE", "LMI", "CCI"):
+        assert org in names
+    assert all((m.start, m.status, m.proposed_by, m.source) == (None, "proposed", "chambre-bot", "seed")
+               for m in meetings)
+
+
+def test_upgrade_to_the_seed_with_a_meeting_of_the_same_title(tmp_path: Path):
+    """An install that already has one of the page's meetings (same title, any case) keeps
+    its own, and gets the others after its records."""
+    path = tmp_path / "old.db"
+    old = raw(path)
+    MIGRATIONS.apply(old, stop_before="0011_seed_meetings")
+    with old.atomic():
+        old.execute('INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at, updated_at)'
+                    " VALUES ('rencontre cigales', '2026-12-04T18:00:00+00:00', NULL, 0, 'MESHS', 'confirmed', '@a:x', '!r:x', ?, ?)",
+                    [AT, AT])
+    old.close()
+    db = connect(path)
+    try:
+        meetings = Store(db).meetings_by_number()
+        assert (meetings[0].title, meetings[0].status, meetings[0].source) == ("rencontre cigales", "confirmed", None)
+        assert len(meetings) == 7 and not any(m.title == "Rencontre Cigales" for m in meetings)
     finally:
         db.close()
 

@@ -66,19 +66,19 @@ async def test_a_meeting_from_proposal_to_rsvp_and_a_brick_moves(people, bot_acc
     app = await start_app(bot_account, [room])
 
     propose = await bob.say(room, "!réunion proposer vendredi 19h ; Atelier ; MESHS")
-    refused = await bob.say(room, "!réunion confirmer 1")
-    confirmed = await carol.say(room, "!réunion confirmer 1")
-    rsvp = await alice.say(room, "!réunion participe 1")
+    refused = await bob.say(room, "!réunion confirmer 8")  # after the group's page's seven to organise
+    confirmed = await carol.say(room, "!réunion confirmer 8")
+    rsvp = await alice.say(room, "!réunion participe 8")
     brick = await bob.say(room, "!brique statut 1 ; recette")
     commands = [propose, refused, confirmed, rsvp, brick]
     await alice.wait_replies(room, bot_account.user_id, commands)
     replies = await settled_replies(app, alice, room, bot_account.user_id)
 
     assert [len(replies[c]) for c in commands] == [1] * 5
-    assert "Réunion n°1 proposée : Atelier" in body(replies[propose][0])
+    assert "Réunion n°8 proposée : Atelier" in body(replies[propose][0])
     assert "Refusé" in body(replies[refused][0])
     assert "Refusé" not in body(replies[confirmed][0]) and "1" in body(replies[confirmed][0])
-    assert "Noté : oui pour la réunion n°1" in body(replies[rsvp][0])
+    assert "Noté : oui pour la réunion n°8" in body(replies[rsvp][0])
     assert "recette" in body(replies[brick][0])
     for c in commands:
         content = replies[c][0]["content"]

@@ -61,7 +61,9 @@ async def test_power_level_changes_are_followed_and_can_be_disabled(people, bot_
     assert not any(m.sender_is_organiser for m in nobody.recorder.messages)
 
 
-async def test_ignores_its_own_messages_notices_edits_and_non_text(people, bot_account, start_bot):
+async def test_ignores_its_own_messages_notices_and_non_text(people, bot_account, start_bot):
+    """Messages are what a person typed (m.text, not the bot's own, not a notice); an edit
+    and a reaction are events of their own (base.py), never taken for a new message."""
     alice = await people("alice")
     room = await alice.create_room(invite=[bot_account.user_id])
     bot = await start_bot(bot_account, rooms=[room])
@@ -70,16 +72,18 @@ async def test_ignores_its_own_messages_notices_edits_and_non_text(people, bot_a
     await bot.recorder.wait_for(lambda m: len(m) == 1)
     await bot.backend.send(Outgoing(send_key="k-own", room=room, body=Doc.text("!agenda"), reply_to=cmd))
     await alice.client.room_send(room, "m.room.message", {"msgtype": "m.notice", "body": "!agenda"})
-    await alice.say(room, "* !agenda edited", **{
+    edit = await alice.say(room, "* !agenda edited", **{
         "m.new_content": {"msgtype": "m.text", "body": "!agenda edited"},
         "m.relates_to": {"rel_type": "m.replace", "event_id": cmd}})
     await alice.client.room_send(room, "m.room.message", {"msgtype": "m.image", "body": "x.png", "url": "mxc://a/b"})
-    await alice.client.room_send(room, "m.reaction", {
-        "m.relates_to": {"rel_type": "m.annotation", "event_id": cmd, "key": "👍"}})
+    reaction = (await alice.client.room_send(room, "m.reaction", {
+        "m.relates_to": {"rel_type": "m.annotation", "event_id": cmd, "key": "👍"}})).event_id
     last = await alice.say(room, "!aide")
     # Delivered in the room's order: anything wrongly taken for a command would come before it.
     await bot.recorder.wait_for(lambda m: last in [x.event_id for x in m])
-    assert [m.event_id for m in bot.recorder.messages] == [cmd, last]
+    assert [m.event_id for m in bot.recorder.messages if m.kind == "message"] == [cmd, last]
+    assert [(m.kind, m.event_id, m.target, m.text) for m in bot.recorder.messages if m.kind != "message"] == [
+        ("edit", edit, cmd, "!agenda edited"), ("reaction", reaction, cmd, "👍")]
 
 
 async def test_a_reply_in_a_thread_keeps_its_thread_and_drops_the_quote(people, bot_account, start_bot):

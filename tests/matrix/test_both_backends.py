@@ -114,11 +114,11 @@ async def cross_chat_check(fake: Any, alice: Any, carol: Any, room: str, bot_id:
     assert "Atelier briques" in text
     assert any(f"Atelier briques — {day}" in text for day in fridays_in_full()), text
 
-    confirm = await carol.say(room, "!réunion confirmer 1")
+    confirm = await carol.say(room, "!réunion confirmer 8")  # after the group's page's seven to organise
     [confirmed] = (await carol.wait_replies(room, bot_id, [confirm], timeout=timeout))[confirm]
-    assert "Réunion n°1 confirmée : Atelier briques" in body(confirmed)
+    assert "Réunion n°8 confirmée : Atelier briques" in body(confirmed)
 
-    await fake.post_as("bob", rid, "!réunion voir 1")
+    await fake.post_as("bob", rid, "!réunion voir 8")
     await fake.wait_for(lambda: len(bot_messages(fake, rid)) >= 2, timeout=timeout)
     shown = bot_messages(fake, rid)[1].replace("\\", "")  # Rocket.Chat markup escapes, as typed
     assert "Atelier briques" in shown and "Statut : confirmée" in shown, shown

@@ -98,7 +98,7 @@ def test_a_backup_is_one_checked_private_file_with_every_record(database: Path, 
     copy.parent.mkdir()
     proc = run_cli("backup", "--db", str(database), str(copy))
     assert proc.stdout == (f"{copy}: a copy of {database}, checked: integrity ok; {MIGRATED}; "
-                           f"1 meeting, 0 permanences, 12 bricks, 1 topic, 0 pledges; "
+                           f"8 meetings, 0 permanences, 12 bricks, 1 topic, 0 pledges; "
                            f"{round(copy.stat().st_size / 1000)} kB\n")
     assert files_beside(copy.parent) == ["2026-12-01.db"]  # nothing half-written left, no -wal
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # it holds the bot's chat tokens
@@ -193,7 +193,7 @@ def test_restore_replaces_the_database_and_keeps_the_old_one(database: Path, tmp
     [replaced] = replaced_files(tmp_path)
     assert proc.stdout.splitlines() == [
         f"{database}: restored from {copy} (integrity ok; {MIGRATED}; "
-        f"1 meeting, 0 permanences, 12 bricks, 1 topic, 0 pledges; {round(copy.stat().st_size / 1000)} kB)",
+        f"8 meetings, 0 permanences, 12 bricks, 1 topic, 0 pledges; {round(copy.stat().st_size / 1000)} kB)",
         f"The database it replaced is kept as {replaced}",
     ]
     assert topics(database) == ["Premier point"]

@@ -17,7 +17,7 @@ PRIVATE = ("Zorglub-atelier", "Chez-Marguerite", "Zorglub-point", "Zorglub-note"
 SESSION = ("!réunion proposer vendredi 19h ; Zorglub-atelier ; Chez-Marguerite\n"
            "!odj ajouter Zorglub-point\n"
            "!brique note 1 ; Zorglub-note\n"
-           "!réunion confirmer 1\n"
+           "!réunion confirmer 8\n"  # the first after the seven seeded meetings to organise
            "!zorglub-inconnu\n"
            "!réunion annuler 99 ; Zorglub-note\n"
            "/avance 7 jours\n")
@@ -32,7 +32,7 @@ def test_text_lines_name_backend_room_and_command_only(tmp_path: Path):
                         "console console: brick note, done", "console console: meeting confirm, done",
                         "console console: ?, unknown", "console console: meeting cancel, refused"]
     # The clock moved a week: the organiser's reminder (a direct message) and the digest.
-    assert said[6:] == ["console root: post reminder/meeting/1/2026-12-04T19:00+01:00/root queued",
+    assert said[6:] == ["console root: post reminder/meeting/8/2026-12-04T19:00+01:00/root queued",
                         "console console: post digest/2026-12-07T09:00+01:00/console queued"]
     for word in PRIVATE + ("zorglub-inconnu",):
         assert word not in proc.stderr, word

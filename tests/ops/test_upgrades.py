@@ -21,6 +21,9 @@ RELEASES = Path(__file__).resolve().parents[1] / "data" / "releases"
 VERSIONS = sorted(p.name for p in RELEASES.iterdir() if (p / "chambre.db").exists())
 # What held a cache, not a record: 0.1.0's export cache (0005), which 0006 removed.
 CACHES = {"export"}  # columns
+# The meetings to organise of the group's page, which an upgraded database gets too (none of
+# the kept releases has a meeting of those titles).
+SEEDED_MEETINGS = 7
 
 
 def cache_row(table: str, row: dict) -> bool:
@@ -72,6 +75,10 @@ def test_a_release_database_opens_migrates_and_keeps_every_record(release_db: tu
     old_export = json.loads((RELEASES / version / "export.json").read_text(encoding="utf-8"))
 
     new_export = json.loads(run_cli("export", "--db", str(db)).stdout)
+    # The group's page's meetings to organise (0011_seed_meetings) come after the release's own.
+    seeded = [m for m in new_export["meetings"] if m.get("source") == "seed"]
+    assert new_export["meetings"][-len(seeded):] == seeded and len(seeded) == SEEDED_MEETINGS
+    new_export["meetings"] = new_export["meetings"][:-len(seeded)]
     assert contained(old_export, new_export) == []
 
     after = rows(db)
@@ -85,7 +92,11 @@ def test_a_release_database_opens_migrates_and_keeps_every_record(release_db: tu
         # cache (a copy of the records' JSON: the records it copied are compared above).
         columns = [k for k in (old_rows[0] if old_rows else {}) if k not in CACHES]
         records = [row for row in old_rows if not cache_row(table, row)]
-        kept = [{k: row[k] for k in columns} for row in after[table]]
+        now = after[table]
+        if table == "meetings":  # and the seeded ones after them
+            assert [row["source"] for row in now[len(old_rows):]] == ["seed"] * SEEDED_MEETINGS
+            now = now[:len(old_rows)]
+        kept = [{k: row[k] for k in columns} for row in now]
         assert kept == [{k: row[k] for k in columns} for row in records], f"table {table} changed"
 
 
@@ -99,7 +110,8 @@ def test_a_release_database_is_used_as_before(release_db: tuple[str, Path]):
     assert "Permanence des communs" in out and "tenue par bob" in out
     assert "Camille" in out and "https://pad.example.org/cantine" in out
     assert "Budget 2027" in out and "Un point de Bob" in out and "Trouver une salle" not in out
-    assert "Réunion n°7 proposée : Après la mise à jour" in out  # numbering goes on after the old records
+    # numbering goes on after the old records and the seven seeded after them
+    assert "Réunion n°14 proposée : Après la mise à jour" in out
 
 
 def test_a_database_from_a_newer_release_is_refused(release_db: tuple[str, Path], tmp_path: Path):

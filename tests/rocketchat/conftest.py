@@ -193,3 +193,9 @@ async def harness(fake: Any) -> Any:
         yield h
     finally:
         await h.stop()
+
+
+def events(h: "Harness") -> list[tuple[str, str | None, str, str]]:
+    """What the backend delivered besides messages, in order: (kind, target, text, sender)
+    for each edit, reaction and removal (base.py)."""
+    return [(m.kind, m.target, m.text, m.sender) for m in h.delivered if m.kind != "message"]

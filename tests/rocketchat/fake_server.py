@@ -42,7 +42,7 @@ from aiohttp import WSMsgType, web
 from tests.support import wait_until
 
 METEOR_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
-EMOJI = {"thumbsup", "thumbsdown", "smile", "white_check_mark", "wave", "tada", "heart", "eyes", "x", "calendar"}
+EMOJI = {"thumbsup", "thumbsdown", "smile", "white_check_mark", "wave", "tada", "heart", "eyes", "x", "calendar", "date"}
 BYPASS_ROLES = {"admin", "bot", "app"}
 LOGGED_OUT = "You've been logged out by the server. Please log in again."
 URL_RE = re.compile(r"https?://[^\s<>()]+")

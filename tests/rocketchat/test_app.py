@@ -124,15 +124,16 @@ async def test_a_command_is_answered_and_organisers_recognised_in_every_era(era_
     chambre = fake.rooms_by_name["chambre"]
     dm = fake.open_dm("dave", BOT)
     await fake.post_as("bob", chambre, "!réunion proposer vendredi 19h ; Atelier ; MESHS")
-    await fake.post_as("bob", chambre, "!réunion confirmer 1")  # a member: refused
-    await fake.post_as("carol", chambre, "!réunion confirmer 1")  # the room's moderator
-    await fake.post_as("dave", dm, "!réunion voir 1")
+    # 8: after the group's page's seven meetings to organise
+    await fake.post_as("bob", chambre, "!réunion confirmer 8")  # a member: refused
+    await fake.post_as("carol", chambre, "!réunion confirmer 8")  # the room's moderator
+    await fake.post_as("dave", dm, "!réunion voir 8")
     await fake.wait_for(lambda: len(bot_replies(fake, chambre)) == 3 and len(bot_replies(fake, dm)) == 1)
     marker = await all_answered(app, fake)
     proposed, refused, confirmed = [m["msg"] for m in bot_replies(fake, chambre) if m["_id"] != marker]
-    assert "Réunion n°1 proposée" in proposed
+    assert "Réunion n°8 proposée" in proposed
     assert "Refusé" in refused
-    assert "Réunion n°1 confirmée" in confirmed
+    assert "Réunion n°8 confirmée" in confirmed
     assert "confirmée" in bot_replies(fake, dm)[0]["msg"].replace("\\", "")
     # Every reply accepted the first time: the request fits the era's sendMessage schema.
     assert {status for _, e, status in fake.calls if e == "chat.sendMessage"} == {200}

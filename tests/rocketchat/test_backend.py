@@ -11,11 +11,12 @@ import pytest
 from bot.backends.base import Outgoing, RetryLater
 from bot.backends.rocketchat import RocketChatAuthError
 from bot.richtext import Doc
-from tests.rocketchat.conftest import BOT, Harness, MemoryState, make_config
+from tests.rocketchat.conftest import BOT, Harness, MemoryState, events, make_config
 
 
 def counts(h: Harness) -> Counter:
-    return Counter(m.event_id for m in h.delivered)
+    """The messages delivered, by id (an edit, a reaction, a removal is an event of its own)."""
+    return Counter(m.event_id for m in h.delivered if m.kind == "message")
 
 
 async def send_until_done(h: Harness, out: Outgoing, delays: list[float] | None = None) -> None:
@@ -71,6 +72,8 @@ async def test_own_system_unjoined_and_unlisted_rooms_are_ignored(any_fake):
 
 
 async def test_edits_reactions_and_thread_counters_are_not_new_commands(any_fake):
+    """A message is delivered once; an edit and a reaction are events of their own, once
+    each; a thread counter (the root sent again) is nothing."""
     h = await Harness(any_fake).start()
     try:
         chambre = any_fake.rooms_by_name["chambre"]
@@ -78,11 +81,13 @@ async def test_edits_reactions_and_thread_counters_are_not_new_commands(any_fake
         await any_fake.react(root["_id"], "thumbsup", "bob")
         await any_fake.edit(root["_id"], "!réunion voir 2")
         reply = await any_fake.post_as("bob", chambre, "!réunion participe 1", tmid=root["_id"])  # root re-emitted
-        await h.wait(lambda: len(h.delivered) >= 2)
+        await h.wait(lambda: len(h.delivered) >= 4)
         await h.barrier()
         assert counts(h) == Counter({root["_id"]: 1, reply["_id"]: 1})
-        assert h.delivered[0].text == "!réunion voir 1"
-        assert h.delivered[1].thread == root["_id"]
+        messages = [m for m in h.delivered if m.kind == "message"]
+        assert messages[0].text == "!réunion voir 1"
+        assert messages[1].thread == root["_id"]
+        assert events(h) == [("reaction", root["_id"], "👍", "bob"), ("edit", root["_id"], "!réunion voir 2", "alice")]
     finally:
         await h.stop()
 
@@ -271,9 +276,19 @@ async def test_exactly_once_through_edits_reactions_threads_drops_and_restarts(a
         await h.wait(lambda: len(counts(h)) >= len(expected), timeout=10)
         await h.barrier()
         assert counts(h) == Counter({mid: 1 for mid in expected})
-        # A message edited before the bot ever saw it (said and fixed during a gap) is
-        # delivered once, as it reads now; an edit of a handled message is never delivered.
-        assert all(m.text.startswith("!odj ajouter") for m in h.delivered)
+        # Each reaction is delivered once, as a reaction; each edit at most once, as an edit:
+        # a message edited before the bot ever saw it (said and fixed during a gap) is
+        # delivered once, as it reads now, and its edit is not heard apart.
+        reacted = {expected[n] for n in range(30) if n % 4 == 1}
+        edited = {expected[n] for n in range(30) if n % 6 == 2}
+        reactions = [m for m in h.delivered if m.kind == "reaction"]
+        assert sorted(m.target for m in reactions) == sorted(reacted)
+        assert all((m.text, m.sender) == ("👍", "carol") for m in reactions)
+        edits = [m for m in h.delivered if m.kind == "edit"]
+        assert len({m.event_id for m in edits}) == len(edits) and {m.target for m in edits} <= edited
+        for mid in edited - {m.target for m in edits}:
+            assert [m.text for m in h.delivered if m.event_id == mid][0].endswith("(corrigé)")
+        assert all(m.text.startswith("!odj ajouter") for m in h.delivered if m.kind != "reaction")
     finally:
         await h.stop()
 

@@ -13,7 +13,7 @@ from bot.backends.base import Outgoing, RetryLater
 from bot.backends.rocketchat import RocketChatAuthError, RocketChatNotReached
 from bot.clock import Clock
 from bot.richtext import Doc
-from tests.rocketchat.conftest import (BOT, Harness, MemoryState, closed_port, make_config, plain_web_server, populate,
+from tests.rocketchat.conftest import (BOT, Harness, events, MemoryState, closed_port, make_config, plain_web_server, populate,
                                        start_fake)
 
 
@@ -35,7 +35,8 @@ async def make_fake():
 
 
 def counts(h: Harness) -> Counter:
-    return Counter(m.event_id for m in h.delivered)
+    """The messages delivered, by id (an edit, a reaction, a removal is an event of its own)."""
+    return Counter(m.event_id for m in h.delivered if m.kind == "message")
 
 
 class LaterClock(Clock):
@@ -118,6 +119,11 @@ async def test_duplicate_frames_and_document_updates_deliver_once(make_fake):
         await h.wait(lambda: "urls" in fake.messages[a["_id"]])  # the delayed preview went out
         await h.barrier()
         assert counts(h) == Counter({a["_id"]: 1, b["_id"]: 1, c["_id"]: 1})
+        # the reaction and its removal, the soft and the hard delete: each an event, once
+        # (the core drops the second copy of a removal by its id)
+        seen = [(kind, target, text, sender) for kind, target, text, sender in events(h)]
+        assert seen[:2] == [("reaction", b["_id"], "🎉", "alice"), ("removal", f"{b['_id']}:react:tada:alice", "", "alice")]
+        assert {(kind, target) for kind, target, _, _ in seen[2:]} == {("removal", a["_id"]), ("removal", c["_id"])}
     finally:
         await h.stop()
 
@@ -159,6 +165,8 @@ async def test_a_restarted_bot_resumes_from_its_marks(make_fake):
         await fake.edit(old["_id"], "!agenda toutes")
         await h2.barrier()
         assert counts(h2) == Counter({while_down["_id"]: 1, in_dm["_id"]: 1})
+        # not a new message: a reaction and an edit of one handled before the restart
+        assert events(h2) == [("reaction", old["_id"], "👍", "carol"), ("edit", old["_id"], "!agenda toutes", "alice")]
         assert sum(1 for _, e, _ in fake.calls if e == "login") == 1  # the saved token was reused
     finally:
         await h2.stop()

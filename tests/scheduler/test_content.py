@@ -22,12 +22,12 @@ async def _scene(harness):
     h = harness(paris(2027, 1, 8, 10, 0), config)
     await h.start()
     for line in ("!réunion proposer le 25 janvier 2027 à 19h ; Atelier recettes",
-                 "!réunion confirmer 1",
+                 "!réunion confirmer 8",  # after the group's page's seven meetings to organise
                  "!réunion proposer le 28 janvier 2027 à 19h ; Proposition en attente ; MESHS",
                  "!réunion proposer ? ; À organiser un jour",
                  "!réunion proposer le 15 janvier 2027 à 19h ; Soirée annulée ; MESHS",
-                 "!réunion confirmer 4",
-                 "!réunion annuler 4 ; salle prise",
+                 "!réunion confirmer 11",
+                 "!réunion annuler 11 ; salle prise",
                  "!permanence ajouter tous les mercredis 17h-19h ; Permanence café ; Café des communs",
                  "!permanence tenir 1 ; 13/01",
                  "!brique ajouter Cantine commune",
@@ -42,8 +42,8 @@ async def test_the_digest_tells_last_week_by_section_and_the_next_two_weeks(harn
     digest = _one(h.chat.posts, "digest", "lundi 11 janvier 2027, 09:00")
     assert digest.target == DIGEST
     text = digest.text
-    _says(text, "Réunions\n", "• réunion proposée : n°1 Atelier recettes (@camille:example.org)",
-                "• réunion confirmée : n°1 Atelier recettes", "• réunion annulée : n°4 Soirée annulée — salle prise",
+    _says(text, "Réunions\n", "• réunion proposée : n°8 Atelier recettes (@camille:example.org)",
+                "• réunion confirmée : n°8 Atelier recettes", "• réunion annulée : n°11 Soirée annulée — salle prise",
                 "Permanences\n", "• permanence ajoutée : n°1 Permanence café",
                 "• permanence tenue : n°1 Permanence café — mercredi 13 janvier 2027, 17:00",
                 "Briques\n", "• Cantine commune : idée → recette  ▰▰▰▱▱ (@camille:example.org) — la recette est écrite",
@@ -51,8 +51,8 @@ async def test_the_digest_tells_last_week_by_section_and_the_next_two_weeks(harn
                 "Ordre du jour vide pour l'instant",
                 "Réunions des deux semaines à venir\naucune",  # the 25th at 19:00 is just beyond
                 "• permanence n°1 Permanence café — mercredi 13 janvier 2027, 17:00–19:00 — Café des communs — tenue par @camille:example.org",
-                "Propositions à confirmer\n• n°2 Proposition en attente",
-                "Réunions à organiser\n• n°3 À organiser un jour")
+                "Propositions à confirmer\n• n°9 Proposition en attente",
+                "Réunions à organiser\n• n°1 Rencontre Pocheco", "• n°10 À organiser un jour")
     assert "Soirée annulée" not in text.split("Réunions des deux semaines")[1]  # cancelled: not coming
 
 
@@ -62,11 +62,11 @@ async def test_the_agenda_in_an_english_room(harness):
     agenda = _one(h.chat.posts, "other", "Next session: Thursday 21 January 2027, 18:00")
     assert agenda.target == ANNOUNCE
     _says(agenda.text, "— place to be decided", "Topics\nempty so far: !topic add <text>",
-                       "Meetings in the next two weeks\n• #1 Atelier recettes — Monday 25 January 2027, 19:00 (confirmed)",
+                       "Meetings in the next two weeks\n• #8 Atelier recettes — Monday 25 January 2027, 19:00 (confirmed)",
                        "Permanences in the next two weeks\n• permanence #1 Permanence café — Wednesday 20 January 2027, 17:00–19:00"
                        " — Café des communs — no host yet",
-                       "Proposals awaiting confirmation\n• #2 Proposition en attente", "proposed 11 days ago by @camille:example.org",
-                       "Meetings to organise\n• #3 À organiser un jour",
+                       "Proposals awaiting confirmation\n• #9 Proposition en attente", "proposed 11 days ago by @camille:example.org",
+                       "Meetings to organise\n• #1 Rencontre Pocheco", "• #10 À organiser un jour",
                        "Bricks that moved since the last session\n• Cantine commune: idea → recipe  ▰▰▰▱▱")
 
 
@@ -78,7 +78,7 @@ async def test_reminders_say_what_is_missing(harness):
     hosted = _one(mine, "reminder", "mercredi 13 janvier 2027")
     assert "personne pour la tenir :" not in hosted.text
     # a proposal waiting more than three days is named, with the command that confirms it
-    assert "à confirmer, n°2 Proposition en attente" in hosted.text and "!réunion confirmer 2" in hosted.text
+    assert "à confirmer, n°9 Proposition en attente" in hosted.text and "!réunion confirmer 9" in hosted.text
 
     unhosted = _one(mine, "reminder", "mercredi 20 janvier 2027")
     assert "• personne pour la tenir : !permanence tenir 1 ; 20/1" in unhosted.text
@@ -88,8 +88,8 @@ async def test_reminders_say_what_is_missing(harness):
     assert "• pas de lieu : !rythme régler <récurrence> ; <lieu>" in session.text
     assert "• ordre du jour vide : !odj ajouter <texte>" in session.text
 
-    meeting = _one(mine, "reminder", "réunion n°1 Atelier recettes")
-    assert "• pas de lieu : !réunion lieu 1 ; <lieu>" in meeting.text
+    meeting = _one(mine, "reminder", "réunion n°8 Atelier recettes")
+    assert "• pas de lieu : !réunion lieu 8 ; <lieu>" in meeting.text
     assert meeting.at.astimezone(PARIS) == paris(2027, 1, 24, 19, 0)
 
     # the cancelled meeting and the unconfirmed proposal get no reminder of their own
@@ -101,7 +101,7 @@ async def test_nothing_missing_says_so(harness):
     h = harness(paris(2027, 1, 8, 10, 0))
     await h.start()
     await h.say("!réunion proposer le 12 janvier 2027 à 19h ; Tout est prêt ; MESHS")
-    await h.say("!réunion confirmer 1")
+    await h.say("!réunion confirmer 8")
     await h.run_until(paris(2027, 1, 12, 0, 0))
     reminder = _one([p for p in h.chat.posts if p.target == CAMILLE], "reminder", "Tout est prêt")
     assert "Ce qui manque\nRien : tout est prêt." in reminder.text
@@ -131,10 +131,10 @@ async def test_a_reminder_names_the_first_waiting_proposals_and_counts_the_rest(
     for day in range(1, 18):
         await h.say(f"!réunion proposer le {day} février 2027 à 19h ; Proposition {day:02} ; MESHS")
     await h.say("!réunion proposer le 12 janvier 2027 à 19h ; Tout est prêt ; MESHS")
-    await h.say("!réunion confirmer 18")
+    await h.say("!réunion confirmer 25")  # after the group's page's seven and the seventeen
     await h.run_until(paris(2027, 1, 12, 0, 0))
     reminder = _one([p for p in h.chat.posts if p.target == CAMILLE], "reminder", "Tout est prêt").text
-    _says(reminder, *(f"• à confirmer, n°{n} Proposition {n:02}" for n in range(1, 16)), "… et 2 de plus")
+    _says(reminder, *(f"• à confirmer, n°{n + 7} Proposition {n:02}" for n in range(1, 16)), "… et 2 de plus")
     assert "Proposition 16" not in reminder and "Proposition 17" not in reminder
 
 

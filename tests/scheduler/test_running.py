@@ -29,7 +29,7 @@ async def test_the_running_scheduler_wakes_on_a_change_and_posts_by_itself(harne
     await _asleep(h)  # until 13:00 at the latest (it looks again hourly)
     # a meeting tomorrow at 12:45 makes a reminder due today at 12:45, before anything planned
     await h.say("!réunion proposer le 12 janvier 2027 à 12h45 ; Imprévue ; MESHS")
-    await h.say("!réunion confirmer 1")
+    await h.say("!réunion confirmer 8")  # after the group's page's seven meetings to organise
     h.clock.set(paris(2027, 1, 11, 12, 50))  # no catch_up: the scheduler's own loop posts
     await _until(h.chat, 2)
     await h.app.drained("matrix")

@@ -26,11 +26,13 @@ async def test_the_board_shows_what_the_commands_made(board):
     assert "Prochaine séance jeudi 3 décembre 2026, 18:00 — MESHS" in seen
     assert "Salle pour janvier — alice" in seen
     # meetings of the coming weeks with their answers and status; the cancelled one says so
-    assert "n°1 Atelier briques — vendredi 4 décembre 2026, 19:00–21:00 — MESHS confirmée 2 oui, 1 peut-être" in seen
-    assert "n°2 Café des communs — mercredi 9 décembre 2026, 18:00 — Tiers-lieu proposée 0 oui, 0 peut-être" in seen
-    assert "n°5 Réunion annulée — lundi 14 décembre 2026, 18:00 — MESHS annulée" in seen
+    assert "n°8 Atelier briques — vendredi 4 décembre 2026, 19:00–21:00 — MESHS confirmée 2 oui, 1 peut-être" in seen
+    assert "n°9 Café des communs — mercredi 9 décembre 2026, 18:00 — Tiers-lieu proposée 0 oui, 0 peut-être" in seen
+    assert "n°12 Réunion annulée — lundi 14 décembre 2026, 18:00 — MESHS annulée" in seen
     # still to organise
-    assert "Réunions à organiser n°4 Visite de la CAE — pas encore de date" in seen
+    # the group's page's meetings to organise (seeded, n°1 to 7) come first
+    assert "Réunions à organiser n°1 Rencontre Pocheco / Ouvert" in seen
+    assert "n°11 Visite de la CAE — pas encore de date" in seen
     # the permanence: held on the 8th, nobody on the 1st, the 15th cancelled and not shown
     assert "mardi 1er décembre 2026, 17:00–19:00 — personne" in seen
     assert "mardi 8 décembre 2026, 17:00–19:00 — tenue par bob" in seen
@@ -40,7 +42,7 @@ async def test_the_board_shows_what_the_commands_made(board):
     assert "Infrastructures CAE (Coopérative d'activités et d'emploi) 100 % existante" in seen
     # the week's changes, the digest's own lines
     assert "Services financiers pour les communs : idée → recette ▰▰▰▱▱ (alice) — la recette est sur le pad" in seen
-    assert "réunion annulée : n°5 Réunion annulée — salle prise (camille)" in seen
+    assert "réunion annulée : n°12 Réunion annulée — salle prise (camille)" in seen
     # dates are machine-readable
     assert '<time datetime="2026-12-03T18:00:00+01:00">' in r.text
 
@@ -48,10 +50,10 @@ async def test_the_board_shows_what_the_commands_made(board):
 async def test_english_on_request_or_by_configuration(board, make_board):
     seen = text_of((await board.get("/?lang=en")).text)
     assert "Next session Thursday 3 December 2026, 18:00 — MESHS" in seen
-    assert "#1 Atelier briques — Friday 4 December 2026, 19:00–21:00 — MESHS confirmed 2 yes, 1 maybe" in seen
+    assert "#8 Atelier briques — Friday 4 December 2026, 19:00–21:00 — MESHS confirmed 2 yes, 1 maybe" in seen
     assert "Tuesday 1 December 2026, 17:00–19:00 — nobody" in seen
     # the links of an English page stay in English
-    assert 'href="/reunions/1?lang=en"' in (await board.get("/?lang=en")).text
+    assert 'href="/reunions/8?lang=en"' in (await board.get("/?lang=en")).text
     english = await make_board(language="en")
     assert "Next session" in text_of((await english.get("/")).text)
     assert "Prochaine séance" in text_of((await english.get("/?lang=fr")).text)
@@ -87,16 +89,16 @@ async def test_only_web_addresses_are_ever_links(board):
 
 
 async def test_a_meeting_has_its_page_with_who_comes(board):
-    seen = text_of((await board.get("/reunions/1")).text)
-    assert "n°1 Atelier briques" in seen and "vendredi 4 décembre 2026, 19:00–21:00" in seen
+    seen = text_of((await board.get("/reunions/8")).text)
+    assert "n°8 Atelier briques" in seen and "vendredi 4 décembre 2026, 19:00–21:00" in seen
     assert "2 oui, 1 peut-être, 0 non" in seen
     assert "Viennent : alice, dominique" in seen and "Peut-être : bob" in seen
-    cancelled = text_of((await board.get("/reunions/5")).text)
+    cancelled = text_of((await board.get("/reunions/12")).text)
     assert "annulée — salle prise" in cancelled
 
 
 async def test_members_text_is_shown_as_text(board):
-    for path in ("/", "/reunions/3", "/?lang=en"):
+    for path in ("/", "/reunions/10", "/?lang=en"):
         page = (await board.get(path)).text
         assert "<script>alert(1)</script>" not in page and "<img src=x" not in page and "<b>ici</b>" not in page, path
     page = (await board.get("/")).text
@@ -107,11 +109,11 @@ async def test_members_text_is_shown_as_text(board):
 
 async def test_names_can_be_hidden(make_board):
     board = await make_board(show_names=False)
-    for path in ("/", "/reunions/1", "/briques/2", "/calendrier.ics"):
+    for path in ("/", "/reunions/8", "/briques/2", "/calendrier.ics"):
         page = (await board.get(path)).text
         for name in ("alice", "bob", "camille", "dominique", "mallory"):
             assert name not in page, (path, name)
-    assert "Viennent : 2 membres" in text_of((await board.get("/reunions/1")).text)
+    assert "Viennent : 2 membres" in text_of((await board.get("/reunions/8")).text)
     assert "tenue par un·e membre" in text_of((await board.get("/")).text)
 
 
@@ -140,7 +142,7 @@ async def test_the_subscribe_links_point_at_the_feed(make_board):
 
 async def test_a_private_board_needs_the_token_everywhere(make_board):
     board = await make_board(public=False, token=TOKEN)
-    for path in ("/", "/briques/2", "/reunions/1", "/calendrier.ics", "/calendar.ics", "/export.json", "/healthz"):
+    for path in ("/", "/briques/2", "/reunions/8", "/calendrier.ics", "/calendar.ics", "/export.json", "/healthz"):
         r = await board.get(path)
         assert r.status == 401 and "jeton" in text_of(r.text), path
         assert (await board.get(path + "?token=wrong-token-of-some-length")).status == 401
@@ -148,7 +150,7 @@ async def test_a_private_board_needs_the_token_everywhere(make_board):
         assert (await board.get(path, Authorization=f"Bearer {TOKEN}")).status == 200, path
     page = (await board.get(f"/?token={TOKEN}")).text
     # the page's own links keep the token, so the next click works; so do the feed's
-    assert f'href="/reunions/1?token={TOKEN}"' in page
+    assert f'href="/reunions/8?token={TOKEN}"' in page
     assert f"/calendrier.ics?token={TOKEN}" in page
 
 

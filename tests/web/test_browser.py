@@ -48,16 +48,16 @@ async def test_a_person_reads_the_board_and_follows_its_links(board, browser, tm
     assert dialogs == []
 
     # links lead to the meeting's and the brick's pages, and back
-    await follow(page, "n°1 Atelier briques")
-    assert page.url == board.url + "/reunions/1"
-    assert await page.get_by_role("heading", level=1).inner_text() == "n°1 Atelier briques"
+    await follow(page, "n°8 Atelier briques")
+    assert page.url == board.url + "/reunions/8"
+    assert await page.get_by_role("heading", level=1).inner_text() == "n°8 Atelier briques"
     assert "Viennent : alice, dominique" in await page.locator("main").inner_text()
     await follow(page, "le tableau")
     await follow(page, "Services financiers pour les communs")
     assert page.url == board.url + "/briques/2"
     pad = page.get_by_role("link", name="le pad")
     assert await pad.get_attribute("rel") == "nofollow noopener"
-    await page.goto(board.url + "/reunions/3")
+    await page.goto(board.url + "/reunions/10")
     assert await page.evaluate("document.scripts.length") == 0 and dialogs == []
 
     # the screenshot shows the page: text drawn in ink, not a blank page
@@ -84,7 +84,7 @@ async def test_the_board_works_without_javascript_and_on_a_phone(board, browser)
     await follow(page, "English")
     assert page.url == board.url + "/?lang=en"
     assert "Next session" in await page.locator("main").inner_text()
-    await follow(page, "#1 Atelier briques")
-    assert page.url == board.url + "/reunions/1?lang=en"
+    await follow(page, "#8 Atelier briques")
+    assert page.url == board.url + "/reunions/8?lang=en"
     assert "2 yes, 1 maybe, 0 no" in await page.locator("main").inner_text()
     await context.close()

@@ -75,12 +75,12 @@ async def test_the_series_say_what_they_hold(board):
 async def test_meetings_have_their_status_and_the_undated_are_left_out(board):
     cal = await calendar(board)
     status = {str(e["UID"]): str(e["STATUS"]) for e in cal.walk("VEVENT") if str(e["UID"]).startswith("meeting-")}
-    assert status == {"meeting-1@chambre-bot": "CONFIRMED", "meeting-2@chambre-bot": "TENTATIVE",
-                      "meeting-3@chambre-bot": "TENTATIVE", "meeting-5@chambre-bot": "CANCELLED"}
-    one = event(cal, "meeting-1@chambre-bot")
+    assert status == {"meeting-8@chambre-bot": "CONFIRMED", "meeting-9@chambre-bot": "TENTATIVE",
+                      "meeting-10@chambre-bot": "TENTATIVE", "meeting-12@chambre-bot": "CANCELLED"}
+    one = event(cal, "meeting-8@chambre-bot")
     assert (one["DTSTART"].dt, one["DTEND"].dt) == (datetime(2026, 12, 4, 19, tzinfo=PARIS), datetime(2026, 12, 4, 21, tzinfo=PARIS))
-    assert str(one["URL"]) == board.url + "/reunions/1"
-    assert "salle prise" in str(event(cal, "meeting-5@chambre-bot")["DESCRIPTION"])
+    assert str(one["URL"]) == board.url + "/reunions/8"
+    assert "salle prise" in str(event(cal, "meeting-12@chambre-bot")["DESCRIPTION"])
 
 
 async def test_the_feed_keeps_a_year_of_past_meetings_and_the_hosts_of_dates_to_come(board):
@@ -105,12 +105,12 @@ async def test_the_feed_keeps_a_year_of_past_meetings_and_the_hosts_of_dates_to_
 
 
 async def test_a_moved_meeting_keeps_its_uid_and_raises_its_sequence(board):
-    before = event(await calendar(board), "meeting-1@chambre-bot")
+    before = event(await calendar(board), "meeting-8@chambre-bot")
     session_before = event(await calendar(board), "sessions@chambre-bot")
     board.chat.now = NOW + timedelta(hours=3)
-    assert "déplacée" in board.say("!réunion déplacer 1 ; vendredi 11 décembre 19h-21h")
+    assert "déplacée" in board.say("!réunion déplacer 8 ; vendredi 11 décembre 19h-21h")
     after_cal = await calendar(board)
-    after = event(after_cal, "meeting-1@chambre-bot")
+    after = event(after_cal, "meeting-8@chambre-bot")
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
     assert after["DTSTART"].dt == datetime(2026, 12, 11, 19, tzinfo=PARIS)
     assert str(after["STATUS"]) == "TENTATIVE"  # a moved meeting needs confirming again
@@ -121,8 +121,8 @@ async def test_a_moved_meeting_keeps_its_uid_and_raises_its_sequence(board):
     # a calendar expands it once, at its new date
     assert starts(after_cal, "Atelier briques") == [datetime(2026, 12, 11, 18, tzinfo=UTC)]
     # confirmed again, it rises again
-    board.say("!réunion confirmer 1")
-    again = event(await calendar(board), "meeting-1@chambre-bot")
+    board.say("!réunion confirmer 8")
+    again = event(await calendar(board), "meeting-8@chambre-bot")
     assert int(again["SEQUENCE"]) > int(after["SEQUENCE"]) and str(again["STATUS"]) == "CONFIRMED"
 
 
@@ -180,8 +180,8 @@ async def test_member_text_cannot_make_events_of_its_own(board):
     uids = [str(e["UID"]) for e in cal.walk("VEVENT")]
     assert "evil@x" not in uids and len(uids) == 8  # the session, 5 dated meetings, the permanence and its held date
     assert "UID:evil@x" in str(event(cal, "sessions@chambre-bot")["DESCRIPTION"]).replace("\n", "")
-    meeting = event(cal, "meeting-6@chambre-bot")
-    stored = board.chat.store.meeting(6)
+    meeting = event(cal, "meeting-13@chambre-bot")
+    stored = board.chat.store.meeting(13)
     assert ";" in stored.place and "," in stored.title + stored.place and "\\" in stored.title
     assert (str(meeting["SUMMARY"]), str(meeting["LOCATION"])) == (stored.title, stored.place)
 

@@ -94,8 +94,8 @@ async def test_serve_shows_the_board_alone_on_a_database(tmp_path: Path):
                             cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         url = await asyncio.to_thread(_board_address, proc)
-        assert (await _get(url + "/reunions/1"))[0] == 401
-        status, page = await _get(url + f"/reunions/1?token={TOKEN}")
+        assert (await _get(url + "/reunions/8"))[0] == 401
+        status, page = await _get(url + f"/reunions/8?token={TOKEN}")
         assert status == 200 and "Atelier briques" in page
         status, page = await _get(url + f"/?token={TOKEN}")
         assert status == 200 and "Rythme : un jeudi sur deux à 18h" in page and "Pas de séance prévue" not in page

@@ -90,6 +90,13 @@ class MatrixBackend(Backend):
     def default_rooms(self) -> list[str]:
         return list(self.config.rooms)
 
+    def link(self, room: str, event_id: str) -> str | None:
+        """A matrix.to link to the event, as Element's "Share" gives it."""
+        return send.permalink(room, event_id)
+
+    def names(self, room: str) -> list[str]:
+        return self.rooms.aliases_of(room)
+
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def run(self, deliver: Deliver) -> None:

@@ -47,6 +47,10 @@ class Rooms:
             self._aliases[room] = (await self.transport.call(self.transport.client.room_resolve_alias(room))).room_id
         return self._aliases[room]
 
+    def aliases_of(self, room_id: str) -> list[str]:
+        """The configured aliases that name this room."""
+        return [alias for alias, rid in self._aliases.items() if rid == room_id]
+
     def invite_allowed(self, room_id: str, inviter: str | None, invite_state: list[dict[str, Any]]) -> bool:
         # The configured ids too: the first sync may come before join_configured is done.
         if room_id in self._configured_ids or room_id in self.config.rooms:

@@ -2,15 +2,18 @@
 and what a failed send means for the outbox (base.py: Refused or RetryLater).
 
 Replies are `m.notice` (other bots do not answer them), ping nobody (`m.mentions: {}`),
-point to the command they answer, and keep its thread. Each is sent with transaction id =
+point to the command they answer, and keep its thread. A reply in the thread of the very
+message it is about (listening's) is a plain thread message, as Element sends one. A
+reaction is an `m.reaction` annotation on `reply_to`. Each is sent with transaction id =
 `Outgoing.send_key`: Synapse deduplicates transaction ids per device, so a resend after a
-crash posts nothing new.
+crash posts nothing new; a reaction already there (M_DUPLICATE_ANNOTATION) counts as sent.
 """
 from __future__ import annotations
 
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from nio.exceptions import GroupEncryptionError, LocalProtocolError, OlmTrustError
 
@@ -46,13 +49,28 @@ def content(out: Outgoing) -> dict[str, Any]:
     }
     relates: dict[str, Any] = {}
     if out.thread:
-        relates = {"rel_type": "m.thread", "event_id": out.thread, "is_falling_back": out.reply_to is None}
+        # A reply to the thread's root itself is the thread's fallback, not a quote of it.
+        falling_back = out.reply_to is None or out.reply_to == out.thread
+        relates = {"rel_type": "m.thread", "event_id": out.thread, "is_falling_back": falling_back}
         relates["m.in_reply_to"] = {"event_id": out.reply_to or out.thread}
     elif out.reply_to:
         relates = {"m.in_reply_to": {"event_id": out.reply_to}}
     if relates:
         body["m.relates_to"] = relates
     return body
+
+
+def permalink(room_id: str, event_id: str) -> str:
+    """A matrix.to link to an event; `via` the room's server, so that a client outside the
+    room can find it."""
+    server = room_id.split(":", 1)[1] if ":" in room_id else ""
+    link = f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(event_id, safe='$:')}"
+    return f"{link}?via={quote(server, safe='')}" if server else link
+
+
+def reaction_content(out: Outgoing) -> dict:
+    """An annotation: the emoji on the event it reacts to."""
+    return {"m.relates_to": {"rel_type": "m.annotation", "event_id": out.reply_to, "key": out.reaction}}
 
 
 def fits(out: Outgoing) -> bool:
@@ -92,14 +110,22 @@ class Sender:
 
     async def _send(self, out: Outgoing, retried: bool) -> None:
         room_id = await self._target(out)
+        if out.reaction is not None:
+            if not out.reply_to:
+                raise Refused(f"reaction {out.send_key} names no event to react to")
+            event_type, body = "m.reaction", reaction_content(out)
+        else:
+            event_type, body = "m.room.message", content(out)
         try:
             # In an encrypted room: the room key shared with the members' devices first, then
-            # the event encrypted (nio's room_send); in a plain room, a plain event.
+            # the message encrypted (nio's room_send; nio sends reactions in the clear); in a
+            # plain room, a plain event.
             unverified_too = await self.crypto.prepare(room_id, self.rooms.join)
             await self.transport.call(self.transport.client.room_send(
-                room_id, "m.room.message", content(out), tx_id=out.send_key,
-                ignore_unverified_devices=unverified_too))
+                room_id, event_type, body, tx_id=out.send_key, ignore_unverified_devices=unverified_too))
         except MatrixError as e:
+            if e.errcode == "M_DUPLICATE_ANNOTATION":
+                return  # the bot's reaction is already on that event
             if e.status != 403 or retried:
                 raise
             # Not (or no longer) in that room: a DM the person left, an announce room not

@@ -7,11 +7,14 @@
   handled. Commands older than `max_command_age` are logged and skipped (CommandAge).
 - A delivery that raises leaves the token where it was: the same sync is handled again after
   the backoff, and the core drops what it already handled by event id.
-- Only what a person typed is a command: `m.text` messages, not the bot's own, not notices
-  (other bots), not edits; the quoted fallback of a reply is dropped from the text.
+- Only what a person typed is a message: `m.text`, not the bot's own, not notices (other
+  bots); the quoted fallback of a reply is dropped from the text. An edit (`m.replace`) is
+  an EDIT of its target with the new text (`m.new_content`), an `m.reaction` annotation a
+  REACTION, a redaction a REMOVAL of the event it redacts (base.py); each is filtered into
+  the sync and the gaps like messages, and comes with `is_direct` (the room is in m.direct).
 - Encrypted rooms (crypto.py): each sync is shown to nio first (the room keys it brings), an
-  encrypted event is read in its decrypted form like any other, and one that cannot be
-  decrypted yet is kept until its key comes.
+  encrypted event (a message, an edit, a reaction) is read in its decrypted form like any
+  other, and one that cannot be decrypted yet is kept until its key comes.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from typing import Any, Awaitable, Callable
 
 from nio import MessageDirection
 
-from bot.backends.base import BackendState, CommandAge, Deliver, Incoming
+from bot.backends.base import EDIT, MESSAGE, REACTION, REMOVAL, BackendState, CommandAge, Deliver, Incoming
 from bot.backends.matrix.crypto import Crypto, thread_root
 from bot.backends.matrix.direct import DirectRooms
 from bot.backends.matrix.lifecycle import Lifecycle, Stopped
@@ -35,11 +38,14 @@ from bot.backoff import Backoff
 log = logging.getLogger(__name__)
 
 NAME = "matrix"
-# Only what the bot reads: messages (encrypted ones too), the state that says who is an
-# organiser, and what encryption needs: whether a room is encrypted, and who is in it.
+# Only what the bot reads: messages and what happens to them (encrypted ones too), the state
+# that says who is an organiser, and what encryption needs: whether a room is encrypted, and
+# who is in it. (In an encrypted room, messages, edits and reactions come as m.room.encrypted;
+# redactions never are.)
+_EVENT_TYPES = ["m.room.message", "m.reaction", "m.room.redaction"]
 _ENCRYPTION_TYPES = ["m.room.encryption", "m.room.member"]
-_ROOM_EVENT_TYPES = ["m.room.message", "m.room.encrypted", "m.room.power_levels", "m.room.create", *_ENCRYPTION_TYPES]
-GAP_FILTER = {"types": ["m.room.message", "m.room.encrypted"], "lazy_load_members": True}
+_ROOM_EVENT_TYPES = [*_EVENT_TYPES, "m.room.encrypted", "m.room.power_levels", "m.room.create", *_ENCRYPTION_TYPES]
+GAP_FILTER = {"types": [*_EVENT_TYPES, "m.room.encrypted"], "lazy_load_members": True}
 
 
 def sync_filter(timeline_limit: int) -> str:
@@ -202,33 +208,58 @@ class Sync:
         return chunks
 
     async def _incoming(self, room_id: str, ev: dict[str, Any]) -> Incoming | None:
-        if ev.get("type") != "m.room.message" or ev.get("sender") == self._user_id():
+        kind, sender, event_id = ev.get("type"), ev.get("sender"), ev.get("event_id")
+        if kind not in _EVENT_TYPES or not isinstance(sender, str) or sender == self._user_id():
             return None
         content = ev.get("content") or {}
-        # Only what a person typed: no notices (other bots), no edits, nothing but text.
-        if content.get("msgtype") != "m.text" or not isinstance(content.get("body"), str):
-            return None
         relates = content.get("m.relates_to") or {}
-        if relates.get("rel_type") == "m.replace" or "m.new_content" in content:
-            return None
         sent_at = datetime.fromtimestamp(ev.get("origin_server_ts", 0) / 1000, tz=timezone.utc)
-        if self.age.too_old(sent_at, str(ev.get("event_id")), str(ev.get("sender")), room_id):
+        if self.age.too_old(sent_at, str(event_id), sender, room_id):
             return None
-        text = content["body"]
-        if "m.in_reply_to" in relates:
-            text = strip_reply_fallback(text)
-        thread = relates.get("event_id") if relates.get("rel_type") == "m.thread" else None
+        found = _what(kind, ev, content, relates)
+        if found is None:
+            return None
+        what, text, target = found
+        thread = relates.get("event_id") if what is None and relates.get("rel_type") == "m.thread" else None
+        organiser = what in (None, REACTION) and await self.power.is_organiser(room_id, sender)
         return Incoming(
             backend=NAME,
             room=room_id,
-            sender=ev["sender"],
+            sender=sender,
             text=text,
-            event_id=ev["event_id"],
+            event_id=str(event_id),
             sent_at=sent_at,
             thread=thread,
-            sender_is_organiser=await self.power.is_organiser(room_id, ev["sender"]),
+            sender_is_organiser=organiser,
             is_direct=self.direct.is_direct(room_id),
+            kind=what or MESSAGE,
+            target=target,
         )
+
+
+def _what(kind: str, ev: dict, content: dict, relates: dict) -> tuple[str | None, str, str | None] | None:
+    """(kind, text, target) of an event the bot reads, the kind None for a message; None for
+    anything else (a notice, an image, a redacted message, an annotation without its key)."""
+    target = relates.get("event_id")
+    if kind == "m.reaction":
+        key = relates.get("key")
+        if relates.get("rel_type") != "m.annotation" or not isinstance(key, str) or not isinstance(target, str):
+            return None
+        return REACTION, key, target
+    if kind == "m.room.redaction":
+        redacted = content.get("redacts") or ev.get("redacts")  # in the content from room version 11
+        return (REMOVAL, "", redacted) if isinstance(redacted, str) else None
+    if relates.get("rel_type") == "m.replace":
+        new = content.get("m.new_content") or {}
+        if new.get("msgtype") != "m.text" or not isinstance(new.get("body"), str) or not isinstance(target, str):
+            return None
+        return EDIT, new["body"], target
+    if "m.new_content" in content or content.get("msgtype") != "m.text" or not isinstance(content.get("body"), str):
+        return None
+    text = content["body"]
+    if "m.in_reply_to" in relates:
+        text = strip_reply_fallback(text)
+    return None, text, None
 
 
 def strip_reply_fallback(body: str) -> str:

@@ -130,7 +130,7 @@ class Heard:
     link: str | None
     lang: str
     kind: str  # "meeting" or "permanence"
-    proposal: dict  # what it proposes (bot.services.listening reads it back)
+    proposal: dict[str, Any]  # what it proposes (bot.services.listening reads it back)
     state: str  # "suggested", "recorded", "duplicate", "dropped"
     record_id: int | None
     written_at: datetime | None

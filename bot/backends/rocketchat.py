@@ -663,7 +663,7 @@ class RocketChatBackend(Backend):
         await self._reactions_changed(msg, room_type, deliver, None)
         await cursor.advance(rid, mid, updated_at)
 
-    async def _update(self, msg: dict, room_type: str | None, deliver: Deliver, *, known: bool,
+    async def _update(self, msg: dict[str, Any], room_type: str | None, deliver: Deliver, *, known: bool,
                       edited: bool | None = None) -> None:
         """Another copy of a message seen before: an edit and reactions added or taken back
         are delivered (base.py); a thread counter, a preview, a read flag are nothing."""
@@ -684,7 +684,7 @@ class RocketChatBackend(Backend):
         await self._reactions_changed(msg, room_type, deliver, seen.reactions(mid) if known else None)
         seen.remember(mid, edited_at)
 
-    async def _reactions_changed(self, msg: dict, room_type: str | None, deliver: Deliver,
+    async def _reactions_changed(self, msg: dict[str, Any], room_type: str | None, deliver: Deliver,
                                  before: Reactions | None) -> None:
         """Deliver the reactions `msg` carries that `before` did not, and the removal of those
         it no longer carries; with `before` unknown (None), every reaction it carries."""

@@ -68,7 +68,7 @@ def permalink(room_id: str, event_id: str) -> str:
     return f"{link}?via={quote(server, safe='')}" if server else link
 
 
-def reaction_content(out: Outgoing) -> dict:
+def reaction_content(out: Outgoing) -> dict[str, Any]:
     """An annotation: the emoji on the event it reacts to."""
     return {"m.relates_to": {"rel_type": "m.annotation", "event_id": out.reply_to, "key": out.reaction}}
 

@@ -237,7 +237,8 @@ class Sync:
         )
 
 
-def _what(kind: str, ev: dict, content: dict, relates: dict) -> tuple[str | None, str, str | None] | None:
+def _what(kind: str, ev: dict[str, Any], content: dict[str, Any],
+          relates: dict[str, Any]) -> tuple[str | None, str, str | None] | None:
     """(kind, text, target) of an event the bot reads, the kind None for a message; None for
     anything else (a notice, an image, a redacted message, an annotation without its key)."""
     target = relates.get("event_id")

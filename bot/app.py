@@ -53,6 +53,7 @@ from storage.db import ChambreDatabase, DatabaseThread
 from storage.store import Store
 
 if TYPE_CHECKING:
+    from bot.listening import Proposal
     from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -380,7 +381,7 @@ class App:
                                  event=msg.event_id))
             self._changed(msg.backend)
 
-    def _heard(self, db, msg: Incoming, found, places: list[str], link: str | None) -> bool:
+    def _heard(self, db: ChambreDatabase, msg: Incoming, found: Proposal, places: list[str], link: str | None) -> bool:
         store = Store(db)
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
@@ -415,7 +416,7 @@ class App:
         if await self.db.run(lambda db: self._followed(db, msg, places, link)):
             self._changed(msg.backend)
 
-    def _followed(self, db, msg: Incoming, places: list[str], link: str | None) -> bool:
+    def _followed(self, db: ChambreDatabase, msg: Incoming, places: list[str], link: str | None) -> bool:
         store = Store(db)
         now = self.clock.now()
         with db.atomic():

@@ -220,7 +220,7 @@ LISTEN_MODES = ("record", "suggest", "off")
 def _listen_mode(value: Any) -> str:
     if value not in LISTEN_MODES:
         raise ValueError('"record", "suggest" or "off"')
-    return value
+    return str(value)
 
 
 def _listen_rooms(value: Any) -> dict[str, str]:

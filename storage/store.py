@@ -292,7 +292,7 @@ class Store:
         """A permanence as a message that proposed it now says (listening follows edits)."""
         self.db.execute("UPDATE permanences SET title = ?, place = ?, rrule = ?, dtstart = ?, tz = ?, duration_minutes = ?"
                         " WHERE id = ?", [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, permanence_id])
-        return self.permanence(permanence_id)
+        return _written(self.permanence(permanence_id))
 
     def permanences_in(self, room: str, rrule: str, created_since: datetime) -> list[Permanence]:
         """Active permanences of `room` on this rule, made since then."""

@@ -345,8 +345,10 @@ class App:
         """A message that is not a command. The one place for what reads conversation, each
         consumer beside the others: presence (who speaks while a session is open in that room
         is present at it, bot/presence.py), then listening (a meeting or permanence proposed
-        in plain words). A direct message counts for neither."""
-        await note_speaker(self.db, msg)
+        in plain words). A direct message counts for neither, nor does another bot (an
+        integration posting in the room is not at the session)."""
+        if not self.is_bot(msg):
+            await note_speaker(self.db, msg)
         await self._listen(msg)
 
     def _room(self, store: Store | None, msg: Incoming, places: list[str]) -> conversation.Room:

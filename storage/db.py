@@ -99,6 +99,21 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
             log.warning("database locked by another process for %.0f s; still waiting", waited)
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL. The switch needs the file to itself, and SQLite may answer
+    "locked" at once, without its busy wait, while another process opens or migrates the
+    same new file: wait for it as for a write."""
+    started = time.monotonic()
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if not _locked(err) or time.monotonic() - started >= LOCK_PATIENCE:
+                raise
+            time.sleep(0.05)
+
+
 def connect(path: str | Path, create: bool = True) -> ChambreDatabase:
     """Open and migrate the database; to be called on its own thread. Creates the file when
     `create`, else refuses a path where there is no database (a mistyped --db)."""
@@ -112,7 +127,7 @@ def connect(path: str | Path, create: bool = True) -> ChambreDatabase:
         raise StorageError(f"{path}: cannot open the database ({err})") from None
     try:
         db = ChambreDatabase(conn)
-        db.execute("PRAGMA journal_mode=WAL")
+        _wal(conn)
         db.execute("PRAGMA foreign_keys=ON")
         # WAL with synchronous=NORMAL stays consistent after a crash and is much faster; an OS
         # crash could lose the last commits, a process kill cannot.

@@ -40,6 +40,20 @@ async def test_a_restart_in_the_middle_of_a_session_loses_nothing(harness):
             "• Info : Après le redémarrage — @dominique:example.org") in posted.text
 
 
+async def test_another_bot_speaking_during_a_session_is_not_present(harness):
+    config = make_config()
+    config.chambre.bots = ["@github:example.org"]
+    h = harness(paris(2027, 1, 7, 17, 55), config)
+    await h.start()
+    await h.say("!séance ouvrir")
+    await h.say("[chambre-bot] nouveau commit", sender="@github:example.org")
+    await h.say("Bonsoir !", sender=ZOE)
+    await h.say("!séance clore")
+    [posted] = minutes(h.chat)
+    assert "Présents (2) : @camille:example.org, @zoe:example.org" in posted.text
+    assert "github" not in posted.text
+
+
 async def test_a_session_left_open_closes_by_itself_at_midnight_once(harness):
     h = harness(paris(2027, 1, 7, 10, 0))
     await h.start()

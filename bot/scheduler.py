@@ -233,10 +233,11 @@ class Scheduler:
         past it meanwhile, the sleep returns at once and the loop catches up."""
         store = Store(db)
         with db.atomic():
+            poll_deadline = store.next_poll_deadline()
             for due in self._plan(store, now, now + MAX_SLEEP):
                 if not store.post_done(due.name):
-                    return due.due
-        return None
+                    return min(due.due, poll_deadline) if poll_deadline else due.due
+        return poll_deadline
 
     def _process(self, db, now: datetime) -> set[str]:
         store = Store(db)
@@ -267,9 +268,23 @@ class Scheduler:
                 continue
             if backend:
                 backends.add(backend)
+        backends |= self._close_polls(store, now)
         with db.atomic():
             store.state_set(STATE, PROCESSED_UNTIL, iso(now))
         return backends
+
+    def _close_polls(self, store: Store, now: datetime) -> set[str]:
+        """Date polls whose deadline has come close, each with its result (bot/poll_chat.py).
+        Their state is their mark, so each closes once, however long the bot was down."""
+        from bot.poll_chat import close_due
+
+        config = self.app.config
+        try:
+            with store.atomic():
+                return close_due(store, now, config.chambre.tz, config.chambre.prefix, self.app.send_key)
+        except Exception:
+            log.exception("scheduler: closing the polls due failed; trying again at the next turn")
+            return set()
 
     def _post(self, store: Store, due: Due, now: datetime) -> str | None:
         """Make one post, in the caller's transaction: its record and its outbox row together."""

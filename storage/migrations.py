@@ -417,6 +417,63 @@ def seed_meetings(db: Database) -> None:
         )
 
 
+@MIGRATIONS(name="0012_polls")
+def polls(db: Database) -> None:
+    """Date polls (issue 12): a poll belongs to a meeting and offers 2 to 10 dates; each member's
+    latest answer counts; at its deadline (or by hand) it closes, and the meeting gets the date.
+
+    - `polls.status`: 'open'; 'tied' (the deadline passed on a tie: an organiser chooses);
+      'closed' (`chosen` is the option's position). `start_key` is the send key of the poll's
+      own message: its id in the chat (`outbox.message_id`, once sent) is how an answer given
+      on the chat (a Matrix poll response, a Rocket.Chat reaction) finds its poll.
+    - `poll_options`: each date as the time layer read it (like a meeting's start and end),
+      and the text it is written back as.
+    - `poll_answers`: one row per member, their latest answer (`at` is when they gave it, on
+      the chat's clock): a JSON list of positions, empty when they withdrew.
+    - `outbox.poll`: a message that is a native poll (or its end), JSON (bot/backends/base.py
+      `Outgoing.poll`); `outbox.message_id`: the id the chat gave the message it sent."""
+    db.executescript(
+        """
+        CREATE TABLE polls (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            backend TEXT NOT NULL,
+            room TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            closes_at TEXT NOT NULL,   -- UTC ISO instant
+            status TEXT NOT NULL CHECK (status IN ('open', 'tied', 'closed')),
+            start_key TEXT,
+            chosen INTEGER,
+            closed_at TEXT,
+            closed_by TEXT
+        );
+        CREATE INDEX polls_open ON polls(status, closes_at);
+        CREATE INDEX polls_start ON polls(backend, start_key);
+        CREATE TABLE poll_options (
+            poll_id INTEGER NOT NULL REFERENCES polls(id),
+            position INTEGER NOT NULL,
+            start TEXT NOT NULL,      -- as meetings.start
+            "end" TEXT,
+            all_day INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (poll_id, position)
+        );
+        CREATE TABLE poll_answers (
+            poll_id INTEGER NOT NULL REFERENCES polls(id),
+            person TEXT NOT NULL,
+            choices TEXT NOT NULL,    -- JSON list of positions
+            at TEXT NOT NULL,
+            via TEXT NOT NULL,        -- 'command', 'matrix', 'reaction'
+            PRIMARY KEY (poll_id, person)
+        );
+        ALTER TABLE outbox ADD COLUMN poll TEXT;
+        ALTER TABLE outbox ADD COLUMN message_id TEXT;
+        CREATE INDEX outbox_message ON outbox(backend, message_id) WHERE message_id IS NOT NULL;
+        """
+    )
+
+
 def unknown_migrations(db: Database) -> list[str]:
     """Migrations recorded in the database that this version does not have: a newer
     chambre-bot wrote it, and this one would misread or damage what it added."""

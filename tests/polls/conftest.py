@@ -1,0 +1,2 @@
+"""The core tests' fixtures: a Chat on a real SQLite file, the installed command line."""
+from tests.core.conftest import chat  # noqa: F401  (a fixture)

@@ -1,0 +1,138 @@
+"""Date polls on the real Synapse, as Element sends and shows them: the bot's poll is an
+MSC3381 poll start (unstable type, disclosed, every option selectable, its text fallback);
+a second client answers with poll responses exactly as Element does (unstable) and as the
+stable type says; the bot restarts between two votes, a vote sent while it is down counts,
+the latest answer per member counts; when the ManualClock passes the deadline the poll ends
+(a poll end event referencing the start, the result as its text), the meeting gets the
+date, the voters of that date say "yes"; each event once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.config import ChambreConfig, Config, MatrixConfig
+from storage.store import Store
+from tests.matrix.synapse import Account, Synapse
+from tests.support import wait_until
+
+POLL_START, POLL_RESPONSE, POLL_END = ("org.matrix.msc3381.poll.start", "org.matrix.msc3381.poll.response",
+                                       "org.matrix.msc3381.poll.end")
+TEXT = "org.matrix.msc1767.text"
+
+
+def make_app(synapse: Synapse, bot: Account, room: str, db: Path, clock: ManualClock) -> App:
+    # Answers are events like commands: the age limit counts on the bot's clock, moved days ahead.
+    config = Config(chambre=ChambreConfig(database=str(db)),
+                    matrix=MatrixConfig(homeserver=synapse.url, user_id=bot.user_id, password=bot.password,
+                                        rooms=[room], invites_from=["localhost"], max_command_age=timedelta(days=30)))
+    return App(config, clock=clock)
+
+
+async def started(app: App) -> App:
+    await app.start()
+    await wait_until(lambda: app.backends["matrix"].sync_count, 30, "the bot never synced")
+    return app
+
+
+async def events_of(person: Any, room: str, types: list[str]) -> list[dict]:
+    r = await person.client.room_messages(room, limit=500, message_filter={"types": types})
+    assert hasattr(r, "chunk"), r
+    return [e.source for e in reversed(r.chunk)]
+
+
+async def respond(person: Any, room: str, poll_event: str, answers: list[str], stable: bool = False) -> str:
+    """A poll response as Element sends it (matrix-js-sdk's PollResponseEvent), or the stable one."""
+    relates = {"rel_type": "m.reference", "event_id": poll_event}
+    if stable:
+        kind, content = "m.poll.response", {"m.relates_to": relates, "m.selections": answers}
+    else:
+        kind, content = POLL_RESPONSE, {"m.relates_to": relates, POLL_RESPONSE: {"answers": answers}}
+    r = await person.client.room_send(room, kind, content)
+    assert hasattr(r, "event_id"), r
+    return r.event_id
+
+
+async def answers(app: App) -> dict[str, list[int]]:
+    poll = await app.db.run(lambda d: Store(d).poll(1))
+    return poll.answers if poll is not None else {}
+
+
+async def test_a_native_poll_from_start_to_the_meeting_s_date(running_synapse, people, bot_account, tmp_path):
+    alice, bob = await people("alice"), await people("bob")
+    room = await alice.create_room(invite=[bot_account.user_id, bob.user_id])
+    await bob.join(room)
+    clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
+    db = tmp_path / "chambre.db"
+    app = await started(make_app(running_synapse, bot_account, room, db, clock))
+    try:
+        await alice.say(room, "!sondage 2 ; 10/12 18h-20h ; 11/12 18h ; 12/12 10h")
+
+        async def poll_start() -> dict | None:
+            found = await events_of(alice, room, [POLL_START])
+            return found[0] if found else None
+
+        start = await wait_until(poll_start, 30, "no poll start event")
+        content = start["content"]
+        assert start["sender"] == bot_account.user_id
+        poll = content[POLL_START]
+        assert poll["kind"] == "org.matrix.msc3381.poll.disclosed" and poll["max_selections"] == 3
+        assert poll["question"][TEXT].startswith("Sondage n°1 : quelles dates vous conviennent pour la réunion n°2")
+        assert poll["question"]["body"] == poll["question"][TEXT] and poll["question"]["msgtype"] == "m.text"
+        assert [a["id"] for a in poll["answers"]] == ["1", "2", "3"]
+        assert poll["answers"][0][TEXT] == "jeudi 10 décembre 2026, 18:00–20:00"
+        assert content[TEXT].endswith("\n1. jeudi 10 décembre 2026, 18:00–20:00\n2. vendredi 11 décembre 2026, 18:00"
+                                      "\n3. samedi 12 décembre 2026, 10:00")
+        poll_id = start["event_id"]
+        await wait_until(lambda: app.db.run(lambda d: Store(d).poll_message_id(1) == poll_id), 20,
+                         "the poll's event id was not kept")
+
+        await respond(bob, room, poll_id, ["1", "2"])
+        await wait_until(lambda: _has(app, {"bob": [1, 2]}), 30, "Bob's answer was not counted")
+    finally:
+        await app.stop()
+
+    # While the bot is down, Alice answers with the stable type.
+    await respond(alice, room, poll_id, ["2"], stable=True)
+    app = await started(make_app(running_synapse, bot_account, room, db, clock))
+    try:
+        await wait_until(lambda: _has(app, {"bob": [1, 2], "alice": [2]}), 30, "the answer sent while down was lost")
+        # After the restart Bob changes his mind: his latest answer counts; an unknown option spoils it.
+        await respond(bob, room, poll_id, ["9"])
+        await wait_until(lambda: _has(app, {"bob": [], "alice": [2]}), 30, "a spoiled answer was not taken")
+        await respond(bob, room, poll_id, ["2", "3"])
+        await wait_until(lambda: _has(app, {"bob": [2, 3], "alice": [2]}), 30, "Bob's latest answer was not taken")
+
+        clock.advance(timedelta(days=4))  # past the deadline
+
+        async def ended() -> list[dict] | None:
+            found = await events_of(alice, room, [POLL_END])
+            return found or None
+
+        (end,) = await wait_until(ended, 30, "no poll end event")
+        assert end["sender"] == bot_account.user_id
+        assert end["content"]["m.relates_to"] == {"rel_type": "m.reference", "event_id": poll_id}
+        assert POLL_END in end["content"]
+        text = end["content"][TEXT]
+        assert text.startswith("Sondage n°1 clos (2 réponses).")
+        assert "2️⃣ vendredi 11 décembre 2026, 18:00 — 2 voix" in text
+        assert "Date retenue pour la réunion n°2" in text
+        meeting = await app.db.run(lambda d: Store(d).meeting(2))
+        assert meeting.start.astimezone(app.config.chambre.tz).strftime("%d/%m %H:%M") == "11/12 18:00"
+        assert meeting.status == "proposed" and sorted(meeting.rsvp["yes"]) == sorted([alice.user_id, bob.user_id])
+        await app.drained("matrix")
+    finally:
+        await app.stop()
+    # Each once: one poll, one end, and the command's only reply is the poll.
+    assert len(await events_of(alice, room, [POLL_START])) == 1
+    assert len(await events_of(alice, room, [POLL_END])) == 1
+    bot_messages = [e for e in await events_of(alice, room, ["m.room.message"]) if e["sender"] == bot_account.user_id]
+    assert bot_messages == []
+
+
+async def _has(app: App, expected: dict[str, list[int]]) -> bool:
+    """The answers by person, each named by the start of their Matrix id (@alice-…)."""
+    got = await answers(app)
+    return {person.split(":")[0].lstrip("@").split("-")[0]: chosen for person, chosen in got.items()} == expected

@@ -75,6 +75,9 @@ NOTIFY_ROOM = "stream-notify-room"  # "<rid>/deleteMessage": hard deletes
 EMOJI_NAMES = {
     "📅": "date", "✅": "white_check_mark", "👍": "thumbsup", "👎": "thumbsdown", "❤️": "heart",
     "🎉": "tada", "👀": "eyes", "❌": "x", "😄": "smile", "👋": "wave",
+    # A date poll's options (bot/services/polls.py KEYCAPS), as Rocket.Chat's emoji set names them.
+    "1️⃣": "one", "2️⃣": "two", "3️⃣": "three", "4️⃣": "four", "5️⃣": "five", "6️⃣": "six", "7️⃣": "seven",
+    "8️⃣": "eight", "9️⃣": "nine", "🔟": "keycap_ten",
 }
 EMOJI_OF_NAME = {name: emoji for emoji, name in EMOJI_NAMES.items()}
 TWO_FACTOR_HINT = (
@@ -108,6 +111,9 @@ def js_length(text: str) -> int:
 
 class RocketChatBackend(Backend):
     name = "rocketchat"
+    # No native polls: a date poll is its message with the bot's 1️⃣ 2️⃣ … on it, and members'
+    # reactions on it are their answers (base.py).
+    polls_by_reaction = True
 
     def __init__(
         self,
@@ -792,10 +798,11 @@ class RocketChatBackend(Backend):
     def fits(self, out: Outgoing) -> bool:
         return js_length(out.body.rocketchat()) <= self.max_message_length
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> str | None:
+        """Post `out`; the message's id (its client `_id`, the send key)."""
         if out.reaction is not None:
             await self._react(out)
-            return
+            return None
         try:
             await self._authenticate()
             await self._read_message_length()
@@ -817,8 +824,9 @@ class RocketChatBackend(Backend):
                     raise RetryLater("rocketchat: message too long for the server", 0.0) from exc
                 if exc.status == 400 and await self._already_posted(out.send_key, rid):
                     log.info("rocketchat: %s was already posted", out.send_key)
-                    return
+                    return out.send_key
                 raise
+            return out.send_key
         except RocketChatTransient as exc:
             raise RetryLater(str(exc), exc.delay) from exc
         except RocketChatAuthError as exc:

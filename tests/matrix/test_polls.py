@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import ChambreConfig, Config, MatrixConfig
+from bot.services.poll_posts import option_text
 from storage.store import Store
 from tests.matrix.synapse import Account, Synapse
 from tests.support import wait_until
@@ -68,7 +69,7 @@ async def test_a_native_poll_from_start_to_the_meeting_s_date(running_synapse, p
     db = tmp_path / "chambre.db"
     app = await started(make_app(running_synapse, bot_account, room, db, clock))
     try:
-        await alice.say(room, "!sondage 2 ; 10/12 18h-20h ; 11/12 18h ; 12/12 10h")
+        await alice.say(room, "!sondage 2 ; dans 10 jours de 18h à 20h ; dans 11 jours à 18h ; dans 12 jours à 10h")
 
         async def poll_start() -> dict | None:
             found = await events_of(alice, room, [POLL_START])
@@ -82,9 +83,11 @@ async def test_a_native_poll_from_start_to_the_meeting_s_date(running_synapse, p
         assert poll["question"][TEXT].startswith("Sondage n°1 : quelles dates vous conviennent pour la réunion n°2")
         assert poll["question"]["body"] == poll["question"][TEXT] and poll["question"]["msgtype"] == "m.text"
         assert [a["id"] for a in poll["answers"]] == ["1", "2", "3"]
-        assert poll["answers"][0][TEXT] == "jeudi 10 décembre 2026, 18:00–20:00"
-        assert content[TEXT].endswith("\n1. jeudi 10 décembre 2026, 18:00–20:00\n2. vendredi 11 décembre 2026, 18:00"
-                                      "\n3. samedi 12 décembre 2026, 10:00")
+        stored = await app.db.run(lambda d: Store(d).poll(1))
+        dates = [option_text(stored, k, "fr", app.config.chambre.tz) for k in (1, 2, 3)]
+        assert dates[0].endswith(", 18:00–20:00") and dates[2].endswith(", 10:00")
+        assert [a[TEXT] for a in poll["answers"]] == dates
+        assert content[TEXT] == "\n".join([poll["question"][TEXT], *(f"{k}. {d}" for k, d in enumerate(dates, 1))])
         poll_id = start["event_id"]
         await wait_until(lambda: app.db.run(lambda d: Store(d).poll_message_id(1) == poll_id), 20,
                          "the poll's event id was not kept")
@@ -117,10 +120,10 @@ async def test_a_native_poll_from_start_to_the_meeting_s_date(running_synapse, p
         assert POLL_END in end["content"]
         text = end["content"][TEXT]
         assert text.startswith("Sondage n°1 clos (2 réponses).")
-        assert "2️⃣ vendredi 11 décembre 2026, 18:00 — 2 voix" in text
+        assert f"2️⃣ {dates[1]} — 2 voix" in text
         assert "Date retenue pour la réunion n°2" in text
         meeting = await app.db.run(lambda d: Store(d).meeting(2))
-        assert meeting.start.astimezone(app.config.chambre.tz).strftime("%d/%m %H:%M") == "11/12 18:00"
+        assert meeting.start == stored.options[1].start
         assert meeting.status == "proposed" and sorted(meeting.rsvp["yes"]) == sorted([alice.user_id, bob.user_id])
         await app.drained("matrix")
     finally:

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence, Pledge
+from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence, Pledge, Poll
 from bot.services import permanences as permanence_svc
 from bot.services import pledges as pledge_svc
 from storage.store import Store
@@ -67,6 +67,21 @@ def _pledge(p: Pledge, tz: ZoneInfo) -> dict[str, Any]:
             "lang": p.lang}
 
 
+def _when(start: datetime | date, end: datetime | None, tz: ZoneInfo) -> dict[str, Any]:
+    if isinstance(start, datetime):
+        return {"start": _local(start, tz), "end": _local(end, tz)}
+    return {"start": start.isoformat(), "end": None}
+
+
+def _poll(p: Poll, tz: ZoneInfo) -> dict[str, Any]:
+    return {"id": p.id, "meeting": p.meeting_id, "status": p.status, "created_by": p.created_by,
+            "created": _local(p.created_at, tz), "closes": _local(p.closes_at, tz), "room": p.room,
+            "options": [{"position": o.position, **_when(o.start, o.end, tz)} for o in p.options],
+            # each member's latest answer, by name (the positions they chose)
+            "answers": {person: chosen for person, chosen in sorted(p.answers.items())},
+            "chosen": p.chosen, "closed": _local(p.closed_at, tz), "closed_by": p.closed_by}
+
+
 def export_json(store: Store, config: Config) -> dict[str, Any]:
     """The JSON export (version 1 of PRODUCT.md): every record, instants in the configured
     zone. Read in the caller's transaction, so that it is one consistent picture."""
@@ -79,6 +94,7 @@ def export_json(store: Store, config: Config) -> dict[str, Any]:
         "topics": [{"id": t.id, "text": t.text, "added_by": t.added_by, "done": t.done}
                    for t in store.topics(include_done=True)],
         "pledges": [_pledge(p, tz) for p in store.pledges()],
+        "polls": [_poll(p, tz) for p in store.polls()],
     }
 
 

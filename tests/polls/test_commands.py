@@ -139,3 +139,26 @@ def test_list(chat):
 def test_keycaps():
     assert [svc.position_of(k) for k in svc.KEYCAPS] == list(range(1, 11))
     assert svc.position_of("1⃣") == 1 and svc.position_of("👍") is None
+
+
+def test_open_polls_in_the_agenda_digest_export_and_tie_in_the_reminder(chat):
+    from bot.services.posts import Occasion, build_agenda, build_digest, build_reminder
+
+    chat.say(OPEN)
+    chat.say("!vote 1 1", sender="bob")
+    for build in (build_agenda, build_digest):
+        text = build(chat.store, chat.config, chat.now, "fr").plain()
+        assert "Sondages de dates en cours" in text
+        assert "Sondage n°1 (réunion n°1 Rencontre Pocheco" in text and "1 réponse, clôture vendredi 4 décembre 2026" in text
+    exported = chat.export()
+    assert exported["version"] == 1
+    (poll,) = exported["polls"]
+    assert poll["meeting"] == 1 and poll["status"] == "open" and poll["answers"] == {"bob": [1]}
+    assert poll["options"][0] == {"position": 1, "start": "2026-12-10T18:00:00+01:00", "end": "2026-12-10T20:00:00+01:00"}
+    # a tie at the deadline: the organisers' reminder asks for a choice
+    chat.say("!vote 1 2", sender="carol")
+    with chat.db.atomic():
+        closed = svc.close(chat.store, None, chat.now + timedelta(days=3), 1)
+    assert closed.tied == [1, 2] and chat.store.poll(1).status == "tied"
+    reminder = build_reminder(chat.store, chat.config, chat.now, "fr", Occasion("session", chat.now + timedelta(days=1))).plain()
+    assert "à départager, Sondage n°1" in reminder and "!sondage clore 1 ; <option>" in reminder

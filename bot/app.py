@@ -36,8 +36,8 @@ from datetime import datetime
 from typing import Callable
 
 from bot import conversation
-from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REMOVAL, Backend, BackendConfigError, Incoming,
-                               Outgoing, Refused, RetryLater)
+from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REACTIONS, REMOVAL, Backend, BackendConfigError,
+                               Incoming, Outgoing, Refused, RetryLater)
 from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
@@ -374,8 +374,9 @@ class App:
         store = Store(db)
         now = self.clock.now()
         with db.atomic():
-            if msg.kind == POLL_ANSWER or store.poll_by_message(msg.backend, self._about(store, msg)) is not None:
-                # An answer to a date poll, or something done to a poll's message.
+            if msg.kind in (POLL_ANSWER, REACTIONS) or store.poll_by_message(msg.backend, self._about(store, msg)):
+                # An answer to a date poll, something done to a poll's message, or the
+                # reactions a message carries now (bot/poll_chat.py).
                 said = poll_chat.followed(store, msg, now, self.config.chambre.prefix)
                 if said is None:
                     return False

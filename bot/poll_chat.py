@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from bot.backends.base import EDIT, POLL_ANSWER, REACTION, REMOVAL, Incoming
+from bot.backends.base import EDIT, POLL_ANSWER, REACTION, REACTIONS, REMOVAL, Incoming
 from bot.conversation import Said
 from bot.records import Poll
 from bot.render import number, tr
@@ -94,6 +94,21 @@ def followed(store: Store, msg: Incoming, now: datetime, prefix: str = "!") -> l
     if store.was_handled(msg.backend, msg.event_id):
         return None
     store.mark_handled(msg.backend, msg.event_id, now)
+    if msg.kind == REACTIONS:
+        # The reactions a message carries now: those the core knew that are gone were taken
+        # back while the bot was away (on a poll: answers changed).
+        target = msg.target or ""
+        standing = {(emoji, person) for emoji, person in json.loads(msg.text or "[]")}
+        gone = [(emoji, person) for emoji, person in store.reactions_on(msg.backend, target)
+                if (emoji, person) not in standing]
+        for emoji, person in gone:
+            store.drop_reaction(msg.backend, target, emoji, person)
+        poll = store.poll_by_message(msg.backend, target)
+        if poll is not None:
+            for person in sorted({person for emoji, person in gone if svc.position_of(emoji) is not None}):
+                svc.answer_from_chat(store, poll, person, msg.sent_at, _by_reaction(store, msg.backend, target, person),
+                                     "reaction")
+        return []
     if msg.kind == POLL_ANSWER:
         poll = store.poll_by_message(msg.backend, msg.target or "")
         if poll is None:

@@ -604,6 +604,11 @@ class Store:
         self.db.execute("DELETE FROM reactions WHERE backend = ? AND event_id = ?", [backend, event_id])
         return row["target"], row["emoji"], row["person"]
 
+    def drop_reaction(self, backend: str, target: str, emoji: str, person: str) -> None:
+        """A reaction known to be gone (taken back while the bot was away)."""
+        self.db.execute("DELETE FROM reactions WHERE backend = ? AND target = ? AND emoji = ? AND person = ?",
+                        [backend, target, emoji, person])
+
     def reaction_by_id(self, backend: str, event_id: str) -> str | None:
         """The message a standing reaction with that id is on, or None."""
         row = self._one("SELECT target FROM reactions WHERE backend = ? AND event_id = ?", [backend, event_id])

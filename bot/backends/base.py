@@ -50,6 +50,11 @@ Contract, so that nothing is lost and nothing happens twice:
   by id, like a message. A chat without native polls (`polls_by_reaction`) answers by
   reactions on the poll's message: the core gives it its option reactions (1️⃣ 2️⃣ …) once
   it is sent, and reads members' REACTION / REMOVAL of those as answers.
+- `REACTIONS`: every reaction `target` carries now, in full (`text`: a JSON list of
+  [emoji, person]), from a chat that cannot tell a reaction taken back while the bot was
+  away (Rocket.Chat, after a restart, for each message it catches up on); `event_id` is its
+  own (Rocket.Chat: `<message id>:reactions:<_updatedAt>`). The core drops the reactions it
+  knew that are no longer there (a poll answer withdrawn while the bot was down).
 - `Outgoing.poll`: the message is a poll's own message (`{"start": {"question", "answers":
   [{"id", "text"}], "max_selections"}}`) or its end (`{"end": {"text", "results"}}`, with
   `reply_to` the poll's message); `body` is the text any chat can show. A chat with native
@@ -87,7 +92,7 @@ log = logging.getLogger(__name__)
 
 # What an incoming event is (Incoming.kind): see the contract above.
 MESSAGE, EDIT, REACTION, REMOVAL = "message", "edit", "reaction", "removal"
-POLL_ANSWER = "poll-answer"
+POLL_ANSWER, REACTIONS = "poll-answer", "reactions"
 
 
 @dataclass(frozen=True)

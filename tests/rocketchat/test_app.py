@@ -79,7 +79,7 @@ async def test_commands_typed_in_a_channel_are_answered(fake, app):
     await fake.wait_for(lambda: len(bot_replies(fake, chambre)) == 1)
     assert "Atelier" in bot_replies(fake, chambre)[0]["msg"]
     await fake.post_as("bob", chambre, "!agenda")
-    await fake.post_as("bob", chambre, "!aide")
+    await fake.post_as("bob", chambre, "!aide réunion")
     await fake.wait_for(lambda: len(bot_replies(fake, chambre)) == 3)
     agenda, aide = bot_replies(fake, chambre)[1:]
     assert "Atelier" in agenda["msg"]
@@ -162,7 +162,7 @@ async def test_commands_typed_while_the_server_restarts_are_answered_once_in_eve
     fake = era_server
     app = await start_app(fake)
     chambre, bureau = fake.rooms_by_name["chambre"], fake.rooms_by_name["bureau"]
-    await fake.post_as("alice", chambre, "!aide")
+    await fake.post_as("alice", chambre, "!aide réunion")
     await fake.wait_for(lambda: len(bot_replies(fake, chambre)) == 1)
     await fake.restart(downtime=0.5)
     await fake.post_as("alice", chambre, "!réunion proposer ? ; Atelier recettes")

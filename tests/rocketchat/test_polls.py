@@ -2,7 +2,8 @@
 does (`reactions: {":one:": {"usernames": [...]}}`): the poll is a message listing 1️⃣ 2️⃣ 3️⃣
 with the bot's own reactions on it; members' reactions are their answers, added and taken
 back, counted once; a foreign reaction is ignored, the bot's own are not counted; a restart
-between two answers loses nothing, and an answer given while the bot is down counts."""
+between two answers loses nothing, and a reaction added or taken back while the bot is down
+counts when it comes back (from the message's reactions on catch-up)."""
 from __future__ import annotations
 
 from typing import Any
@@ -48,10 +49,12 @@ async def test_reactions_are_answers(fake: Any, start_app: Any) -> None:  # noqa
     await wait_until(lambda: has(app, {"bob": [3], "carol": [2]}), 10, "a reaction taken back still counts")
 
     await start_app.stop(app)  # type: ignore[attr-defined]
-    await fake.react(mid, "two", "alice", True)  # while the bot is down
+    await fake.react(mid, "two", "alice", True)  # while the bot is down: an answer given,
+    await fake.react(mid, "three", "bob", False)  # and one taken back
     app = await start_app(fake)
-    await wait_until(lambda: has(app, {"bob": [3], "carol": [2], "alice": [2]}), 10, "the answer given while down was lost")
+    await wait_until(lambda: has(app, {"bob": [], "carol": [2], "alice": [2]}), 10, "what was done while down was lost")
     await fake.react(mid, "two", "bob", True)
+    await fake.react(mid, "three", "bob", True)
     await wait_until(lambda: has(app, {"bob": [2, 3], "carol": [2], "alice": [2]}), 10, "the answer after the restart was lost")
     await settled(app, fake)
     # Counted once: the tally shows each person once; the bot's own reactions count for nothing.

@@ -1,3 +1,3 @@
 """chambre-bot: the chat bot of the Chambre des Communs de Lille."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

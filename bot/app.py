@@ -41,13 +41,14 @@ from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REACTIONS, 
 from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
+from bot.logs import event
 from bot.richtext import Doc
 from bot.services import Actor
 from bot.services import listening as listening_svc
 from bot import poll_chat
 from bot.services import rhythm as rhythm_svc
 from commands.context import Context
-from commands.dispatcher import dispatch, is_command, needs_organiser
+from commands.dispatcher import dispatch, is_command, needs_organiser, unreadable_notice
 from storage.db import DatabaseThread
 from storage.store import Store
 
@@ -108,6 +109,8 @@ class App:
         # are that bot's to make.
         self.schedule = True
         self._stopping = False
+        # Seconds after the start at which dateparser's data is loaded (see _warm_up).
+        self.warm_up_after = 2.0
         # The wait before trying a failed send again, by the count of tries kept in its row.
         self.send_backoff = Backoff(first=1.0, maximum=60.0)
         # Incoming messages the core failed to take, by (backend, event id): see deliver().
@@ -129,11 +132,9 @@ class App:
         self.backends = {b.name: b for b in configured(self.config, self.state_for, self.clock)}
 
     async def start(self) -> None:
-        from bot.when import warm_up
-
         await self.db.open()
         await self.db.run(self._adopt_rhythm)
-        await asyncio.to_thread(warm_up)  # dateparser's data, once, off the event loop
+        self._tasks.append(asyncio.create_task(self._warm_up(), name="warm-up"))
         self.build_backends()
         for name, backend in self.backends.items():
             backend.settle = self.settle
@@ -150,6 +151,15 @@ class App:
 
         self.scheduler = Scheduler(self)
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="scheduler"))
+
+    async def _warm_up(self) -> None:
+        """dateparser's data, once, on the database thread where commands run, a moment after
+        the start: a start does not wait for it (the chats connect and catch up first), and
+        the commands after that moment do not pay for it."""
+        from bot.when import warm_up
+
+        await self.clock.sleep(self.warm_up_after)
+        await self.db.run(lambda _db: warm_up())
 
     def _adopt_rhythm(self, db) -> None:
         """The configured session rhythm, read once before anything reads it."""
@@ -246,6 +256,10 @@ class App:
             await self._follow(msg)
             return
         prefix = self.config.chambre.prefix
+        if msg.unreadable:
+            if await self.db.run(lambda db: self._tell_unreadable(db, msg)):
+                self.notify(msg.backend)
+            return
         if not is_command(msg.text, prefix):
             await self._conversation(msg)
             return
@@ -254,8 +268,13 @@ class App:
             backend = self.backends.get(msg.backend)
             if backend is not None and await backend.refresh_organiser(msg):
                 msg = dataclasses.replace(msg, sender_is_organiser=True)
-        if not await self.db.run(lambda db: self._handle(db, msg)):
+        ctx = await self.db.run(lambda db: self._handle(db, msg))
+        if ctx is None:
             return
+        command = ctx.command or "?"
+        log.info("%s %s: %s, %s", msg.backend, msg.room, command, ctx.outcome,
+                 extra=event(backend=msg.backend, room=msg.room, command=command, outcome=ctx.outcome,
+                             event=msg.event_id))
         self._changed(msg.backend)
 
     def _changed(self, backend: str) -> None:
@@ -267,16 +286,15 @@ class App:
             # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
             self.scheduler.wake()
 
-    def _handle(self, db, msg: Incoming) -> bool:
-        """Apply `msg` once; False when it was handled before."""
+    def _handle(self, db, msg: Incoming) -> Context | None:
+        """Apply `msg` once; its context (what the dispatcher made of it, for the log), or
+        None when it was handled before."""
         store = Store(db)
         now = self.clock.now()
-        # Dates typed are read against the moment they were typed (a command handled after a
-        # restart keeps its meaning), unless the sender's clock is ahead of ours.
-        reference = min(msg.sent_at, now) if msg.sent_at else now
+        reference = self._reference(msg)
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
-                return False
+                return None
             ctx = Context(store=store, config=self.config, now=reference, lang=self.language(msg.backend, msg.room),
                           sender=msg.sender, room=msg.room, backend=msg.backend,
                           is_organiser=self.is_organiser(msg.backend, msg.sender, msg.sender_is_organiser),
@@ -298,6 +316,20 @@ class App:
                 store.enqueue(send_key("private", msg.backend, msg.event_id, str(k)), msg.backend, private.to_json(),
                               now, dm_user=msg.sender)  # not a reply: the command is in another room
             store.mark_handled(msg.backend, msg.event_id, now)
+        return ctx
+
+    def _tell_unreadable(self, db, msg: Incoming) -> bool:
+        """Tell the room, once per `msg.unreadable` key, that the bot could not read a message
+        (marked handled under that key: the message itself may still be read later)."""
+        store = Store(db)
+        key = f"unreadable:{msg.unreadable}"
+        with db.atomic():
+            if store.was_handled(msg.backend, key):
+                return False
+            reply = unreadable_notice(self.language(msg.backend, msg.room))
+            store.enqueue(send_key("reply", msg.backend, key), msg.backend, reply.to_json(), self.clock.now(),
+                          room=msg.room, reply_to=msg.event_id, thread=msg.thread)
+            store.mark_handled(msg.backend, key, self.clock.now())
         return True
 
     # ---- conversation: what is not a command ----------------------------------------------------
@@ -314,8 +346,9 @@ class App:
                                  prefix=self.config.chambre.prefix, places=places)
 
     def _reference(self, msg: Incoming) -> datetime:
-        """The instant a member's words are read against: when they were said (a message
-        caught up after a restart keeps its meaning), unless the sender's clock is ahead."""
+        """The instant a member's words are read against: when they were typed (a command or
+        a message handled after a restart keeps its meaning), unless the sender's clock is
+        ahead of ours."""
         now = self.clock.now()
         return min(msg.sent_at, now) if msg.sent_at else now
 
@@ -333,6 +366,10 @@ class App:
         chat = self.backends.get(msg.backend)
         link = chat.link(msg.room, msg.event_id) if chat is not None else None
         if await self.db.run(lambda db: self._heard(db, msg, found, places, link)):
+            # For the operator, like a command: never what the member wrote.
+            log.info("%s %s: listening, heard", msg.backend, msg.room,
+                     extra=event(backend=msg.backend, room=msg.room, command="listening", outcome="heard",
+                                 event=msg.event_id))
             self._changed(msg.backend)
 
     def _heard(self, db, msg: Incoming, found, places: list[str], link: str | None) -> bool:
@@ -445,6 +482,7 @@ class App:
         name and destination (see `destination`)."""
         backend, where = destination
         key = send_key("post", name, backend, where)
+        log.info("%s %s: post %s queued", backend, where, name, extra=event(backend=backend, room=where, post=name))
         if dm:  # the backend finds (or makes) the person's direct-message room
             return store.enqueue(key, backend, body.to_json(), now, dm_user=where)
         return store.enqueue(key, backend, body.to_json(), now, room=where)

@@ -1,4 +1,5 @@
-"""`chambre-bot`: run, console, when, notice, export, check-config, digest."""
+"""`chambre-bot`: run, console, when, notice, export, check-config, digest; the operator's
+init, backup and restore are in bot/cli_ops.py."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.config import Config, ConfigError, load_config
+from bot import __version__
+from bot.config import Config, ConfigError, load_config, read_env_file
+from bot.logs import LOG_FORMATS, LOG_LEVELS, configure
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -28,34 +31,41 @@ def _parse_now(text: str | None, tz) -> datetime | None:
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
-def _config(path: str | None) -> Config:
+def _config(path: str | None, secrets: bool = True) -> Config:
     """The given file; else config.toml in the current folder if there is one; else the
-    embedded default (console, local database)."""
+    embedded default (console, local database). Without `secrets`, the chats' passwords and
+    tokens may be missing: the commands that only use the database do not need them."""
     chosen = path or os.environ.get("CHAMBRE_CONFIG")
     if chosen is None and Path(DEFAULT_CONFIG).exists():
         chosen = DEFAULT_CONFIG
     try:
-        return load_config(chosen)
+        return load_config(chosen, secrets=secrets)
     except ConfigError as err:
         print(f"{chosen}: {len(err.problems)} problem(s) in the configuration\n"
               + "\n".join(f"  - {p}" for p in err.problems), file=sys.stderr)
         raise SystemExit(2) from None
 
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
-def _logging(level: str | None, verbose: bool = False) -> None:
+def _logging(level: str | None, verbose: bool = False, fmt: str = "text") -> None:
     """--log-level, else -v (debug), else $CHAMBRE_LOG (a level name; any other non-empty
     value means info), else warning: what an operator must act on, such as a skipped post."""
     env = os.environ.get("CHAMBRE_LOG", "").strip().lower()
     chosen = level or ("debug" if verbose else env if env in LOG_LEVELS else "info" if env else "warning")
-    logging.basicConfig(level=chosen.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    if chosen != "debug":
-        # matrix-nio warns about its own checks of error answers ("Error validating
-        # response"), which the Matrix backend turns into its own one-line messages.
-        logging.getLogger("nio").setLevel(logging.ERROR)
+    configure(chosen, fmt)
+
+
+def _secrets_from(env_file: str | None) -> None:
+    """--env-file: the secrets as a service gets them from its EnvironmentFile (the
+    environment's own values win, as they would over the file's in a shell)."""
+    if env_file is None:
+        return
+    try:
+        values = read_env_file(env_file)
+    except ConfigError as err:
+        print(f"chambre-bot: {err.problems[0]}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for key, value in values.items():
+        os.environ.setdefault(key, value)
 
 
 async def _run_console(config: Config, db: str | None, user: str, member: bool, now: datetime | None,
@@ -104,8 +114,9 @@ async def _run_chat(config: Config) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from storage.lock import hold_serve_lock
 
+    _secrets_from(args.env_file)
     config = _config(args.config)
-    _logging(args.log_level, args.verbose)
+    _logging(args.log_level, args.verbose, args.log_format)
     # Held while the bot runs: a second `run` on this database refuses to start.
     with hold_serve_lock(config.database_path()):
         if not config.has_chat:
@@ -123,8 +134,8 @@ def _default_user() -> str:
 def cmd_console(args: argparse.Namespace) -> int:
     from storage.lock import is_served
 
-    config = _config(args.config)
-    _logging(args.log_level, args.verbose)
+    config = _config(args.config, secrets=False)  # the console reaches no chat
+    _logging(args.log_level, args.verbose, args.log_format)
     now = _parse_now(args.now, config.chambre.tz)
     path = args.db or config.database_path()
     # Beside a running bot, the console answers commands and leaves the scheduled posts to the
@@ -173,7 +184,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import export_ics, export_json
     from storage.store import Store
 
-    config = _config(args.config)
+    config = _config(args.config, secrets=False)
     database = _open_store(config, args.db)
 
     def read(export):  # one consistent state, while a running bot goes on writing
@@ -201,7 +212,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         print(f"{path}: no such file; the bot would run on its embedded default (console, {Path('chambre.db').resolve()}).")
         return 0
     try:
-        config = load_config(path)
+        env = {**read_env_file(args.env_file), **os.environ} if args.env_file else None
+        config = load_config(path, env)
     except ConfigError as err:
         print(f"{path}: {len(err.problems)} problem(s)")
         for problem in err.problems:
@@ -218,7 +230,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from bot.services.posts import build_digest
     from storage.store import Store
 
-    config = _config(args.config)
+    config = _config(args.config, secrets=False)
     now = _parse_now(args.now, config.chambre.tz) or Clock().now()
     database = _open_store(config, args.db)
 
@@ -237,13 +249,18 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from bot.cli_ops import add_operator_commands
+
     p = argparse.ArgumentParser(prog="chambre-bot", description="The chat bot of the Chambre des Communs de Lille.")
+    p.add_argument("--version", action="version", version=f"chambre-bot {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot: every configured backend, or the console with none")
     run.add_argument("-c", "--config")
+    run.add_argument("--env-file", help="read the secrets from this file of KEY=value lines, as systemd's EnvironmentFile")
     run.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
     run.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
+    run.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line")
     run.set_defaults(fn=cmd_run)
 
     console = sub.add_parser("console", help="the commands in a terminal, on a local SQLite file")
@@ -254,6 +271,7 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--now", help="start the console's clock at this instant (ISO 8601)")
     console.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
     console.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
+    console.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line")
     console.set_defaults(fn=cmd_console)
 
     when = sub.add_parser("when", help="print how a date or recurrence is read, as JSON", add_help=False)
@@ -273,6 +291,7 @@ def parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="say what is wrong in a configuration, key by key")
     check.add_argument("-c", "--config")
+    check.add_argument("--env-file", help="the secrets' file the service reads (KEY=value lines)")
     check.set_defaults(fn=cmd_check_config)
 
     digest = sub.add_parser("digest", help="print the weekly digest as it would be posted then")
@@ -280,6 +299,8 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--db")
     digest.add_argument("--now")
     digest.set_defaults(fn=cmd_digest)
+
+    add_operator_commands(sub, _config)
     return p
 
 

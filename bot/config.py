@@ -6,6 +6,7 @@ user fixes a file in one pass. Secrets may come from the environment instead of 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -54,6 +55,12 @@ class MatrixConfig:
     invites_from: list[str] = field(default_factory=list)
     organiser_power_level: int | None = 50
     max_command_age: timedelta = timedelta(hours=1)
+    # Encryption (docs/matrix.md). The crypto store: the bot's own keys and the room keys it
+    # was given, a directory; None until parse_config puts it beside the database.
+    store_path: str | None = None
+    store_key: str | None = None  # protects the store on disk: a secret, like the password
+    trust: str = "all"  # share room keys with every device of the room's members, or "verified"
+    verified_devices: list[str] = field(default_factory=list)  # "@user:server DEVICE session-key"
 
 
 @dataclass
@@ -110,10 +117,15 @@ class Config:
         return self.matrix is not None or self.rocketchat is not None
 
     def database_path(self) -> Path:
-        path = Path(self.chambre.database).expanduser()
-        if not path.is_absolute() and self.path is not None:
-            path = self.path.parent / path
-        return path
+        return _beside(self, Path(self.chambre.database))
+
+
+def _beside(config: Config, path: Path) -> Path:
+    """A path from the configuration: relative ones are relative to the configuration file."""
+    path = path.expanduser()
+    if not path.is_absolute() and config.path is not None:
+        path = config.path.parent / path
+    return path
 
 
 # ---- checking ------------------------------------------------------------------------------
@@ -207,6 +219,21 @@ def _power_level(value: Any) -> int | None:
 LONGEST_DURATION = timedelta(days=365)
 
 
+def _trust(value: Any) -> str:
+    if value not in ("all", "verified"):
+        raise ValueError('"all" (every device of the room\'s members) or "verified" (only verified_devices)')
+    return value
+
+
+def _verified_devices(value: Any) -> list[str]:
+    entries = _string_list(value)
+    for entry in entries:
+        parts = entry.split()
+        if len(parts) < 3 or not (parts[0].startswith("@") and ":" in parts[0]):
+            raise ValueError('entries such as "@camille:example.org ABCDEFGHIJ <session key as Element shows it>"')
+    return entries
+
+
 def _duration(value: Any) -> timedelta:
     from bot.when import WhenError, read_duration
 
@@ -274,7 +301,8 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "homeserver": _url, "user_id": _nonempty, "password": _optional_string,
         "access_token": _optional_string, "device_name": _nonempty, "rooms": _string_list,
         "invites_from": _string_list, "organiser_power_level": _power_level,
-        "max_command_age": _duration,
+        "max_command_age": _duration, "store_path": _nonempty, "store_key": _optional_string,
+        "trust": _trust, "verified_devices": _verified_devices,
     },
     "rocketchat": {
         "url": _url, "user_id": _optional_string, "token": _optional_string,
@@ -291,7 +319,8 @@ SCHEMA: dict[str, dict[str, Check]] = {
 }
 
 # Never printed, not even when wrong: a mistyped secret is still a secret.
-SECRETS = {("matrix", "password"), ("matrix", "access_token"), ("rocketchat", "token"), ("rocketchat", "password")}
+SECRETS = {("matrix", "password"), ("matrix", "access_token"), ("matrix", "store_key"), ("rocketchat", "token"),
+           ("rocketchat", "password")}
 
 SECTION_TYPES = {
     "chambre": ChambreConfig, "matrix": MatrixConfig, "rocketchat": RocketChatConfig,
@@ -299,7 +328,10 @@ SECTION_TYPES = {
 }
 
 
-def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: Path | None = None) -> Config:
+def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: Path | None = None,
+                 secrets: bool = True) -> Config:
+    """The checked configuration; with `secrets=False`, one whose chat secrets may be missing
+    (for the commands that only read the database: an operator's cron job has no password)."""
     env = dict(os.environ) if env is None else env
     problems: list[str] = []
     config = Config(path=path)
@@ -336,15 +368,24 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             problems.append('[matrix] user_id: missing (expected the bot\'s user id, such as "@chambre:example.org")')
         elif not (m.user_id.startswith("@") and ":" in m.user_id):
             problems.append(f'[matrix] user_id = {m.user_id!r}: expected a user id such as "@chambre:example.org"')
-        if not (m.password or m.access_token):
+        if secrets and not (m.password or m.access_token):
             problems.append("[matrix] password or access_token: missing (or set CHAMBRE_MATRIX_PASSWORD / CHAMBRE_MATRIX_ACCESS_TOKEN)")
+        # Never matrix-nio's default key: the store holds the keys that read every encrypted room.
+        m.store_key = m.store_key or env.get("CHAMBRE_MATRIX_STORE_KEY") or None
+        if not m.store_key:
+            problems.append("[matrix] store_key: missing (or set CHAMBRE_MATRIX_STORE_KEY): a long random text that "
+                            "protects the bot's encryption keys on disk, kept with the other secrets")
+        elif len(m.store_key) < 16:
+            problems.append("[matrix] store_key: expected at least 16 characters (the value is a secret: not shown)")
+        m.store_path = str(_beside(config, Path(m.store_path)) if m.store_path
+                           else config.database_path().with_name(config.database_path().name + ".crypto"))
     if config.rocketchat is not None:
         r = config.rocketchat
         r.token = r.token or env.get("CHAMBRE_ROCKETCHAT_TOKEN") or None
         r.password = r.password or env.get("CHAMBRE_ROCKETCHAT_PASSWORD") or None
         if not r.url and "url" not in (data.get("rocketchat") if isinstance(data.get("rocketchat"), dict) else {}):
             problems.append("[rocketchat] url: missing (expected an address such as https://chat.example.org)")
-        if not ((r.user_id and r.token) or (r.username and r.password)):
+        if not ((r.user_id and (r.token or not secrets)) or (r.username and (r.password or not secrets))):
             problems.append("[rocketchat] expected user_id and token (or CHAMBRE_ROCKETCHAT_TOKEN), or username and password")
     known_rooms_ok = all(isinstance(room, str) and room for room in config.rhythm.announce_rooms + config.digest.rooms)
     if not known_rooms_ok:
@@ -354,10 +395,43 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
     return config
 
 
-def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> Config:
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The KEY=value lines of an environment file, as systemd's EnvironmentFile reads them
+    (see parse_env)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})"]) from None
+    return parse_env(text, str(path))
+
+
+def parse_env(text: str, name: str) -> dict[str, str]:
+    """KEY=value lines: blank lines and lines starting with # or ; are skipped; a value may
+    be quoted. Empty values are left out: a placeholder not yet filled in is no secret. A
+    line that is not KEY=value is named by its number only: it may hold a secret."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise ConfigError([f"{name}, line {number}: expected KEY=value"])
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if value:
+            values[key] = value
+    return values
+
+
+def load_config(path: str | Path | None, env: dict[str, str] | None = None, secrets: bool = True) -> Config:
     """Load and check a configuration file; None gives the embedded default."""
     if path is None:
-        return parse_config({}, env)
+        return parse_config({}, env, secrets=secrets)
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -372,4 +446,4 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> C
         raise ConfigError([f"{path}: not a text file in UTF-8"]) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([f"{path}: not valid TOML ({err})"]) from None
-    return parse_config(data, env, path=path.resolve())
+    return parse_config(data, env, path=path.resolve(), secrets=secrets)

@@ -10,6 +10,7 @@ what happened, in the room's language: the date in full, the number, the command
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
@@ -23,6 +24,8 @@ from bot.richtext import Doc, b, code
 from bot.services import Actor
 from bot.services import listening as svc
 from storage.store import Store
+
+log = logging.getLogger(__name__)
 
 CALENDAR = "📅"  # on a message listening noticed
 ACCEPT = "✅"  # on a suggestion, by its author or an organiser: record it
@@ -50,11 +53,17 @@ class Room:
 
 
 def read(text: str, now: datetime, room: Room, places: Iterable[str] | None = None):
-    """What a message proposes, as listening reads it (`bot.listening.notice`), or None."""
+    """What a message proposes, as listening reads it (`bot.listening.notice`), or None. A
+    message listening fails to read is left alone, with a log line: it must never hold up
+    the commands said after it."""
     from bot.listening import notice
 
-    return notice(text, now, room.tz, lang=room.lang, places=room.places if places is None else places,
-                  prefix=room.prefix)
+    try:
+        return notice(text, now, room.tz, lang=room.lang, places=room.places if places is None else places,
+                      prefix=room.prefix)
+    except Exception:
+        log.exception("listening: could not read a message of %d characters; left alone", len(text))
+        return None
 
 
 def new_heard(msg: Incoming, found, room: Room, link: str | None, now: datetime,
@@ -172,13 +181,19 @@ def _text(outcome: svc.Outcome, room: Room) -> Doc:
         what = _kind_word(heard.kind, lang)
         return doc.para(t("Message modifié : il ne propose plus cette {w} ; ", "Message edited: it no longer proposes this {w}; ",
                           w=what), *_record_line(record, lang, room.tz, status=False),
-                        t(" est annulée.", " is cancelled."))
+                        t(" est annulée.", " is cancelled.") if heard.kind == "meeting" else t(" est arrêtée.", " is ended."))
     if outcome.what == "touched":
         n = number(record.id, lang) if record else "?"
-        doc.para(t("Message modifié, mais la {w} {n} a déjà été confirmée, changée ou a reçu des réponses : "
-                   "je ne la change pas d'après le message.",
-                   "Message edited, but {w} {n} was already confirmed, changed or answered: I leave it as it is.",
-                   w=_kind_word(heard.kind, lang), n=n))
+        if heard.kind == "meeting":
+            doc.para(t("Message modifié, mais la réunion {n} a déjà été confirmée, changée ou a reçu des réponses : "
+                       "je ne la change pas d'après le message.",
+                       "Message edited, but meeting {n} was already confirmed, changed or answered: I leave it as it is.",
+                       n=n))
+        else:
+            doc.para(t("Message modifié, mais la permanence {n} a déjà des hôtes ou des dates annulées : "
+                       "je ne la change pas d'après le message.",
+                       "Message edited, but permanence {n} already has hosts or cancelled dates: I leave it as it is.",
+                       n=n))
         if heard.kind == "meeting" and record is not None:
             doc.para(t("Pour la changer : ", "To change it: "),
                      code(p + t(f"réunion déplacer {record.id} ; <quand>", f"meeting move {record.id} ; <when>")))

@@ -33,6 +33,10 @@ class Context:
     poll_message: int | None = None
     # Posts to another room than the command's, each once: (name, backend, room, body, poll).
     posts: list[tuple[str, str, str, Doc, dict | None]] = field(default_factory=list)
+    # What the dispatcher made of the line, for the operator's log (never the member's text):
+    # the command's English name ("meeting propose"), and done, refused, unknown or failed.
+    command: str = ""
+    outcome: str = ""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -123,15 +123,30 @@ def dispatch(ctx: Context, text: str) -> Doc | None:
     if not is_command(text, ctx.prefix):
         return None
     try:
-        return _dispatch(ctx, text)
+        reply = _dispatch(ctx, text)
+        ctx.outcome = ctx.outcome or "done"
+        return reply
     except UserError as err:
+        ctx.outcome = "refused"
         ctx.private.clear()  # a refused command sends nothing else either
         return Doc.text(err.message(ctx.lang))
     except Exception:
+        ctx.outcome = "failed"
         ctx.private.clear()
-        log.exception("command failed: %r", text[:200])
+        # The command's name, not the member's text (a pledge's amount, say): a log is kept,
+        # and read by others.
+        log.exception("command %s failed", ctx.command or "?")
         return Doc.text(ctx.t("Désolé, quelque chose s'est mal passé de mon côté ; rien n'a été modifié.",
                               "Sorry, something went wrong on my side; nothing was changed."))
+
+
+def unreadable_notice(lang: str) -> Doc:
+    """What the room is told when the bot could not decrypt a message (its key never came)."""
+    if lang == "en":
+        return Doc.text("I could not read this encrypted message: its key was not shared with my device. "
+                        "If it was a command, send it again.")
+    return Doc.text("Je n'ai pas pu lire ce message chiffré : sa clé n'a pas été partagée avec mon appareil. "
+                    "Si c'était une commande, renvoyez-la.")
 
 
 def _dispatch(ctx: Context, text: str) -> Doc:
@@ -146,7 +161,9 @@ def _dispatch(ctx: Context, text: str) -> Doc:
     if cmd is None or (used == 1 and not cmd.args and len(words) > 1
                        and len(reg.REGISTRY.groups().get(reg.fold(words[0]), [])) > 1):
         # "!mécénat machin": a subcommand mistyped, not arguments to "!mécénat".
+        ctx.command, ctx.outcome = "?", "unknown"
         return unknown_command(ctx, words)
+    ctx.command = cmd.name("en")
     # The arguments: what follows the command words on the line (and the lines after it).
     parts = first_line.split(None, used)
     rest = parts[used] if len(parts) > used else ""

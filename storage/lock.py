@@ -54,6 +54,14 @@ def hold_serve_lock(path: str | Path) -> IO[str]:
     return fh
 
 
+def serving_process(path: str | Path) -> str:
+    """The process id the serving bot wrote in the lock file ("" if none can be read)."""
+    try:
+        return _lock_path(Path(path)).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
 def is_served(path: str | Path) -> bool:
     """Whether a `chambre-bot run` holds this database's lock now."""
     lock_path = _lock_path(Path(path))

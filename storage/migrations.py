@@ -394,7 +394,7 @@ def listening(db: Database) -> None:
     )
 
 
-@MIGRATIONS(name="0010_seed_meetings")
+@MIGRATIONS(name="0011_seed_meetings")
 def seed_meetings(db: Database) -> None:
     """The meetings the group's page lists as still to organise ("Des rencontres à
     organiser"), as meetings without a date, the way 0004 loads its bricks: on a fresh

@@ -118,6 +118,9 @@ class Incoming:
     kind: str = MESSAGE
     target: str | None = None  # the message an edit, reaction or removal is about
     choices: tuple[str, ...] = ()  # POLL_ANSWER: the option ids chosen
+    # Set when the chat could not decrypt the message (Matrix, without its room key): `text` is
+    # empty and the core tells the room, once per value of this key (the sender and session).
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,7 @@ def edited(store: Store, heard: Heard, editor: str, kind: str | None, data: dict
             heard.state = "dropped"
             store.update_heard(heard)
             return Outcome("withdrawn", heard)
+        assert data is not None  # a kind comes with its proposal
         if (kind, _comparable(data)) == (heard.kind, _comparable(heard.proposal)):
             return Outcome("unchanged", heard)
         heard.kind, heard.proposal = kind, data
@@ -207,13 +208,13 @@ def edited(store: Store, heard: Heard, editor: str, kind: str | None, data: dict
         heard.state = "dropped"
         store.update_heard(heard)
         return Outcome("cancelled", heard, record)
+    assert data is not None  # a kind comes with its proposal
     if kind != heard.kind:  # a meeting that became a permanence, or the other way round
         _cancel(store, heard, now, "edited")
         heard.kind, heard.proposal = kind, data
         record = _record(store, heard, now)
         store.update_heard(heard)
         return Outcome("updated", heard, record)
-    assert data is not None
     heard.proposal = data
     record = _rewrite(store, heard, now)
     heard.written_at = now

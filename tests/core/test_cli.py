@@ -101,6 +101,7 @@ organisers_before = 24
 homeserver = "matrix.example.org"
 user_id = "chambre"
 organiser_power_level = 500
+trust = "some"
 
 [extras]
 x = 1
@@ -119,7 +120,8 @@ def test_check_config_names_every_wrong_key_with_what_was_expected(tmp_path: Pat
         "[rhythm] agenda_before": "duration", "[reminders] organisers_before": "duration",
         "[matrix] homeserver": "https://", "[matrix] user_id": "@chambre:example.org",
         "[matrix] organiser_power_level": "0 to 100", "[extras]": "unknown section",
-        "[matrix] password or access_token": "missing",
+        "[matrix] password or access_token": "missing", "[matrix] trust": '"all"',
+        "[matrix] store_key": "missing (or set CHAMBRE_MATRIX_STORE_KEY)",
     }
     for key, what in expected.items():
         found = [line for line in lines if line.startswith("- " + key)]

@@ -88,8 +88,36 @@ def _notice(db: Path, tmp: Path) -> None:
     assert json.loads(proc.stdout)["meeting"]["start"] == "2026-12-04T19:00:00+01:00"
 
 
+def _version(db: Path, tmp: Path) -> None:
+    import bot
+
+    proc = chambre_bot("--version")
+    assert proc.returncode == 0 and proc.stdout == f"chambre-bot {bot.__version__}\n", proc.stderr
+
+
+def _init(db: Path, tmp: Path) -> None:
+    proc = chambre_bot("init", "--dir", str(tmp / "etc"), "--yes", "--language", "en")
+    assert proc.returncode == 0 and "Next steps:" in proc.stdout, proc.stderr
+    check = chambre_bot("check-config", "-c", str(tmp / "etc" / "config.toml"))
+    assert check.returncode == 0 and "OK" in check.stdout, check.stdout + check.stderr
+
+
+def _backup(db: Path, tmp: Path) -> None:
+    proc = chambre_bot("backup", "--db", str(db), str(tmp / "backup.db"))
+    assert proc.returncode == 0 and "integrity ok" in proc.stdout, proc.stderr
+    assert chambre_bot("export", "--db", str(tmp / "backup.db")).stdout == chambre_bot("export", "--db", str(db)).stdout
+
+
+def _restore(db: Path, tmp: Path) -> None:
+    assert chambre_bot("backup", "--db", str(db), str(tmp / "backup.db")).returncode == 0
+    proc = chambre_bot("restore", "--db", str(tmp / "restored.db"), str(tmp / "backup.db"))
+    assert proc.returncode == 0 and "restored from" in proc.stdout, proc.stderr
+    assert chambre_bot("export", "--db", str(tmp / "restored.db")).stdout == chambre_bot("export", "--db", str(db)).stdout
+
+
 RUNS = {"run": _run, "console": _console, "when": _when, "export": _export, "check-config": _check_config,
-        "digest": _digest, "notice": _notice}
+        "digest": _digest, "notice": _notice, "--version": _version, "init": _init, "backup": _backup,
+        "restore": _restore}
 
 
 def test_every_subcommand_of_the_readme_has_a_run_here():

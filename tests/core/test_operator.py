@@ -165,6 +165,24 @@ def test_a_mistyped_secret_is_never_printed(tmp_path: Path, section: str):
         assert "s3cr3t" not in proc.stdout + proc.stderr and "Zq9" not in proc.stdout + proc.stderr
 
 
+def test_the_crypto_store_key_is_a_secret_too(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    base = ('[matrix]\nhomeserver = "https://matrix.example.org"\nuser_id = "@chambre:example.org"\n'
+            'password = "pw-0123456789"\n')
+    for typed, said in (('store_key = ["s3cr3t-Zq9-long-enough"]', "expected a text in quotes"),
+                        ('store_key = "s3cr3t-Zq9"', "expected at least 16 characters")):
+        config.write_text(base + typed + "\n", encoding="utf-8")
+        check = run_cli("check-config", "-c", str(config), check=False)
+        assert check.returncode == 1 and f"[matrix] store_key: {said}" in check.stdout, check.stdout
+        assert "s3cr3t" not in check.stdout + check.stderr and "Zq9" not in check.stdout + check.stderr
+    config.write_text(base, encoding="utf-8")  # none at all: the environment may give it
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")},
+           "CHAMBRE_MATRIX_STORE_KEY": "from-the-environment-0123"}
+    proc = subprocess.run([*chambre_bot(), "check-config", "-c", str(config)], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 0 and "OK" in proc.stdout and "from-the-environment" not in proc.stdout
+
+
 # ---- pipes and bytes ---------------------------------------------------------------------------
 
 def test_export_into_a_closed_pipe(database: Path):

@@ -227,7 +227,7 @@ def test_upgrade_to_the_seed_with_a_meeting_of_the_same_title(tmp_path: Path):
     its own, and gets the others after its records."""
     path = tmp_path / "old.db"
     old = raw(path)
-    MIGRATIONS.apply(old, stop_before="0010_seed_meetings")
+    MIGRATIONS.apply(old, stop_before="0011_seed_meetings")
     with old.atomic():
         old.execute('INSERT INTO meetings (title, start, "end", all_day, place, status, proposed_by, room, created_at, updated_at)'
                     " VALUES ('rencontre cigales', '2026-12-04T18:00:00+00:00', NULL, 0, 'MESHS', 'confirmed', '@a:x', '!r:x', ?, ?)",

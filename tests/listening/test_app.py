@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import bot.listening as engine
 from bot.app import App
 from bot.backends.base import EDIT, REACTION, REMOVAL, Backend, Deliver, Incoming, Outgoing
 from bot.clock import ManualClock
@@ -352,6 +354,20 @@ async def test_an_edit_that_proposes_nothing_any_more_cancels(bot):
     assert "ne propose plus cette réunion" in b.chat.thread(msg)[-1] and "annulée" in b.chat.thread(msg)[-1]
 
 
+async def test_a_permanence_follows_its_message_until_someone_hosts_it(bot):
+    b = await bot()
+    msg = await b.say("Je tiendrai une permanence tous les mardis de 17h à 19h")
+    await b.edit(msg, "Je tiendrai une permanence tous les mardis")  # no time any more
+    assert [p["active"] for p in b.export()["permanences"]] == [False]
+    assert "ne propose plus cette permanence" in b.chat.thread(msg)[-1] and "est arrêtée" in b.chat.thread(msg)[-1]
+
+    hosted = await b.say("Je tiendrai une permanence tous les jeudis de 17h à 19h")
+    await b.say("!permanence tenir 2 ; 03/12", sender=BOB)
+    await b.edit(hosted, "Je tiendrai une permanence tous les vendredis de 17h à 19h")
+    assert [p["rrule"] for p in b.export()["permanences"]][1] == "FREQ=WEEKLY;BYDAY=TH"  # left as it is
+    assert "la permanence n°2 a déjà des hôtes" in b.chat.thread(hosted)[-1]
+
+
 async def test_a_removed_message_cancels_its_untouched_record(bot):
     b = await bot()
     msg = await b.say("Je tiendrai une permanence tous les mardis de 17h à 19h")
@@ -398,6 +414,26 @@ async def test_reactions_stand_until_taken_back(bot):
     standing = await b.app.db.run(lambda d: Store(d).reactions_on("matrix", msg))
     assert standing == [("🎉", ALICE)]
     assert b.mine() == [] and b.chat.sent == []
+
+
+async def test_a_message_listening_cannot_read_holds_nothing_up(bot, monkeypatch, caplog):
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug in the engine")
+
+    monkeypatch.setattr(engine, "notice", broken)
+    b = await bot()
+    await b.say("Réunion jeudi 18h ?")
+    await b.say("!quand jeudi 18h")
+    assert b.mine() == [] and "Je comprends" in b.chat.sent[-1].body.plain()
+    assert "could not read a message" in caplog.text
+
+
+async def test_the_operator_log_says_a_message_was_heard_never_what_it_said(bot, caplog):
+    caplog.set_level(logging.INFO)
+    b = await bot()
+    await b.say("On se retrouve jeudi 18h à la MESHS pour le Zorglub ?")
+    assert f"matrix {ROOM}: listening, heard" in [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert "Zorglub" not in caplog.text and "MESHS" not in caplog.text
 
 
 # ---- a busy room ------------------------------------------------------------------------------

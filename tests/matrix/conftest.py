@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 import pytest
-from nio import AsyncClient, AsyncClientConfig, RoomCreateError, RoomPreset
+from nio import AsyncClient, AsyncClientConfig, RoomCreateError, RoomPreset, SyncResponse
+from nio.store import SqliteStore
 
 from bot.backends.base import Incoming
 from bot.backends.matrix import MatrixBackend
@@ -36,6 +38,12 @@ def running_synapse(synapse: Synapse) -> Synapse:
 
 # The bot's own configuration record, built directly (no TOML file) in these tests.
 BotConfig = MatrixConfig
+STORE_KEY = "a-test-store-key-not-the-default"
+
+
+def crypto_settings(where: Path) -> dict[str, str]:
+    """The crypto store settings for a bot whose files live under `where`."""
+    return {"store_path": str(where / "crypto"), "store_key": STORE_KEY}
 
 
 def unique(prefix: str) -> str:
@@ -129,14 +137,112 @@ class Person:
         await self.client.close()
 
 
+ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+
+
+class EncryptedPerson(Person):
+    """A member whose client encrypts, as Element does: a device with its own crypto store,
+    which syncs to receive room keys, and shares its own with every device in the room."""
+
+    def __init__(self, synapse: Synapse, account: Account, store: Path) -> None:
+        self.account = account
+        self.user_id = account.user_id
+        store.mkdir(parents=True, exist_ok=True)
+        self.client = AsyncClient(
+            synapse.url, account.user_id, device_id=account.device_id, store_path=str(store),
+            config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=True, store=SqliteStore,
+                                     pickle_key="a-person's-own-store-key"),
+        )
+        self.client.restore_login(account.user_id, account.device_id, account.access_token)
+        self._since: str | None = None
+        # The same account read without decrypting: what the homeserver holds.
+        self.wire = Person(synapse, account)
+
+    async def sync(self) -> None:
+        """One sync, and what a client does after it: keys published, devices queried,
+        sessions made, to-device messages sent."""
+        r = await self.client.sync(timeout=0, since=self._since, full_state=self._since is None)
+        assert isinstance(r, SyncResponse), r
+        self._since = r.next_batch
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.should_claim_keys:
+            await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        await self.client.send_to_device_messages()
+
+    async def create_room(self, invite: list[str] = (), alias: str | None = None,
+                          power: dict[str, int] | None = None, direct: bool = False,
+                          encrypted: bool = True) -> str:
+        r = await self.client.room_create(
+            alias=alias, invite=list(invite), is_direct=direct,
+            preset=RoomPreset.trusted_private_chat if direct else RoomPreset.private_chat,
+            power_level_override={"users": dict(power)} if power else None,
+            initial_state=[ENCRYPTION] if encrypted else [],
+        )
+        assert not isinstance(r, RoomCreateError), r
+        await self.sync()
+        return r.room_id
+
+    async def join(self, room_id: str) -> None:
+        await super().join(room_id)
+        await self.sync()
+
+    async def say(self, room_id: str, text: str, **extra: Any) -> str:
+        await self.sync()  # who is in the room now, and their devices
+        content = {"msgtype": "m.text", "body": text, **extra}
+        r = await self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True)
+        assert hasattr(r, "event_id"), r
+        return r.event_id
+
+    async def events(self, room_id: str) -> list[dict]:
+        """Every message of the room, oldest first: decrypted where the client has the key,
+        else the encrypted event (type m.room.encrypted)."""
+        await self.sync()
+        out: list[dict] = []
+        start = None
+        while True:
+            r = await self.client.room_messages(
+                room_id, start=start, limit=1000, message_filter={"types": ["m.room.message", "m.room.encrypted"]}
+            )
+            assert hasattr(r, "chunk"), r
+            out.extend(e.source for e in r.chunk)
+            if not r.chunk or not r.end or r.end == start:
+                break
+            start = r.end
+        out.reverse()
+        return out
+
+    async def wire_types(self, room_id: str, sender: str) -> list[str]:
+        """The type of each event `sender` sent in the room, as the homeserver holds it."""
+        r = await self.wire.client.room_messages(room_id, limit=1000,
+                                                 message_filter={"types": ["m.room.message", "m.room.encrypted"]})
+        assert hasattr(r, "chunk"), r
+        return [e.source["type"] for e in reversed(r.chunk) if e.source.get("sender") == sender]
+
+    async def close(self) -> None:
+        await self.wire.close()
+        await super().close()
+
+    def shun(self, user_id: str) -> None:
+        """Share no room key with any device of `user_id` (a member who blacklisted them)."""
+        for device in self.client.device_store.active_user_devices(user_id):
+            self.client.blacklist_device(device)
+
+
 @pytest.fixture
-async def people(running_synapse: Synapse) -> AsyncIterator[Callable[[str], Any]]:
+async def people(running_synapse: Synapse, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """people(name) -> a Person; people(name, encrypted=True) -> an EncryptedPerson."""
     made: list[Person] = []
 
-    async def make(name: str) -> Person:
+    async def make(name: str, encrypted: bool = False) -> Person:
         account = running_synapse.register(unique(name))
-        person = Person(running_synapse, account)
+        person = (EncryptedPerson(running_synapse, account, tmp_path / "people" / account.user_id) if encrypted
+                  else Person(running_synapse, account))
         made.append(person)
+        if isinstance(person, EncryptedPerson):
+            await person.sync()
         return person
 
     yield make
@@ -188,13 +294,15 @@ def bot_account(running_synapse: Synapse) -> Account:
 
 
 @pytest.fixture
-async def start_bot(running_synapse: Synapse) -> AsyncIterator[Callable[..., Any]]:
+async def start_bot(running_synapse: Synapse, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     """start_bot(account, state=None, clock=None, deliver=None, **config) -> RunningBot, ready."""
     running: list[RunningBot] = []
 
     async def start(account: Account, state: MemoryState | None = None, clock: Clock | None = None,
                     deliver: Any = None, wait_ready: bool = True, **config: Any) -> RunningBot:
         config.setdefault("password", account.password)
+        for key, value in crypto_settings(tmp_path).items():
+            config.setdefault(key, value)
         cfg = BotConfig(homeserver=running_synapse.url, user_id=account.user_id, **config)
         backend = MatrixBackend(cfg, state if state is not None else MemoryState(), clock or Clock())
         recorder = Recorder()

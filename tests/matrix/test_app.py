@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import App
 from bot.config import ChambreConfig, Config, MatrixConfig
+from tests.matrix.conftest import STORE_KEY, crypto_settings
 from tests.matrix.synapse import Account, Synapse
 from tests.support import outbox_settled, wait_until
 
@@ -42,7 +43,7 @@ async def start_app(running_synapse: Synapse, tmp_path: Path) -> AsyncIterator[C
             chambre=ChambreConfig(database=str(db or tmp_path / "chambre.db"), language="fr",
                                   room_languages=languages or {}),
             matrix=MatrixConfig(homeserver=running_synapse.url, user_id=bot.user_id,
-                                password=bot.password, rooms=rooms),
+                                password=bot.password, rooms=rooms, **crypto_settings(tmp_path)),
         )
         app = App(config)
         apps.append(app)
@@ -141,6 +142,7 @@ def write_config(path: Path, synapse: Synapse, bot: Account, rooms: list[str], d
         f"homeserver = {json.dumps(synapse.url)}\n"
         f"user_id = {json.dumps(bot.user_id)}\n"
         f"rooms = {json.dumps(rooms)}\n"
+        f"store_key = {json.dumps(STORE_KEY)}\n"
     )
     return path
 
@@ -236,10 +238,12 @@ async def test_the_homeserver_restarting_under_the_running_bot(people, bot_accou
 
 
 async def test_an_organiser_reminder_goes_to_one_dm_room_across_restarts(people, bot_account, start_app, tmp_path):
+    """The DM is encrypted (the bot makes it so, as Element does), and the organiser's client
+    reads every reminder."""
     from bot.richtext import Doc
     from storage.store import Store
 
-    orga = await people("orga")
+    orga = await people("orga", encrypted=True)
     room = await orga.create_room(invite=[bot_account.user_id])
     db = tmp_path / "dm.db"
 
@@ -266,6 +270,7 @@ async def test_an_organiser_reminder_goes_to_one_dm_room_across_restarts(people,
     await orga.join(dm)
     bodies = [e["content"]["body"] for e in await orga.events(dm) if e["sender"] == bot_account.user_id]
     assert bodies == ["Rappel r1", "Rappel r2"]
+    assert await orga.wire_types(dm, bot_account.user_id) == ["m.room.encrypted"] * 2
 
 
 # ---- a reply larger than one event ---------------------------------------------------------------

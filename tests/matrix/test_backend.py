@@ -12,7 +12,7 @@ from bot.backends.matrix import MatrixBackend
 from bot.clock import ManualClock
 from bot.richtext import Doc
 from bot.config import parse_config
-from tests.matrix.conftest import BotConfig, MemoryState, unique
+from tests.matrix.conftest import STORE_KEY, BotConfig, MemoryState, unique
 from tests.support import wait_until
 
 
@@ -170,7 +170,8 @@ async def test_an_access_token_from_the_environment_is_enough(people, bot_accoun
     room = await alice.create_room(invite=[bot_account.user_id])
     # A configuration with no secret in the file: the token comes from the environment.
     loaded = parse_config({"matrix": {"homeserver": running_synapse.url, "user_id": bot_account.user_id, "rooms": [room]}},
-                          env={"CHAMBRE_MATRIX_ACCESS_TOKEN": bot_account.access_token}).matrix
+                          env={"CHAMBRE_MATRIX_ACCESS_TOKEN": bot_account.access_token,
+                               "CHAMBRE_MATRIX_STORE_KEY": STORE_KEY}).matrix
     bot = await start_bot(bot_account, rooms=[room], password=loaded.password, access_token=loaded.access_token)
     assert bot.backend.device_id == bot_account.device_id
     cmd = await alice.say(room, "!agenda")
@@ -227,7 +228,7 @@ async def test_invites_are_accepted_only_where_the_config_allows(people, bot_acc
 
 
 async def test_a_direct_message_room_is_made_once_and_found_again(people, bot_account, start_bot):
-    organiser = await people("orga")
+    organiser = await people("orga", encrypted=True)  # the bot makes DMs encrypted, as Element does
     state = MemoryState()
     bot = await start_bot(bot_account, state=state)
     first = Outgoing(send_key="remind-1", dm_user=organiser.user_id, body=Doc.text("rappel 1"))
@@ -339,7 +340,8 @@ async def test_rate_limiting_becomes_retry_later(people, running_synapse, start_
 
 
 async def test_send_before_login_and_with_the_homeserver_away_is_retry_later(bot_account):
-    cfg = BotConfig(homeserver="http://127.0.0.1:9", user_id=bot_account.user_id, password="x")
+    cfg = BotConfig(homeserver="http://127.0.0.1:9", user_id=bot_account.user_id, password="x",
+                    store_path="/nonexistent", store_key=STORE_KEY)
     backend = MatrixBackend(cfg, MemoryState())
     backend.ready_wait = 0.05
     with pytest.raises(RetryLater):

@@ -21,6 +21,7 @@ import pytest
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import ChambreConfig, Config, MatrixConfig, RhythmConfig
+from tests.matrix.conftest import crypto_settings
 from tests.matrix.synapse import Account, Synapse
 from tests.matrix.test_app import body, run_bot, stop, write_config
 from tests.rocketchat.conftest import BOT, BOT_PASSWORD, fake, make_config  # noqa: F401  (fake: a fixture)
@@ -45,7 +46,8 @@ def both_config(synapse: Synapse, bot: Account, room: str, rc_url: str, db: Path
                 rhythm: RhythmConfig | None = None) -> Config:
     return Config(
         chambre=ChambreConfig(database=str(db), language="fr"),
-        matrix=MatrixConfig(homeserver=synapse.url, user_id=bot.user_id, password=bot.password, rooms=[room]),
+        matrix=MatrixConfig(homeserver=synapse.url, user_id=bot.user_id, password=bot.password, rooms=[room],
+                            **crypto_settings(db.parent)),
         rocketchat=make_config(rc_url, channels=[CHANNEL]),
         rhythm=rhythm or RhythmConfig(),
     )

@@ -23,7 +23,7 @@ from bot.backends.rocketchat import RocketChatBackend
 from bot.config import ChambreConfig, Config, MatrixConfig
 from bot.richtext import Doc
 from storage.store import Store
-from tests.matrix.conftest import unique
+from tests.matrix.conftest import crypto_settings, unique
 from tests.matrix.synapse import Synapse
 from tests.rocketchat.conftest import BOT, FAST, fake, make_config  # noqa: F401  (fake: a fixture)
 from tests.support import wait_until
@@ -48,7 +48,8 @@ class MatrixChat:
     def config(self, db: Path) -> Config:
         return Config(chambre=ChambreConfig(database=str(db), language="fr"),
                       matrix=MatrixConfig(homeserver=self.synapse.url, user_id=self.bot.user_id,
-                                          password=self.bot.password, rooms=[self.room]))
+                                          password=self.bot.password, rooms=[self.room],
+                                          **crypto_settings(db.parent)))
 
     def prepare(self, app: App) -> None:
         pass  # the backend as `chambre-bot run` builds it

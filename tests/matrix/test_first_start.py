@@ -17,7 +17,7 @@ from bot.backends.base import BackendConfigError
 from bot.backends.matrix import MatrixBackend
 from bot.config import MatrixConfig
 from tests.core.conftest import chambre_bot
-from tests.matrix.conftest import unique
+from tests.matrix.conftest import STORE_KEY, crypto_settings, unique
 from tests.support import MemoryState, wait_until
 
 
@@ -25,7 +25,7 @@ async def run_bot(tmp_path: Path, homeserver: str, user_id: str, password: str) 
     """`chambre-bot run` on a configuration naming that homeserver: (exit status, stderr)."""
     config = tmp_path / "config.toml"
     config.write_text(f'[chambre]\ndatabase = "{tmp_path / "chambre.db"}"\n\n[matrix]\nhomeserver = "{homeserver}"\n'
-                      f'user_id = "{user_id}"\npassword = "{password}"\n', encoding="utf-8")
+                      f'user_id = "{user_id}"\npassword = "{password}"\nstore_key = "{STORE_KEY}"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
     proc = await asyncio.create_subprocess_exec(*chambre_bot(), "run", "-c", str(config), env=env,
                                                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -66,8 +66,9 @@ def closed_port() -> str:
     return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
 
 
-def backend(homeserver: str, state: MemoryState | None = None) -> MatrixBackend:
-    b = MatrixBackend(MatrixConfig(homeserver=homeserver, user_id="@chambre:example.org", password="secret"),
+def backend(homeserver: str, where: Path, state: MemoryState | None = None) -> MatrixBackend:
+    b = MatrixBackend(MatrixConfig(homeserver=homeserver, user_id="@chambre:example.org", password="secret",
+                                   **crypto_settings(where)),
                       state or MemoryState())
     b.first_start_timeout, b.probe_timeout, b.backoff_first, b.backoff_max = 1.0, 1.0, 0.05, 0.2
     return b
@@ -85,25 +86,26 @@ async def test_run_against_a_plain_web_server_says_so_and_exits_1(web_server: st
 
 
 @pytest.mark.parametrize("where", ["closed port", "unknown name"])
-async def test_first_start_with_no_homeserver_there_is_a_configuration_error(where: str):
+async def test_first_start_with_no_homeserver_there_is_a_configuration_error(where: str, tmp_path: Path):
     url = closed_port() if where == "closed port" else "http://chambre-nowhere.invalid:8008"
     with pytest.raises(BackendConfigError) as raised:
-        await backend(url).run(deliver)
+        await backend(url, tmp_path).run(deliver)
     assert str(raised.value).startswith(f"matrix: no Matrix homeserver answered at {url} for 1 seconds (")
 
 
-async def test_first_start_with_a_plain_web_server_fails_at_once(web_server: str):
-    b = backend(web_server)
+async def test_first_start_with_a_plain_web_server_fails_at_once(web_server: str, tmp_path: Path):
+    b = backend(web_server, tmp_path)
     b.first_start_timeout = 3600  # not waited for: something answered, and it is not Matrix
     with pytest.raises(BackendConfigError, match="is not a Matrix homeserver .it answered HTTP 404"):
         await b.run(deliver)
 
 
-async def test_once_connected_an_unreachable_homeserver_is_waited_for(caplog: pytest.LogCaptureFixture):
+async def test_once_connected_an_unreachable_homeserver_is_waited_for(caplog: pytest.LogCaptureFixture,
+                                                                     tmp_path: Path):
     url = closed_port()
     state = MemoryState()
     state.data["homeserver"] = url  # this bot has been connected to it before
-    b = backend(url, state)
+    b = backend(url, tmp_path, state)
     b.first_start_timeout = 0.1
     caplog.set_level(logging.WARNING, logger="bot.backends.matrix")
     task = asyncio.create_task(b.run(deliver))

@@ -1,6 +1,8 @@
 """The Matrix backend, one module per job:
 
 - `transport.py`: the matrix-nio AsyncClient (public API only) and what its errors mean;
+- `crypto.py`: encrypted rooms: the crypto store, the keys, decrypting, encrypting, what
+  cannot be read;
 - `lifecycle.py`: the stop event and the waits it cuts short (on the clock, with the backoff);
 - `login.py`: the first-start check of the address, the login, the device kept across restarts;
 - `rooms.py`: the configured rooms, aliases, which invites are accepted;

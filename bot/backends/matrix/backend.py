@@ -8,6 +8,7 @@ import logging
 from bot.backends.base import Backend, BackendState, CommandAge, Deliver, Outgoing, RetryLater
 from bot.backends.dm_rooms import DmRooms
 from bot.backends.matrix import send
+from bot.backends.matrix.crypto import Crypto, StoreMismatch
 from bot.backends.matrix.direct import DirectRooms
 from bot.backends.matrix.lifecycle import Lifecycle, Stopped
 from bot.backends.matrix.login import Login
@@ -38,19 +39,23 @@ class MatrixBackend(Backend):
     first_start_timeout = 30.0
     probe_timeout = 10.0
     stop_wait = 10.0  # how long stop() waits for run() to return
+    unreadable_grace = Crypto.unreadable_grace  # how long a late room key is waited for
 
     def __init__(self, config: MatrixConfig, state: BackendState, clock: Clock | None = None) -> None:
         self.config = config
         self.state = state
         self.clock = clock or Clock()
         self.life = Lifecycle(self.clock)
-        self.transport = Transport(config.homeserver, config.user_id)
-        self.login = Login(self.transport, config, state)
-        self.direct = DirectRooms(self.transport, DmRooms(state), lambda: self.login.user_id)
+        self.transport = Transport(config.homeserver, config.user_id, config.store_path or "", config.store_key or "")
+        self.age = CommandAge(self.name, config.max_command_age, self.clock)
+        self.crypto = Crypto(self.transport, config, state, self.clock, self.age)
+        self.login = Login(self.transport, config, state, self.crypto)
+        self.direct = DirectRooms(self.transport, DmRooms(state), lambda: self.login.user_id, self.crypto)
         self.rooms = Rooms(self.transport, config, self.direct, lambda: self.login.user_id)
         self.power = PowerLevels(self.transport, config.organiser_power_level)
-        self.sender = send.Sender(self.transport, self.rooms, self.direct)
+        self.sender = send.Sender(self.transport, self.rooms, self.direct, self.crypto)
         self._ready = asyncio.Event()
+        self._set_up = asyncio.Event()  # the configured rooms joined, the DM rooms read
         self._run_task: asyncio.Task | None = None
         self._sync: Sync | None = None
 
@@ -95,29 +100,59 @@ class MatrixBackend(Backend):
     async def run(self, deliver: Deliver) -> None:
         self._run_task = asyncio.current_task()
         self.life.stopping.clear()
+        self.crypto.check_directory()
+        self.crypto.unreadable_grace = self.unreadable_grace
         self.transport.open()
-        sync = Sync(self.transport, self.state, self.life, self._backoff(),
-                    CommandAge(self.name, self.config.max_command_age, self.clock), self.power, self.rooms,
-                    self.direct, lambda: self.login.user_id, self._relogin)
+        sync = Sync(self.transport, self.state, self.life, self._backoff(), self.age, self.power, self.rooms,
+                    self.direct, self.crypto, lambda: self.login.user_id, self._relogin)
         sync.timeout_ms, sync.timeline_limit = self.sync_timeout_ms, self.timeline_limit
         sync.gap_page_size, sync.gap_max_pages = self.gap_page_size, self.gap_max_pages
         self._sync = sync
+        setup: asyncio.Task | None = None
         try:
             await self.login.reach(self.life, self._backoff(), self.first_start_timeout, self.probe_timeout)
-            await self.life.retrying(self.login.login, self._backoff())
-            await self.life.retrying(self._setup, self._backoff())
+            await self.life.retrying(self._connect, self._backoff())
             self._ready.set()
             log.info("matrix: %s ready on device %s", self.user_id, self.device_id)
+            # Joining the configured rooms and reading the DM rooms need not hold up the first
+            # sync: a room joined now shows in the next one.
+            setup = asyncio.create_task(self._setup_in_background())
             await sync.run(deliver)
         except Stopped:
             pass
         finally:
             self._ready.clear()
+            if setup is not None:
+                setup.cancel()
+                await asyncio.gather(setup, return_exceptions=True)
+            self._set_up.clear()
+            await self.crypto.close()
             await self.transport.close()
 
+    async def _connect(self) -> None:
+        """Logged in, with encryption working and the device's keys on the server."""
+        await self.login.login()
+        self.crypto.check_active()
+        try:
+            await self.crypto.upload_keys()
+        except StoreMismatch as e:
+            await self.login.new_device(str(e))
+            self.crypto.check_active()
+            await self.crypto.upload_keys()
+        await self.crypto.started(self.login.device_id or "")
+
+    async def _setup_in_background(self) -> None:
+        try:
+            await self.life.retrying(self._setup, self._backoff())
+        except Stopped:
+            return
+        except Exception:
+            log.exception("matrix: joining the configured rooms failed")
+        finally:
+            self._set_up.set()  # a DM is sent with what is known, whatever happened here
+
     async def _setup(self) -> None:
-        await self.rooms.join_configured()
-        await self.direct.load()
+        await asyncio.gather(self.rooms.join_configured(), self.direct.load())
 
     async def _relogin(self) -> None:
         await self.login.forget_token()
@@ -135,6 +170,11 @@ class MatrixBackend(Backend):
                 await asyncio.wait_for(self._ready.wait(), timeout=self.ready_wait)
             except asyncio.TimeoutError:
                 raise RetryLater("matrix: not connected yet") from None
+        if out.dm_user and not self._set_up.is_set():
+            try:  # the DM rooms the bot already has are read first
+                await asyncio.wait_for(self._set_up.wait(), timeout=self.ready_wait)
+            except asyncio.TimeoutError:
+                raise RetryLater("matrix: DM rooms not read yet") from None
         return await self.sender.send(out)
 
     def fits(self, out: Outgoing) -> bool:

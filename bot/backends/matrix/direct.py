@@ -14,14 +14,15 @@ from typing import Callable
 from nio import RoomPreset, RoomVisibility
 
 from bot.backends.dm_rooms import DmRooms
+from bot.backends.matrix.crypto import Crypto
 from bot.backends.matrix.transport import MatrixError, Transport, api_path
 
 log = logging.getLogger(__name__)
 
 
 class DirectRooms:
-    def __init__(self, transport: Transport, cache: DmRooms, user_id: Callable[[], str]) -> None:
-        self.transport, self.cache, self._user_id = transport, cache, user_id
+    def __init__(self, transport: Transport, cache: DmRooms, user_id: Callable[[], str], crypto: Crypto) -> None:
+        self.transport, self.cache, self._user_id, self.crypto = transport, cache, user_id, crypto
         self._direct: dict[str, list[str]] = {}  # m.direct: person -> DM room ids, the one in use first
 
     def rooms_with(self, person: str) -> list[str]:
@@ -80,10 +81,16 @@ class DirectRooms:
                 preset=RoomPreset.trusted_private_chat,
                 is_direct=True,
                 invite=[person],
+                # Encrypted, as Element makes DMs: the reminders are read by the person alone.
+                initial_state=[{"type": "m.room.encryption", "state_key": "",
+                                "content": {"algorithm": "m.megolm.v1.aes-sha2"}}],
             ))
             log.info("matrix: created DM room %s for %s", r.room_id, person)
             self._direct[person] = [r.room_id]
             await self._save()
+            # The first reminder is encrypted for the person's devices: nio must know the room
+            # is encrypted and that the person is invited.
+            await self.crypto.made(r.room_id, lambda room: room.encrypted and person in room.users)
             return r.room_id
 
     async def _save(self) -> None:

@@ -52,7 +52,8 @@ class Rooms:
         return [alias for alias, rid in self._aliases.items() if rid == room_id]
 
     def invite_allowed(self, room_id: str, inviter: str | None, invite_state: list[dict]) -> bool:
-        if room_id in self._configured_ids:
+        # The configured ids too: the first sync may come before join_configured is done.
+        if room_id in self._configured_ids or room_id in self.config.rooms:
             return True
         configured_aliases = {r for r in self.config.rooms if r.startswith("#")}
         for ev in invite_state:

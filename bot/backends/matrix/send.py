@@ -15,7 +15,10 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
+from nio.exceptions import GroupEncryptionError, LocalProtocolError, OlmTrustError
+
 from bot.backends.base import Outgoing, Refused, RetryLater
+from bot.backends.matrix.crypto import Crypto
 from bot.backends.matrix.direct import DirectRooms
 from bot.backends.matrix.rooms import Rooms
 from bot.backends.matrix.transport import MatrixError, Transport, Unavailable
@@ -138,8 +141,8 @@ def classify(e: MatrixError | Unavailable) -> RetryLater | Refused:
 
 
 class Sender:
-    def __init__(self, transport: Transport, rooms: Rooms, direct: DirectRooms) -> None:
-        self.transport, self.rooms, self.direct = transport, rooms, direct
+    def __init__(self, transport: Transport, rooms: Rooms, direct: DirectRooms, crypto: Crypto) -> None:
+        self.transport, self.rooms, self.direct, self.crypto = transport, rooms, direct, crypto
 
     async def send(self, out: Outgoing) -> str | None:
         """Post `out`; its event id. Raise RetryLater or Refused."""
@@ -149,12 +152,21 @@ class Sender:
             return await self._send(out, retried=False)
         except (MatrixError, Unavailable) as e:
             raise classify(e) from None
+        except (LocalProtocolError, OlmTrustError, GroupEncryptionError) as e:
+            # nio could not encrypt now (a device appeared between the trust check and the
+            # share): the next try checks again.
+            raise RetryLater(f"matrix: not encrypted yet: {e}") from None
 
     async def _send(self, out: Outgoing, retried: bool) -> str | None:
         room_id = await self._target(out)
         event_type, body = event_of(out)
         try:
-            resp = await self.transport.call(self.transport.client.room_send(room_id, event_type, body, tx_id=out.send_key))
+            # In an encrypted room: the room key shared with the members' devices first, then
+            # the event (a message or a reaction) encrypted (nio's room_send); in a plain room,
+            # a plain event.
+            unverified_too = await self.crypto.prepare(room_id, self.rooms.join)
+            resp = await self.transport.call(self.transport.client.room_send(
+                room_id, event_type, body, tx_id=out.send_key, ignore_unverified_devices=unverified_too))
             return getattr(resp, "event_id", None)
         except MatrixError as e:
             if e.errcode == "M_DUPLICATE_ANNOTATION":

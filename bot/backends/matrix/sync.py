@@ -12,6 +12,9 @@
   an EDIT of its target with the new text (`m.new_content`), an `m.reaction` annotation a
   REACTION, a redaction a REMOVAL of the event it redacts (base.py); each is filtered into
   the sync and the gaps like messages, and comes with `is_direct` (the room is in m.direct).
+- Encrypted rooms (crypto.py): each sync is shown to nio first (the room keys it brings), an
+  encrypted event (a message, an edit, a reaction) is read in its decrypted form like any
+  other, and one that cannot be decrypted yet is kept until its key comes.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from nio import MessageDirection
 
 from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REMOVAL, BackendState, CommandAge, Deliver,
                                Incoming)
+from bot.backends.matrix.crypto import Crypto, thread_root
 from bot.backends.matrix.direct import DirectRooms
 from bot.backends.matrix.lifecycle import Lifecycle, Stopped
 from bot.backends.matrix.power import PowerLevels
@@ -35,13 +39,16 @@ from bot.backoff import Backoff
 log = logging.getLogger(__name__)
 
 NAME = "matrix"
-# Only what the bot reads: messages and what happens to them, and the state that says who is
-# an organiser.
+# Only what the bot reads: messages and what happens to them (encrypted ones too), the state
+# that says who is an organiser, and what encryption needs: whether a room is encrypted, and
+# who is in it. (In an encrypted room, messages, edits and reactions come as m.room.encrypted;
+# redactions never are.)
 # Poll responses (MSC3381): the unstable type Element sends today, and the stable one.
 POLL_RESPONSES = ("org.matrix.msc3381.poll.response", "m.poll.response")
 _EVENT_TYPES = ["m.room.message", "m.reaction", "m.room.redaction", *POLL_RESPONSES]
-_ROOM_EVENT_TYPES = [*_EVENT_TYPES, "m.room.power_levels", "m.room.create"]
-GAP_FILTER = {"types": _EVENT_TYPES, "lazy_load_members": True}
+_ENCRYPTION_TYPES = ["m.room.encryption", "m.room.member"]
+_ROOM_EVENT_TYPES = [*_EVENT_TYPES, "m.room.encrypted", "m.room.power_levels", "m.room.create", *_ENCRYPTION_TYPES]
+GAP_FILTER = {"types": [*_EVENT_TYPES, "m.room.encrypted"], "lazy_load_members": True}
 
 
 def sync_filter(timeline_limit: int) -> str:
@@ -50,8 +57,10 @@ def sync_filter(timeline_limit: int) -> str:
             "presence": {"types": []},
             "account_data": {"types": ["m.direct"]},
             "room": {
-                "timeline": {"limit": timeline_limit, "types": _ROOM_EVENT_TYPES, "lazy_load_members": True},
-                "state": {"types": ["m.room.power_levels", "m.room.create"], "lazy_load_members": True},
+                # Every member, not lazily loaded: an encrypted room's key goes to each member's
+                # devices, invited ones included (whom nio's joined_members would not list).
+                "timeline": {"limit": timeline_limit, "types": _ROOM_EVENT_TYPES},
+                "state": {"types": ["m.room.power_levels", "m.room.create", *_ENCRYPTION_TYPES]},
                 "ephemeral": {"types": []},
                 "account_data": {"types": []},
             },
@@ -62,10 +71,10 @@ def sync_filter(timeline_limit: int) -> str:
 
 class Sync:
     def __init__(self, transport: Transport, state: BackendState, life: Lifecycle, backoff: Backoff,
-                 age: CommandAge, power: PowerLevels, rooms: Rooms, direct: DirectRooms,
+                 age: CommandAge, power: PowerLevels, rooms: Rooms, direct: DirectRooms, crypto: Crypto,
                  user_id: Callable[[], str], relogin: Callable[[], Awaitable[None]]) -> None:
         self.transport, self.state, self.life, self.backoff = transport, state, life, backoff
-        self.age, self.power, self.rooms, self.direct = age, power, rooms, direct
+        self.age, self.power, self.rooms, self.direct, self.crypto = age, power, rooms, direct, crypto
         self._user_id, self._relogin = user_id, relogin
         # Tunables, set by the backend from its own (tests and the benchmark adjust those).
         self.timeout_ms = 30_000
@@ -74,11 +83,14 @@ class Sync:
         self.gap_max_pages = 200
         self.count = 0  # syncs handled, for tests and the benchmark
 
-    async def _sync(self, since: str | None, timeout_ms: int) -> dict:
-        """One /sync as the homeserver's JSON (see transport.py)."""
+    async def _sync(self, since: str | None, timeout_ms: int, full_state: bool = False) -> dict:
+        """One /sync as the homeserver's JSON (see transport.py). The first after a start asks
+        for the full state of every room: nio learns which rooms are encrypted."""
         query = {"filter": sync_filter(self.timeline_limit), "timeout": str(timeout_ms), "set_presence": "offline"}
         if since:
             query["since"] = since
+        if full_state:
+            query["full_state"] = "true"
         return await self.transport.json("GET", api_path("sync"), query, timeout=timeout_ms / 1000 + 30)
 
     async def run(self, deliver: Deliver) -> None:
@@ -88,8 +100,12 @@ class Sync:
         while not self.life.stopping.is_set():
             try:
                 timeout = self.timeout_ms if caught_up else 0
-                resp = await self.life.interruptible(self._sync(since, timeout))
+                resp = await self.life.interruptible(self._sync(since, timeout, full_state=not caught_up))
+                await self.crypto.receive(resp)
                 await self._handle(resp, since, deliver)
+                for room_id, ev in await self.crypto.late():
+                    await self._deliver_event(room_id, ev, deliver)
+                self.crypto.tell_later(deliver, thread_root)
             except Stopped:
                 raise
             except Unavailable as e:
@@ -114,6 +130,8 @@ class Sync:
                 await self.life.sleep(delay)
                 continue
             self.backoff.succeeded()
+            if not caught_up:
+                log.info("matrix: caught up (first sync after start)")
             caught_up = True
             since = resp["next_batch"]
             # One turn of the loop first: the outbox, woken by these deliveries, reaches the
@@ -122,6 +140,7 @@ class Sync:
             # Only now: every event of this sync was delivered.
             await self.state.set("sync_token", since)
             self.count += 1
+            await self.crypto.maintain()
 
     async def _handle(self, resp: dict, since: str | None, deliver: Deliver) -> None:
         for ev in (resp.get("account_data") or {}).get("events") or []:
@@ -148,9 +167,19 @@ class Sync:
                 if "state_key" in ev:
                     self.power.note_state(room_id, ev)
                     continue
-                msg = await self._incoming(room_id, ev)
-                if msg is not None:
-                    await deliver(msg)
+                await self._deliver_event(room_id, ev, deliver)
+
+    async def _deliver_event(self, room_id: str, ev: dict, deliver: Deliver) -> None:
+        if ev.get("sender") == self._user_id():
+            return  # the bot's own
+        if ev.get("type") == "m.room.encrypted":
+            decrypted = await self.crypto.decrypt(room_id, ev)
+            if decrypted is None:
+                return  # kept until its key comes (crypto.late)
+            ev = decrypted
+        msg = await self._incoming(room_id, ev)
+        if msg is not None:
+            await deliver(msg)
 
     async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict]:
         """The messages between the previous sync position (or the age limit) and this

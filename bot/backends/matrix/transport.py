@@ -15,6 +15,9 @@ its own session, with the paths built here, and come back as the homeserver's JS
 
 nio's own retries are off: rate limits and outages come back to the bot, which has one
 backoff and one delivery policy for them (bot/backoff.py, bot/app.py).
+
+Encryption is nio's (vodozemac), with its store in a directory of the bot's choosing,
+protected by the bot's own key; crypto.py says how the bot uses it.
 """
 from __future__ import annotations
 
@@ -25,18 +28,25 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse
+from nio.store import SqliteStore
 
 from bot.backends.base import BackendConfigError
 
-# No sync tokens or keys stored by nio: the bot keeps its own, in its database.
-NIO_CONFIG = AsyncClientConfig(
-    max_limit_exceeded=0,
-    max_timeouts=0,
-    request_timeout=30,
-    store_sync_tokens=False,
-    encryption_enabled=False,
-)
 CLIENT_API = "/_matrix/client/v3"
+
+
+def nio_config(store_key: str) -> AsyncClientConfig:
+    """No sync tokens stored by nio (the bot keeps its own, in its database); encryption on,
+    with the whole store in one SQLite file per device (trust included), under our key."""
+    return AsyncClientConfig(
+        max_limit_exceeded=0,
+        max_timeouts=0,
+        request_timeout=30,
+        store_sync_tokens=False,
+        encryption_enabled=True,
+        store=SqliteStore,
+        pickle_key=store_key,
+    )
 
 
 class MatrixLoginError(BackendConfigError):
@@ -88,13 +98,15 @@ def _unreachable(e: BaseException) -> Unavailable:
 class Transport:
     """The AsyncClient of one run of the backend (opened by `open`, closed by `close`)."""
 
-    def __init__(self, homeserver: str, user_id: str) -> None:
+    def __init__(self, homeserver: str, user_id: str, store_path: str, store_key: str) -> None:
         self.homeserver = homeserver.rstrip("/")
         self.user_id = user_id
+        self.store_path, self.store_key = store_path, store_key
         self._client: AsyncClient | None = None
 
     def open(self) -> None:
-        self._client = AsyncClient(self.homeserver, self.user_id, config=NIO_CONFIG)
+        self._client = AsyncClient(self.homeserver, self.user_id, store_path=self.store_path,
+                                   config=nio_config(self.store_key))
 
     async def close(self) -> None:
         client, self._client = self._client, None

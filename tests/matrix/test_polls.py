@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from bot.config import ChambreConfig, Config, MatrixConfig
 from bot.services.poll_posts import option_text
 from storage.store import Store
+from tests.matrix.conftest import crypto_settings
 from tests.matrix.synapse import Account, Synapse
 from tests.support import wait_until
 
@@ -28,7 +29,8 @@ def make_app(synapse: Synapse, bot: Account, room: str, db: Path, clock: ManualC
     # Answers are events like commands: the age limit counts on the bot's clock, moved days ahead.
     config = Config(chambre=ChambreConfig(database=str(db)),
                     matrix=MatrixConfig(homeserver=synapse.url, user_id=bot.user_id, password=bot.password,
-                                        rooms=[room], invites_from=["localhost"], max_command_age=timedelta(days=30)))
+                                        rooms=[room], invites_from=["localhost"], max_command_age=timedelta(days=30),
+                                        **crypto_settings(db.parent)))
     return App(config, clock=clock)
 
 

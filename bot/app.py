@@ -596,12 +596,15 @@ class App:
 
     @staticmethod
     async def _parts(backend: Backend, out: Outgoing) -> list[Outgoing]:
-        """`out` as the messages the chat takes (a native poll is one, whatever its size). A reply that fits (nearly all) is measured
+        """`out` as the messages the chat takes. A reply that fits (nearly all) is measured
         here; splitting one that does not renders it a few dozen times (about 0.1 s for the
-        largest list), off the event loop so that the chats are still heard meanwhile."""
-        if out.reaction is not None or out.poll is not None or backend.fits(out):
+        largest list), off the event loop so that the chats are still heard meanwhile. Of a
+        poll's end split in parts (a result listing hundreds of voters), the first is the
+        chat's poll end, the others plain messages."""
+        if out.reaction is not None or backend.fits(out):
             return [out]
-        return await asyncio.to_thread(message_parts, out, backend.fits)
+        parts = await asyncio.to_thread(message_parts, out, backend.fits)
+        return [parts[0], *(replace(part, poll=None) for part in parts[1:])]
 
 
 def _waits_our_backoff(err: Exception) -> bool:

@@ -117,10 +117,13 @@ def close(ctx: Context, n: int, option: str | None = None) -> Doc:
         if len(picked) != 1:
             raise UserError("Donnez une seule option, par son numéro.", "Give one option, by its number.")
         chosen = picked[0]
+    # A poll that ended on a tie has had its end already (a chat's native poll is closed to
+    # answers): the organiser's choice is a plain message.
+    was_open = svc.get(ctx.store, n).status == "open"
     closed = svc.close(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, n, chosen)
     poll = closed.poll
     result = posts.result_doc(closed, poll.lang, ctx.tz, ctx.prefix)
-    end = {**posts.native_end(closed, poll.lang, ctx.tz), "poll": poll.id}
+    end = {**posts.native_end(closed, poll.lang, ctx.tz), "poll": poll.id} if was_open else None
     if (ctx.backend, ctx.room) == (poll.backend, poll.room):
         ctx.reply_poll = end
         return result

@@ -162,3 +162,25 @@ def test_open_polls_in_the_agenda_digest_export_and_tie_in_the_reminder(chat):
     assert closed.tied == [1, 2] and chat.store.poll(1).status == "tied"
     reminder = build_reminder(chat.store, chat.config, chat.now, "fr", Occasion("session", chat.now + timedelta(days=1))).plain()
     assert "à départager, Sondage n°1" in reminder and "!sondage clore 1 ; <option>" in reminder
+
+
+def test_the_close_carries_the_chat_s_poll_end_once(chat):
+    """A chat's native poll ends once: at the close, or at the deadline on a tie; the
+    organiser's choice after a tie is a plain message."""
+    from commands.dispatcher import dispatch
+
+    def close(text: str):
+        ctx = chat.context()
+        with chat.db.atomic():
+            dispatch(ctx, text)
+        return ctx.reply_poll
+
+    chat.say(OPEN)
+    chat.say("!vote 1 1", sender="bob")
+    assert close("!sondage clore 1")["end"]["results"] == {"1": 1, "2": 0, "3": 0}
+    chat.say("!sondage 2 ; jeudi 10 décembre 18h ; vendredi 11 décembre 18h")
+    with chat.db.atomic():
+        svc.close(chat.store, None, chat.now + timedelta(days=3), 2)  # nobody answered: a tie
+    assert chat.store.poll(2).status == "tied"
+    assert close("!sondage clore 2 ; 1") is None
+    assert chat.store.poll(2).status == "closed" and chat.store.meeting(2).start is not None

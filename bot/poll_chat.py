@@ -143,12 +143,13 @@ def followed(store: Store, msg: Incoming, now: datetime, prefix: str = "!") -> l
     return []
 
 
-def close_due(store: Store, now: datetime, tz: ZoneInfo, prefix: str, key: Callable[..., str]) -> set[str]:
-    """Close every open poll whose deadline has come, each with its result posted in its room
-    (in the caller's transaction, under a key derived from the poll: once). The backends
-    that have something to send."""
+def close_due(store: Store, now: datetime, tz: ZoneInfo, prefix: str, key: Callable[..., str],
+              started_at: datetime | None = None) -> set[str]:
+    """Close every open poll whose deadline has come (svc.due), each with its result posted in
+    its room (in the caller's transaction, under a key derived from the poll: once). The
+    backends that have something to send."""
     backends: set[str] = set()
-    for poll in svc.due(store, now):
+    for poll in svc.due(store, now, started_at):
         closed = svc.close(store, None, now, poll.id)
         enqueue_result(store, closed, now, tz, prefix, key)
         backends.add(poll.backend)

@@ -35,6 +35,7 @@ from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import pledge_posts
 from bot.services import pledges as pledge_svc
+from bot.services.polls import next_close
 from bot.services import rhythm as rhythm_svc
 from storage.store import Store, iso, parse_instant
 
@@ -233,7 +234,7 @@ class Scheduler:
         past it meanwhile, the sleep returns at once and the loop catches up."""
         store = Store(db)
         with db.atomic():
-            poll_deadline = store.next_poll_deadline()
+            poll_deadline = next_close(store, now, self.started_at)
             for due in self._plan(store, now, now + MAX_SLEEP):
                 if not store.post_done(due.name):
                     return min(due.due, poll_deadline) if poll_deadline else due.due
@@ -281,7 +282,8 @@ class Scheduler:
         config = self.app.config
         try:
             with store.atomic():
-                return close_due(store, now, config.chambre.tz, config.chambre.prefix, self.app.send_key)
+                return close_due(store, now, config.chambre.tz, config.chambre.prefix, self.app.send_key,
+                                 self.started_at)
         except Exception:
             log.exception("scheduler: closing the polls due failed; trying again at the next turn")
             return set()

@@ -152,7 +152,7 @@ def _closed_error(poll: Poll) -> UserError:
 def vote(store: Store, person: str, at: datetime, n: int, choices: list[int], via: str = "command") -> Poll:
     """`person` chooses `choices` (positions; empty: no option, the answer withdrawn)."""
     poll = get(store, n)
-    if poll.status != "open":
+    if poll.status != "open" or at > poll.closes_at:
         raise _closed_error(poll)
     for k in choices:
         if not 1 <= k <= len(poll.options):
@@ -236,9 +236,27 @@ def close(store: Store, actor: Actor | None, now: datetime, n: int, chosen: int 
     return Closed(poll, store.meeting(meeting.id), [])
 
 
-def due(store: Store, now: datetime) -> list[Poll]:
-    """Open polls whose deadline has come."""
-    return store.polls_due(now)
+# A poll whose deadline passed while the bot was down closes this long after it starts again,
+# so that the answers given before the deadline, which the chats deliver as they catch up,
+# are counted first.
+CATCH_UP_GRACE = timedelta(minutes=2)
+
+
+def due(store: Store, now: datetime, started_at: datetime | None = None) -> list[Poll]:
+    """Open polls whose deadline has come: at once when it came while the bot ran (since
+    `started_at`), else once the chats had time to catch up (CATCH_UP_GRACE)."""
+    waited = started_at is None or now >= started_at + CATCH_UP_GRACE
+    return [p for p in store.polls_due(now) if waited or p.closes_at >= started_at]
+
+
+def next_close(store: Store, now: datetime, started_at: datetime | None = None) -> datetime | None:
+    """When the scheduler next has a poll to close."""
+    deadline = store.next_poll_deadline()
+    if deadline is None:
+        return None
+    if started_at is not None and deadline < started_at and now < started_at + CATCH_UP_GRACE:
+        return started_at + CATCH_UP_GRACE
+    return deadline
 
 
 def under_way(store: Store) -> list[Poll]:

@@ -141,3 +141,39 @@ async def _has(app: App, expected: dict[str, list[int]]) -> bool:
     """The answers by person, each named by the start of their Matrix id (@alice-…)."""
     got = await answers(app)
     return {person.split(":")[0].lstrip("@").split("-")[0]: chosen for person, chosen in got.items()} == expected
+
+
+async def test_in_an_encrypted_room_and_the_poll_s_message_redacted(people, bot_account, running_synapse, tmp_path):
+    """In an encrypted room the poll goes out encrypted, and an encrypted poll response counts;
+    a moderator redacting the poll's message changes nothing, and the bot says so in its thread."""
+    from tests.matrix.test_encryption import knows_device
+
+    alice, bob = await people("alice", encrypted=True), await people("bob", encrypted=True)
+    room = await alice.create_room(invite=[bot_account.user_id, bob.user_id])
+    await bob.join(room)
+    clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
+    app = await started(make_app(running_synapse, bot_account, room, tmp_path / "chambre.db", clock))
+    try:
+        await alice.say(room, "!sondage 3 ; dans 10 jours à 18h ; dans 11 jours à 18h")
+        poll_id = await wait_until(lambda: app.db.run(lambda d: Store(d).poll_message_id(1)), 30, "no poll sent")
+        assert await alice.wire_types(room, bot_account.user_id) == ["m.room.encrypted"]
+        await knows_device(bob, app)
+        await bob.sync()
+        r = await bob.client.room_send(room, POLL_RESPONSE, {"m.relates_to": {"rel_type": "m.reference", "event_id": poll_id},
+                                                             POLL_RESPONSE: {"answers": ["2"]}},
+                                       ignore_unverified_devices=True)
+        assert hasattr(r, "event_id"), r
+        await wait_until(lambda: _has(app, {"bob": [2]}), 30, "the encrypted answer was not counted")
+
+        await alice.client.room_redact(room, poll_id, reason="oups")
+
+        async def notice() -> list[str]:
+            said = [e for e in await alice.events(room) if e.get("sender") == bot_account.user_id]
+            return [e["content"].get("body", "") for e in said if "a été supprimé" in e["content"].get("body", "")]
+
+        (text,) = await wait_until(notice, 30, "no word of the redaction")
+        assert text.startswith("Le message du sondage n°1 a été supprimé ; le sondage continue")
+        poll = await app.db.run(lambda d: Store(d).poll(1))
+        assert poll.status == "open" and poll.answers and len(poll.options) == 2
+    finally:
+        await app.stop()

@@ -411,7 +411,8 @@ class App:
         store = Store(db)
         now = self.clock.now()
         with db.atomic():
-            if msg.kind in (POLL_ANSWER, REACTIONS) or store.poll_by_message(msg.backend, self._about(store, msg)):
+            if msg.kind in (POLL_ANSWER, REACTIONS) or store.poll_by_message(msg.backend, self._about(store, msg)) \
+                    or (msg.kind == REMOVAL and store.poll_answer_poll(msg.backend, msg.target or "") is not None):
                 # An answer to a date poll, something done to a poll's message, or the
                 # reactions a message carries now (bot/poll_chat.py).
                 said = poll_chat.followed(store, msg, now, self.config.chambre.prefix)

@@ -113,7 +113,8 @@ def followed(store: Store, msg: Incoming, now: datetime, prefix: str = "!") -> l
         poll = store.poll_by_message(msg.backend, msg.target or "")
         if poll is None:
             return []  # someone else's poll
-        if not svc.answer_from_chat(store, poll, msg.sender, msg.sent_at, _positions(poll, msg.choices), "poll"):
+        if not svc.answer_from_chat(store, poll, msg.sender, msg.sent_at, _positions(poll, msg.choices), "poll",
+                                    msg.event_id):
             return _closed(poll, msg.target or "", msg) if poll.status != "open" or msg.sent_at > poll.closes_at else []
         return []
     if msg.kind == REMOVAL:
@@ -124,6 +125,10 @@ def followed(store: Store, msg: Incoming, now: datetime, prefix: str = "!") -> l
             if poll is not None and svc.position_of(emoji) is not None:
                 svc.answer_from_chat(store, poll, person, msg.sent_at, _by_reaction(store, msg.backend, target, person),
                                      "reaction")
+            return []
+        answered = store.poll_answer_poll(msg.backend, msg.target or "")
+        if answered is not None:  # a poll response redacted
+            svc.take_back(store, answered, msg.target or "")
             return []
         poll = store.poll_by_message(msg.backend, msg.target or "")
         if poll is None:

@@ -428,8 +428,10 @@ def polls(db: Database) -> None:
       on the chat (a Matrix poll response, a Rocket.Chat reaction) finds its poll.
     - `poll_options`: each date as the time layer read it (like a meeting's start and end),
       and the text it is written back as.
-    - `poll_answers`: one row per member, their latest answer (`at` is when they gave it, on
-      the chat's clock): a JSON list of positions, empty when they withdrew.
+    - `poll_answers`: every answer given (`at`: when, on the chat's clock), a JSON list of
+      positions, empty when withdrawn; a member's answer is their latest. A chat's poll
+      response keeps its id: its redaction takes it back, and the one before counts again
+      (MSC3381).
     - `outbox.poll`: a message that is a native poll (or its end), JSON (bot/backends/base.py
       `Outgoing.poll`); `outbox.message_id`: the id the chat gave the message it sent."""
     db.executescript(
@@ -460,13 +462,16 @@ def polls(db: Database) -> None:
             PRIMARY KEY (poll_id, position)
         );
         CREATE TABLE poll_answers (
+            id INTEGER PRIMARY KEY,
             poll_id INTEGER NOT NULL REFERENCES polls(id),
             person TEXT NOT NULL,
             choices TEXT NOT NULL,    -- JSON list of positions
             at TEXT NOT NULL,
-            via TEXT NOT NULL,        -- 'command', 'matrix', 'reaction'
-            PRIMARY KEY (poll_id, person)
+            via TEXT NOT NULL,        -- 'command', 'poll' (a chat's poll response), 'reaction'
+            event_id TEXT             -- a chat's poll response: its id, for its redaction
         );
+        CREATE INDEX poll_answers_person ON poll_answers(poll_id, person, at);
+        CREATE INDEX poll_answers_event ON poll_answers(event_id) WHERE event_id IS NOT NULL;
         ALTER TABLE outbox ADD COLUMN poll TEXT;
         ALTER TABLE outbox ADD COLUMN message_id TEXT;
         CREATE INDEX outbox_message ON outbox(backend, message_id) WHERE message_id IS NOT NULL;

@@ -630,7 +630,8 @@ class Store:
         for r in self._rows("SELECT * FROM poll_options WHERE poll_id = ? ORDER BY position", [poll.id]):
             start: datetime | date = date.fromisoformat(r["start"]) if r["all_day"] else parse_instant(r["start"])
             poll.options.append(PollOption(r["position"], start, parse_instant(r["end"]) if r["end"] else None))
-        for r in self._rows("SELECT person, choices FROM poll_answers WHERE poll_id = ? ORDER BY at, person", [poll.id]):
+        # Every answer in the order given: each member's latest stays.
+        for r in self._rows("SELECT person, choices FROM poll_answers WHERE poll_id = ? ORDER BY at, id", [poll.id]):
             poll.answers[r["person"]] = json.loads(r["choices"])
         return poll
 
@@ -682,14 +683,24 @@ class Store:
                         " WHERE polls.id = ?", [poll_id])
         return row["m"] if row else None
 
-    def set_poll_answer(self, poll_id: int, person: str, choices: list[int], at: datetime, via: str) -> bool:
-        """Record `person`'s answer unless a later one is already there; False when it is."""
-        cur = self.db.execute(
-            "INSERT INTO poll_answers (poll_id, person, choices, at, via) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (poll_id, person) DO UPDATE SET choices = excluded.choices, at = excluded.at, via = excluded.via"
-            " WHERE excluded.at >= poll_answers.at",
-            [poll_id, person, json.dumps(sorted(set(choices))), iso(at), via])
-        return cur.rowcount > 0
+    def set_poll_answer(self, poll_id: int, person: str, choices: list[int], at: datetime, via: str,
+                        event_id: str | None = None) -> bool:
+        """Record an answer `person` gave at `at`; False when they gave a later one already
+        (it is kept all the same: a redaction of the later one makes it theirs again)."""
+        later = self._one("SELECT 1 AS x FROM poll_answers WHERE poll_id = ? AND person = ? AND at > ?",
+                          [poll_id, person, iso(at)])
+        self.db.execute("INSERT INTO poll_answers (poll_id, person, choices, at, via, event_id) VALUES (?, ?, ?, ?, ?, ?)",
+                        [poll_id, person, json.dumps(sorted(set(choices))), iso(at), via, event_id])
+        return later is None
+
+    def poll_answer_poll(self, backend: str, event_id: str) -> int | None:
+        """The poll a chat's poll response (by its id) answered."""
+        row = self._one("SELECT polls.id AS id FROM poll_answers JOIN polls ON polls.id = poll_answers.poll_id"
+                        " WHERE poll_answers.event_id = ? AND polls.backend = ?", [event_id, backend])
+        return row["id"] if row else None
+
+    def take_poll_answer(self, poll_id: int, event_id: str) -> None:
+        self.db.execute("DELETE FROM poll_answers WHERE poll_id = ? AND event_id = ?", [poll_id, event_id])
 
     def close_poll(self, poll_id: int, status: str, chosen: int | None, by: str | None, now: datetime) -> Poll:
         self.db.execute("UPDATE polls SET status = ?, chosen = ?, closed_at = ?, closed_by = ? WHERE id = ?",

@@ -162,12 +162,24 @@ def vote(store: Store, person: str, at: datetime, n: int, choices: list[int], vi
     return get(store, n)
 
 
-def answer_from_chat(store: Store, poll: Poll, person: str, at: datetime, choices: list[int], via: str) -> bool:
+def answer_from_chat(store: Store, poll: Poll, person: str, at: datetime, choices: list[int], via: str,
+                     event_id: str | None = None) -> bool:
     """An answer given on the chat (a poll response, reactions): counted while the poll is
     open and only if given before it closed; False when it was not counted."""
     if poll.status != "open" or at > poll.closes_at:
         return False
-    return store.set_poll_answer(poll.id, person, [k for k in choices if 1 <= k <= len(poll.options)], at, via)
+    return store.set_poll_answer(poll.id, person, [k for k in choices if 1 <= k <= len(poll.options)], at, via,
+                                 event_id)
+
+
+def take_back(store: Store, poll_id: int, event_id: str) -> bool:
+    """A chat's poll response redacted: while the poll is open, it no longer counts, and the
+    member's answer before it counts again (MSC3381). False when the poll is closed."""
+    poll = get(store, poll_id)
+    if poll.status != "open":
+        return False
+    store.take_poll_answer(poll_id, event_id)
+    return True
 
 
 # ---- the tally and the close ----------------------------------------------------------------

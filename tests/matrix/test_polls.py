@@ -2,7 +2,8 @@
 MSC3381 poll start (unstable type, disclosed, every option selectable, its text fallback);
 a second client answers with poll responses exactly as Element does (unstable) and as the
 stable type says; the bot restarts between two votes, a vote sent while it is down counts,
-the latest answer per member counts; when the ManualClock passes the deadline the poll ends
+the latest answer per member counts (a redacted one no longer does); when the ManualClock
+passes the deadline the poll ends
 (a poll end event referencing the start, the result as its text), the meeting gets the
 date, the voters of that date say "yes"; each event once."""
 from __future__ import annotations
@@ -109,6 +110,11 @@ async def test_a_native_poll_from_start_to_the_meeting_s_date(running_synapse, p
         await wait_until(lambda: _has(app, {"bob": [], "alice": [2]}), 30, "a spoiled answer was not taken")
         await respond(bob, room, poll_id, ["2", "3"])
         await wait_until(lambda: _has(app, {"bob": [2, 3], "alice": [2]}), 30, "Bob's latest answer was not taken")
+        # An answer redacted: the one before counts again (MSC3381).
+        second_thoughts = await respond(bob, room, poll_id, ["1"])
+        await wait_until(lambda: _has(app, {"bob": [1], "alice": [2]}), 30, "Bob's third answer was not taken")
+        await bob.client.room_redact(room, second_thoughts)
+        await wait_until(lambda: _has(app, {"bob": [2, 3], "alice": [2]}), 30, "a redacted answer still counts")
 
         clock.advance(timedelta(days=4))  # past the deadline
 

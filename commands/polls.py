@@ -16,6 +16,7 @@ N = Arg("n", "n", "number")
 DATES = Arg("dates", "dates", "text", max_len=2000,
             shown=("<date> ; <date> ; … ; [clôture <quand>]", "<when> ; <when> ; … ; [closes <when>]"))
 CLOSING_WORDS = ("cloture", "clotures", "closes", "closing", "close", "fin")
+LIST_LIMIT = 30  # a chat message, not a report
 NONE_WORDS = {"aucune", "aucun", "rien", "none", "nothing", "0"}
 _CHOICES = re.compile(r"\d{1,3}")
 _SEPARATORS = re.compile(r"[\s,;]+|\bet\b|\band\b")
@@ -142,5 +143,8 @@ def list_(ctx: Context) -> Doc:
         return Doc.text(ctx.t("Aucun sondage en cours. Ouvrez-en un : {ex}", "No poll under way. Open one: {ex}",
                               ex=ctx.prefix + ctx.t("sondage 3 ; jeudi 18h ; vendredi 18h", "poll 3 ; thursday 6pm ; friday 6pm")))
     doc = Doc().heading(ctx.t("Sondages en cours", "Polls under way"))
-    doc.bullets([posts.summary_line(p, ctx.store.meeting(p.meeting_id), ctx.lang, ctx.tz) for p in polls])
+    doc.bullets([posts.summary_line(p, ctx.store.meeting(p.meeting_id), ctx.lang, ctx.tz) for p in polls[:LIST_LIMIT]])
+    if len(polls) > LIST_LIMIT:
+        doc.para(ctx.t("… et {k} autres (l'export les donne tous).", "… and {k} more (the export has them all).",
+                       k=len(polls) - LIST_LIMIT))
     return doc

@@ -184,3 +184,12 @@ def test_the_close_carries_the_chat_s_poll_end_once(chat):
     assert chat.store.poll(2).status == "tied"
     assert close("!sondage clore 2 ; 1") is None
     assert chat.store.poll(2).status == "closed" and chat.store.meeting(2).start is not None
+
+
+def test_the_list_stays_a_chat_message(chat):
+    for k in range(24):
+        chat.say(f"!réunion proposer ? ; Rencontre {k}")
+    for n in range(1, 32):
+        assert "Sondage n°" in chat.say(f"!sondage {n} ; jeudi 10 décembre 18h ; vendredi 11 décembre 18h")
+    listed = chat.say("!sondage liste")
+    assert listed.count("Sondage n°") == 30 and "… et 1 autres" in listed

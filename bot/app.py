@@ -35,7 +35,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
-from bot import conversation
+from bot import conversation, poll_chat
 from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REACTIONS, REMOVAL, Backend, BackendConfigError,
                                Incoming, Outgoing, Refused, RetryLater)
 from bot.backoff import Backoff
@@ -45,7 +45,6 @@ from bot.logs import event
 from bot.richtext import Doc
 from bot.services import Actor
 from bot.services import listening as listening_svc
-from bot import poll_chat
 from bot.services import rhythm as rhythm_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser, unreadable_notice

@@ -2,7 +2,8 @@
 on the member's message, the reply an `m.notice` in that message's thread (the thread
 relation Element groups by, with the reply fallback it expects), nothing in the room's
 timeline; an edit (`m.replace`) follows, a redaction cancels, suggest mode records on a ✅
-sent from another client; and a direct message is never read."""
+sent from another client; in an encrypted room the same, the message and the ✅ read once
+decrypted; and a direct message is never read."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from bot.app import App
 from bot.config import ChambreConfig, Config, MatrixConfig
 from storage.store import Store
+from tests.matrix.conftest import crypto_settings
 from tests.matrix.synapse import Account, Synapse
 from tests.support import wait_until
 
@@ -25,7 +27,7 @@ async def start_app(running_synapse: Synapse, tmp_path: Path) -> AsyncIterator[C
         config = Config(
             chambre=ChambreConfig(database=str(tmp_path / "chambre.db"), **chambre),
             matrix=MatrixConfig(homeserver=running_synapse.url, user_id=bot.user_id, password=bot.password,
-                                rooms=rooms, invites_from=["localhost"]),
+                                rooms=rooms, invites_from=["localhost"], **crypto_settings(tmp_path)),
         )
         app = App(config)
         apps.append(app)
@@ -143,6 +145,74 @@ async def test_suggest_mode_records_on_a_check_from_another_client(people, bot_a
     assert (m.title, m.proposed_by) == ("Atelier", alice.user_id)
     # bob's check came first and recorded nothing: one record, one word of it
     assert len([e for e in by(await room_events(alice, room), bot) if "Noté" in e["content"].get("body", "")]) == 1
+
+
+async def test_in_an_encrypted_room_what_members_say_is_heard_and_answered_in_its_thread(
+        people, bot_account, start_app):
+    alice = await people("alice", encrypted=True)
+    room = await alice.create_room(invite=[bot_account.user_id])
+    app = await start_app(bot_account, [room])
+    bot = bot_account.user_id
+    backend = app.backends["matrix"]
+
+    async def knows_bot() -> bool:  # so that alice's client shares the room key with the bot's device
+        await alice.sync()
+        return any(d.id == backend.device_id for d in alice.client.device_store.active_user_devices(bot))
+
+    await wait_until(knows_bot, 30, "the bot's device never showed", interval=0.1)
+    msg = await alice.say(room, "On se retrouve jeudi 18h à la MESHS ?")
+
+    async def reply() -> dict | None:
+        """The bot's thread reply, as alice's client reads it: decrypted."""
+        await alice.sync()
+        r = await alice.client.room_messages(room, limit=100, message_filter={"types": ["m.room.encrypted"]})
+        assert hasattr(r, "chunk"), r
+        return next((e.source for e in r.chunk if e.source.get("sender") == bot), None)
+
+    await wait_until(lambda: meetings(app), 30, "the bot did not record the encrypted proposal")
+    said = await wait_until(reply, 30, "no thread reply alice can read")
+    assert said["type"] == "m.room.message" and "réunion n°8" in said["content"]["body"]
+    assert said["content"]["m.relates_to"]["rel_type"] == "m.thread" and said["content"]["m.relates_to"]["event_id"] == msg
+    assert await alice.wire_types(room, bot) == ["m.room.encrypted"]  # the homeserver cannot read the reply
+    # The 📅 goes in the clear, as matrix-nio sends every reaction (Element shows it all the same).
+    reactions = [e for e in by(await room_events(alice, room), bot) if e["type"] == "m.reaction"]
+    assert [e["content"]["m.relates_to"] for e in reactions] == [{"rel_type": "m.annotation", "event_id": msg, "key": "📅"}]
+    (m,) = await meetings(app)
+    assert (m.place, m.source_message) == ("MESHS", msg)
+
+    # an encrypted edit follows
+    await alice.say(room, "* On se retrouve vendredi 19h à la MESHS ?", **{
+        "m.new_content": {"msgtype": "m.text", "body": "On se retrouve vendredi 19h à la MESHS ?"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": msg}})
+
+    async def moved() -> bool:
+        (m,) = await meetings(app)
+        return m.start.astimezone(app.config.chambre.tz).strftime("%a %H:%M") == "Fri 19:00"
+
+    await wait_until(moved, 30, "the encrypted edit did not move the meeting")
+
+    # suggest mode, and a ✅ encrypted as Element sends reactions in an encrypted room
+    await alice.say(room, "!écoute suggérer")  # alice made the room: an organiser
+    offered = await alice.say(room, "Atelier samedi 14h à la MESHS ?")
+    await wait_until(lambda: _thread_reply(decrypted_events(alice, room), offered, "Je peux noter"), 30,
+                     "no suggestion")
+    kind, sealed = alice.client.encrypt(room, "m.reaction", {
+        "m.relates_to": {"rel_type": "m.annotation", "event_id": offered, "key": "✅"}})
+    assert kind == "m.room.encrypted" and "m.relates_to" in sealed  # the relation stays readable, as the spec asks
+    sent = await alice.wire.client.room_send(room, kind, sealed)  # as it is: already encrypted
+    assert hasattr(sent, "event_id"), sent
+    await wait_until(lambda: _thread_reply(decrypted_events(alice, room), offered, "Noté : réunion n°9"), 30,
+                     "the encrypted ✅ did not record it")
+    recorded = await meetings(app)
+    assert len(recorded) == 2 and (recorded[1].title, recorded[1].source_message) == ("Atelier", offered)
+
+
+async def decrypted_events(person: Any, room: str) -> list[dict]:
+    """Every message of an encrypted room as a member's client reads it, decrypted."""
+    await person.sync()
+    r = await person.client.room_messages(room, limit=200, message_filter={"types": ["m.room.encrypted"]})
+    assert hasattr(r, "chunk"), r
+    return [e.source for e in reversed(r.chunk)]
 
 
 async def test_a_direct_message_is_never_read(people, bot_account, start_app):

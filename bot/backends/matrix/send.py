@@ -162,8 +162,8 @@ class Sender:
         event_type, body = event_of(out)
         try:
             # In an encrypted room: the room key shared with the members' devices first, then
-            # the event (a message or a reaction) encrypted (nio's room_send); in a plain room,
-            # a plain event.
+            # the message encrypted (nio's room_send; nio sends reactions in the clear); in a
+            # plain room, a plain event.
             unverified_too = await self.crypto.prepare(room_id, self.rooms.join)
             resp = await self.transport.call(self.transport.client.room_send(
                 room_id, event_type, body, tx_id=out.send_key, ignore_unverified_devices=unverified_too))

@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench browser screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,12 +15,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/chambre-bot run
 
+# The web board's tests drive a real Chromium: installed here with apt-get when missing and
+# possible (else those tests skip, saying why).
+browser:
+	@bash tools/install-browser.sh
+
 # deploy/chambre-bot.service is checked with systemd-analyze (Debian's `systemd` package):
 # installed here when it is missing and this is a Debian machine where we are root (a CI
 # container); elsewhere that one test is skipped, and says why.
 SYSTEMD_ANALYZE := $(shell command -v systemd-analyze 2>/dev/null)
 
-test: $(STAMP)
+test: $(STAMP) browser
 ifeq ($(SYSTEMD_ANALYZE),)
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing Debian's systemd package for systemd-analyze (deploy/ is checked with it)"; \
@@ -30,6 +35,10 @@ ifeq ($(SYSTEMD_ANALYZE),)
 endif
 	$(VENV)/bin/python -m pytest -q
 
+# docs/board.png, the README's picture of the board, from a demo database made by the commands.
+screenshot: $(STAMP) browser
+	$(VENV)/bin/python tools/screenshot.py docs/board.png
+
 # The benchmarks (scripts, not tests); each prints its numbers. See docs/*.md for measured ones.
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_when.py
@@ -38,6 +47,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_rocketchat.py
 	$(VENV)/bin/python bench/bench_matrix.py
 	$(VENV)/bin/python bench/bench_split.py
+	$(VENV)/bin/python bench/bench_web.py
 	$(VENV)/bin/python bench/bench_backup.py
 	$(VENV)/bin/python bench/bench_pledges.py
 	$(VENV)/bin/python bench/bench_polls.py

@@ -77,7 +77,7 @@ def fill(db, meetings: int, bricks: int, history: int, shape: str = "years") -> 
             topic = store.add_topic(f"Point {k}", f"user{k % 9}", "console", NOW)
             if not stress and k < 185:
                 store.mark_topic_done(topic.id, "alice", NOW)
-        db.execute("INSERT INTO rhythm VALUES (1, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TH', '2026-12-03T18:00:00+01:00',"
+        db.execute("INSERT INTO rhythm (id, rrule, dtstart, tz, duration_minutes, place, text, set_by, set_at) VALUES (1, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TH', '2026-12-03T18:00:00+01:00',"
                    " 'Europe/Paris', 120, 'MESHS', 'un jeudi sur deux à 18h', 'alice', ?)", [at])
         first = db.execute("SELECT coalesce(max(id), 0) FROM bricks").fetchone()[0] + 1
         statuses = ["idea", "described", "recipe", "building", "exists", "paused", "dropped"]

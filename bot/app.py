@@ -37,7 +37,7 @@ from typing import Callable
 
 from bot import conversation, poll_chat
 from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REACTIONS, REMOVAL, Backend, BackendConfigError,
-                               Incoming, Outgoing, Refused, RetryLater)
+                               BackendStatus, Incoming, Outgoing, Refused, RetryLater)
 from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
@@ -179,6 +179,15 @@ class App:
         """Until that backend's run() returns (the console at the end of its input)."""
         with contextlib.suppress(asyncio.CancelledError):
             await self._run_tasks[name]
+
+    def backend_status(self) -> dict[str, BackendStatus]:
+        """Each backend's account of its link to the chat (/healthz); one whose run() has
+        ended is down, whatever it last said."""
+        states = {}
+        for name, backend in self.backends.items():
+            task = self._run_tasks.get(name)
+            states[name] = backend.status() if task is not None and not task.done() else BackendStatus(False)
+        return states
 
     async def stop(self) -> None:
         if self._stopping:

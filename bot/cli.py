@@ -1,5 +1,5 @@
-"""`chambre-bot`: run, console, when, notice, export, check-config, digest; the operator's
-init, backup and restore are in bot/cli_ops.py."""
+"""`chambre-bot`: run, console, serve, when, notice, export, check-config, digest; the
+operator's init, backup and restore are in bot/cli_ops.py."""
 from __future__ import annotations
 
 import argparse
@@ -68,8 +68,22 @@ def _secrets_from(env_file: str | None) -> None:
         os.environ.setdefault(key, value)
 
 
+async def _start_web(config: Config, app):
+    """The board beside the chats, when [web] is configured (bot/web/)."""
+    if config.web is None:
+        return None
+    from bot.web import ListenError, WebServer
+
+    web = WebServer(config, app.db, app.clock, app=app)
+    try:
+        await web.start()
+    except ListenError as err:
+        raise SystemExit(f"chambre-bot: {err}") from None
+    return web
+
+
 async def _run_console(config: Config, db: str | None, user: str, member: bool, now: datetime | None,
-                       schedule: bool = True) -> None:
+                       schedule: bool = True, serve_web: bool = False) -> None:
     from bot.app import App
     from bot.backends.console import ConsoleBackend
     from bot.clock import Clock, ManualClock
@@ -81,10 +95,13 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
                              tz=config.chambre.tz)
     app = App(config, clock=clock, backends=[console], db_path=db)
     app.schedule = schedule
+    web = await _start_web(config, app) if serve_web else None
     await app.start()
     try:
         await app.wait_backend("console")
     finally:
+        if web is not None:
+            await web.stop()
         await app.stop()
 
 
@@ -95,6 +112,7 @@ async def _run_chat(config: Config) -> int:
     from bot.app import App
 
     app = App(config)
+    web = await _start_web(config, app)
     await app.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -106,6 +124,8 @@ async def _run_chat(config: Config) -> int:
     done, _ = await asyncio.wait([stopper, *backends], return_when=asyncio.FIRST_COMPLETED)
     failed = [t for t in backends if t in done and not t.cancelled() and t.exception() is not None]
     stopper.cancel()
+    if web is not None:
+        await web.stop()
     await app.stop()
     await asyncio.gather(*backends, return_exceptions=True)  # every outcome retrieved (none unreported)
     return 1 if failed else 0
@@ -120,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Held while the bot runs: a second `run` on this database refuses to start.
     with hold_serve_lock(config.database_path()):
         if not config.has_chat:
-            asyncio.run(_run_console(config, None, _default_user(), False, None))
+            asyncio.run(_run_console(config, None, _default_user(), False, None, serve_web=True))
             return 0
         return asyncio.run(_run_chat(config))
 
@@ -145,6 +165,38 @@ def cmd_console(args: argparse.Namespace) -> int:
         logging.getLogger("bot.cli").warning("a running chambre-bot serves %s: it makes the scheduled posts, "
                                              "this console only answers commands", path)
     asyncio.run(_run_console(config, args.db, args.user or _default_user(), args.member, now, schedule))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.config import parse_listen
+    from bot.web.server import serve
+
+    _secrets_from(args.env_file)
+    config = _config(args.config)
+    _logging(args.log_level, args.verbose, args.log_format)
+    if args.listen is not None:
+        try:
+            parse_listen(args.listen)
+        except ValueError as err:
+            print(f"chambre-bot serve: --listen {args.listen!r}: expected {err}", file=sys.stderr)
+            return 2
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await serve(config, str(args.db or config.database_path()), args.listen, stop)
+
+    from bot.web import ListenError
+
+    try:
+        asyncio.run(main())
+    except ListenError as err:
+        print(f"chambre-bot: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -220,7 +272,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             print(f"  - {problem}")
         return 1
     backends = [name for name in ("matrix", "rocketchat") if getattr(config, name) is not None] or ["console"]
-    print(f"{path}: OK (backends: {', '.join(backends)}; database: {config.database_path()})")
+    web = f"; web board on {config.web.listen}" if config.web is not None else ""
+    print(f"{path}: OK (backends: {', '.join(backends)}; database: {config.database_path()}{web})")
     return 0
 
 
@@ -273,6 +326,16 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
     console.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line")
     console.set_defaults(fn=cmd_console)
+
+    serve = sub.add_parser("serve", help="the web board and calendar feed alone, on a database (no chat)")
+    serve.add_argument("-c", "--config")
+    serve.add_argument("--env-file", help="read the secrets (CHAMBRE_WEB_TOKEN) from this file of KEY=value lines")
+    serve.add_argument("--db", help="database file (default: the configured one, chambre.db)")
+    serve.add_argument("--listen", help="address and port (default: [web] listen, else 127.0.0.1:8080)")
+    serve.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level debug")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, help="what to log on stderr (default: $CHAMBRE_LOG, else warning)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="json: one JSON object per line")
+    serve.set_defaults(fn=cmd_serve)
 
     when = sub.add_parser("when", help="print how a date or recurrence is read, as JSON", add_help=False)
     when.add_argument("rest", nargs=argparse.REMAINDER)

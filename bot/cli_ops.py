@@ -35,13 +35,13 @@ def add_operator_commands(sub: argparse._SubParsersAction, load: Loader) -> None
     init.add_argument("-y", "--yes", action="store_true", help="ask nothing: the defaults for what no flag gives")
     init.set_defaults(fn=cmd_init)
 
-    backup = sub.add_parser("backup", help="a checked copy of the database, made while the bot runs")
+    backup = sub.add_parser("backup", help="a checked copy of the database (and the Matrix crypto store), made while the bot runs")
     _database_options(backup)
     backup.add_argument("file", help="the backup file to write")
     backup.add_argument("--overwrite", action="store_true", help="replace that file if it exists")
     backup.set_defaults(fn=cmd_backup, load=load)
 
-    restore = sub.add_parser("restore", help="put a backup in place of the database (the bot stopped)")
+    restore = sub.add_parser("restore", help="put a backup in place of the database and crypto store (the bot stopped)")
     _database_options(restore)
     restore.add_argument("file", help="the backup file to restore")
     restore.set_defaults(fn=cmd_restore, load=load)
@@ -53,9 +53,14 @@ def _database_options(p: argparse.ArgumentParser) -> None:
     where.add_argument("--db", help="the database file itself")
 
 
-def _database(args: argparse.Namespace) -> Path:
-    # Only the database's path is needed: a backup from cron has no chat secrets to give.
-    return Path(args.db) if args.db else args.load(args.config, secrets=False).database_path()
+def _where(args: argparse.Namespace) -> tuple[Path, dict[str, str | None]]:
+    """The database, and the directories of state kept apart from it (the Matrix crypto store
+    when `[matrix] store_path` names one; else storage/backup.py looks beside the database).
+    Only paths are needed: a backup from cron has no chat secrets to give."""
+    if args.db:
+        return Path(args.db), {}
+    config = args.load(args.config, secrets=False)
+    return config.database_path(), {"crypto": config.matrix.store_path if config.matrix else None}
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -95,20 +100,24 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from storage.backup import backup
 
-    db = _database(args)
-    copy = backup(db, Path(args.file), overwrite=args.overwrite)
-    print(f"{copy.path}: a copy of {db.resolve()}, checked: {copy.describe()}")
+    db, state = _where(args)
+    copy = backup(db, Path(args.file), overwrite=args.overwrite, state=state)
+    with_store = " and its crypto store" if copy.files else ""
+    print(f"{copy.path}: a copy of {db.resolve()}{with_store}, checked: {copy.describe()}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from storage.backup import restore
 
-    db = _database(args)
-    done = restore(Path(args.file), db)
+    db, state = _where(args)
+    done = restore(Path(args.file), db, state=state)
     print(f"{db.resolve()}: restored from {args.file} ({done.backup.describe()})")
     if done.replaced is not None:
         print(f"The database it replaced is kept as {done.replaced}")
+    for place, aside in done.state.items():
+        print(f"The crypto store is back in {place.resolve()}"
+              + (f"; the one it replaced is kept as {aside}" if aside is not None else ""))
     if done.backup.pending:
         print(f"The next start brings it up to this version: {len(done.backup.pending)} migration(s) to apply "
               f"({', '.join(done.backup.pending)})")

@@ -95,6 +95,44 @@ class DigestConfig:
 
 
 @dataclass
+class WebConfig:
+    """The board and calendar feed (bot/web/); absent section: no web server."""
+
+    listen: str = "127.0.0.1:8080"  # host:port ([::1]:8080 for IPv6); port 0 picks a free one
+    base_url: str | None = None  # the public address, for links in the feed and in posts
+    language: str | None = None  # else the group's
+    show_names: bool = True  # false: "un·e membre" instead of each member's id
+    token: str | None = None  # /export.json and /healthz need it; everything does when not public
+    public: bool = True
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return parse_listen(self.listen)
+
+    def addresses(self, lang: str) -> tuple[str, str] | None:
+        """The board's and the calendar feed's public addresses (None without base_url)."""
+        if not self.base_url:
+            return None
+        return self.base_url + "/", self.base_url + FEED_PATHS[lang if lang in FEED_PATHS else "fr"]
+
+
+# The calendar feed's two names; each speaks its language unless asked otherwise (bot/web/).
+FEED_PATHS = {"fr": "/calendrier.ics", "en": "/calendar.ics"}
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """"127.0.0.1:8080" or "[::1]:8080" to (host, port); ValueError otherwise."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError('an address and port such as "127.0.0.1:8080"')
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host or any(c.isspace() or c in "/[]" for c in host):
+        raise ValueError('an address and port such as "127.0.0.1:8080"')
+    return host, int(port)
+
+
+@dataclass
 class PledgesConfig:
     currency: str = "EUR"  # ISO 4217: one currency per group
     ceiling: int = 1_000_000  # in cents (the file gives it in currency units: 10000)
@@ -109,6 +147,7 @@ class Config:
     rhythm: RhythmConfig = field(default_factory=RhythmConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    web: WebConfig | None = None
     pledges: PledgesConfig = field(default_factory=PledgesConfig)
     path: Path | None = None
 
@@ -178,7 +217,7 @@ def _room_languages(value: Any) -> dict[str, str]:
 LISTEN_MODES = ("record", "suggest", "off")
 
 
-def _listen(value: Any) -> str:
+def _listen_mode(value: Any) -> str:
     if value not in LISTEN_MODES:
         raise ValueError('"record", "suggest" or "off"')
     return value
@@ -203,6 +242,26 @@ def _prefix(value: Any) -> str:
     value = _string(value)
     if not value or len(value) > 3 or any(c.isspace() or c.isalnum() for c in value):
         raise ValueError('one to three punctuation characters, such as "!"')
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+def _listen(value: Any) -> str:
+    value = _string(value)
+    parse_listen(value)
+    return value
+
+
+def _token(value: Any) -> str:
+    # Sent in a calendar's address (?token=): long enough not to be guessed, and nothing
+    # an address would need to escape.
+    if not isinstance(value, str) or len(value) < 16 or not all(c.isalnum() or c in "-_." for c in value):
+        raise ValueError("at least 16 letters, digits, '-', '_' or '.'")
     return value
 
 
@@ -295,7 +354,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
     "chambre": {
         "timezone": _timezone, "language": _language, "database": _nonempty, "prefix": _prefix,
         "organisers": _string_list, "admins": _string_list, "room_languages": _room_languages,
-        "listen": _listen, "listen_rooms": _listen_rooms, "places": _string_list, "bots": _string_list,
+        "listen": _listen_mode, "listen_rooms": _listen_rooms, "places": _string_list, "bots": _string_list,
     },
     "matrix": {
         "homeserver": _url, "user_id": _nonempty, "password": _optional_string,
@@ -315,16 +374,21 @@ SCHEMA: dict[str, dict[str, Check]] = {
     },
     "reminders": {"organisers_before": _duration},
     "digest": {"rule": _recurrence_text, "rooms": _string_list},
+    "web": {
+        "listen": _listen, "base_url": _url, "language": _language, "show_names": _boolean,
+        "token": _token, "public": _boolean,
+    },
     "pledges": {"currency": _currency, "ceiling": _ceiling, "reminder_day": _reminder_day},
 }
 
 # Never printed, not even when wrong: a mistyped secret is still a secret.
 SECRETS = {("matrix", "password"), ("matrix", "access_token"), ("matrix", "store_key"), ("rocketchat", "token"),
-           ("rocketchat", "password")}
+           ("rocketchat", "password"), ("web", "token")}
 
 SECTION_TYPES = {
     "chambre": ChambreConfig, "matrix": MatrixConfig, "rocketchat": RocketChatConfig,
-    "rhythm": RhythmConfig, "reminders": RemindersConfig, "digest": DigestConfig, "pledges": PledgesConfig,
+    "rhythm": RhythmConfig, "reminders": RemindersConfig, "digest": DigestConfig, "web": WebConfig,
+    "pledges": PledgesConfig,
 }
 
 
@@ -372,10 +436,10 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             problems.append("[matrix] password or access_token: missing (or set CHAMBRE_MATRIX_PASSWORD / CHAMBRE_MATRIX_ACCESS_TOKEN)")
         # Never matrix-nio's default key: the store holds the keys that read every encrypted room.
         m.store_key = m.store_key or env.get("CHAMBRE_MATRIX_STORE_KEY") or None
-        if not m.store_key:
+        if secrets and not m.store_key:  # a backup or the console opens no store
             problems.append("[matrix] store_key: missing (or set CHAMBRE_MATRIX_STORE_KEY): a long random text that "
                             "protects the bot's encryption keys on disk, kept with the other secrets")
-        elif len(m.store_key) < 16:
+        elif m.store_key and len(m.store_key) < 16:
             problems.append("[matrix] store_key: expected at least 16 characters (the value is a secret: not shown)")
         m.store_path = str(_beside(config, Path(m.store_path)) if m.store_path
                            else config.database_path().with_name(config.database_path().name + ".crypto"))
@@ -387,6 +451,18 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
             problems.append("[rocketchat] url: missing (expected an address such as https://chat.example.org)")
         if not ((r.user_id and (r.token or not secrets)) or (r.username and (r.password or not secrets))):
             problems.append("[rocketchat] expected user_id and token (or CHAMBRE_ROCKETCHAT_TOKEN), or username and password")
+    if config.web is not None:
+        w = config.web
+        if not w.token and env.get("CHAMBRE_WEB_TOKEN"):
+            try:
+                w.token = _token(env["CHAMBRE_WEB_TOKEN"])
+            except ValueError as err:
+                problems.append(f"CHAMBRE_WEB_TOKEN: expected {err} (the value is a secret: not shown)")
+        # Without its secrets (export, digest, console: main's cron jobs) nothing is served, so
+        # no token is needed; a private board without one would refuse every reader anyway.
+        if secrets and not w.public and not w.token:
+            problems.append("[web] public = false: expected a token too (or CHAMBRE_WEB_TOKEN), "
+                            "else nobody can open the board")
     known_rooms_ok = all(isinstance(room, str) and room for room in config.rhythm.announce_rooms + config.digest.rooms)
     if not known_rooms_ok:
         problems.append("[rhythm] announce_rooms / [digest] rooms: expected room ids, aliases or rocketchat:<channel>")

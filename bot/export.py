@@ -1,14 +1,17 @@
-"""Everything out: the JSON form of PRODUCT.md (version 1), and an iCalendar file of meetings
-and permanences (an RRULE each) that calendar programs import."""
+"""Everything out: the JSON form of PRODUCT.md (version 1), and the iCalendar file of
+sessions, meetings and permanences that calendar programs import or subscribe to (the same
+one for `chambre-bot export --format ics` and the web board's feed, bot/web/)."""
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence, Pledge, Poll
+from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence, Pledge, Poll, Rhythm
 from bot.services import permanences as permanence_svc
 from bot.services import pledges as pledge_svc
 from storage.store import Store
@@ -103,12 +106,72 @@ def export_json_text(store: Store, config: Config) -> str:
     return json.dumps(export_json(store, config), ensure_ascii=False)
 
 
+# ---- iCalendar ---------------------------------------------------------------------------------
+#
+# The events are written line by line here (RFC 5545's escaping and folding, below) rather than
+# through icalendar's Event objects: icalendar 7 spends about 1 ms on each event, 10 s for a
+# group with 10,000 meetings, where these lines take a few milliseconds. icalendar still
+# builds the zone (bot/ical_zone.py), and reads the result back in the tests, a reader that
+# shares nothing with this writer.
+
+_CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {127: None}
+_DEFAULT_LENGTH = timedelta(hours=1)  # a meeting or session typed without its end
+_FOREVER = datetime(9999, 1, 1, tzinfo=timezone.utc)
+
+
+def _text(value: str) -> str:
+    """A TEXT value (RFC 5545 §3.3.11): control characters, which the format forbids, are
+    dropped; backslashes, semicolons, commas and line breaks are escaped."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """A content line cut into lines of at most 75 octets, each further one starting with a
+    space, never inside a character's UTF-8 bytes (RFC 5545 §3.1)."""
+    if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # 18 characters are at most 72 octets
+        return line + "\r\n"
+    out, size, current = [], 0, []
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > 75:
+            out.append("".join(current))
+            current, size = [" "], 1
+        current.append(char)
+        size += width
+    out.append("".join(current))
+    return "\r\n".join(out) + "\r\n"
+
+
+# Written by hand: datetime.strftime costs ten times as much, and a large calendar has
+# tens of thousands of them.
+def _ical_time(at: datetime) -> str:
+    return f"{at.year:04d}{at.month:02d}{at.day:02d}T{at.hour:02d}{at.minute:02d}{at.second:02d}"
+
+
+def _utc(at: datetime) -> str:
+    return _ical_time(at.astimezone(timezone.utc)) + "Z"
+
+
+def _at(name: str, at: datetime | date, zone: ZoneInfo) -> str:
+    """A DTSTART-like line: a day, or a local time with its zone. A wall time the zone shows
+    twice (the autumn hour) is written in UTC: with a zone, it would name the first one."""
+    if not isinstance(at, datetime):
+        return f"{name};VALUE=DATE:{at.year:04d}{at.month:02d}{at.day:02d}"
+    local = at.astimezone(zone)
+    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return f"{name}:{_utc(at)}"
+    return f"{name};TZID={zone.key}:{_ical_time(local)}"
+
+
 def _wall_time(rec, occurrence: datetime) -> datetime:
     """An occurrence as its rule writes it on the wall clock, which is how a calendar matches
     an EXDATE to it: on the day summer time begins, 02:30 (which the zone skips, and which
     the bot holds at 03:30) is still 02:30 with the zone's name."""
     zone = rec.dtstart.tzinfo
     local = occurrence.astimezone(zone)
+    if local.time() == rec.dtstart.time():  # every day but those of the spring gap
+        return local
     for day in (local.date(), local.date() - timedelta(days=1)):
         nominal = datetime.combine(day, rec.dtstart.time()).replace(tzinfo=zone)
         if nominal.astimezone(timezone.utc) == occurrence.astimezone(timezone.utc):
@@ -116,58 +179,197 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
     return local
 
 
-def export_ics(store: Store, config: Config, now: datetime) -> bytes:
-    """Meetings (in UTC) and active permanences (an RRULE each, in local time with the zone's
-    VTIMEZONE, cancelled dates as EXDATEs), stamped `now` (the bot's clock). The group's own
-    zone is always there, so that a calendar without any event is still a valid one (RFC 5545
-    wants one component)."""
-    from icalendar import Calendar, Event, vRecur
+def _wall(rec, occurrence: datetime) -> str:
+    return _ical_time(_wall_time(rec, occurrence))
 
+
+@functools.lru_cache(maxsize=32)
+def _zone_text(name: str, year: int) -> str:
+    """The VTIMEZONE of `name` from the year before `year` on (bot/ical_zone.py), as text."""
     from bot.ical_zone import vtimezone
 
-    cal = Calendar()
-    cal.add("prodid", "-//Chambre des Communs de Lille//chambre-bot//FR")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", "Chambre des Communs")
-    stamp = now.astimezone(timezone.utc)
-    zones: dict[str, date] = {config.chambre.timezone: stamp.date()}  # zone -> the first day it is needed
-    events = []
-    for m in store.meetings_by_number():
+    return vtimezone(name, date(year, 1, 1)).to_ical().decode("utf-8")
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    """How the calendar speaks: the language of its descriptions, the board's address (each
+    meeting then links to its page), and whether members are named."""
+
+    lang: str = "fr"
+    base_url: str | None = None
+    show_names: bool = True
+
+
+def _t(view: CalendarView, fr: str, en: str) -> str:
+    return en if view.lang == "en" else fr
+
+
+def person(view: CalendarView, who: str) -> str:
+    return who if view.show_names else _t(view, "un·e membre", "a member")
+
+
+def people(view: CalendarView, who: list[str]) -> str:
+    if view.show_names:
+        return ", ".join(who)
+    if len(who) == 1:
+        return person(view, who[0])
+    return _t(view, f"{len(who)} membres", f"{len(who)} members")
+
+
+class _Event:
+    """One VEVENT's lines, in order."""
+
+    def __init__(self, uid: str, stamp: datetime, sequence: int) -> None:
+        # Published without a METHOD, DTSTAMP is when the record was last revised
+        # (RFC 5545 §3.8.7.2), like LAST-MODIFIED: the same records give the same file.
+        self.lines = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{_utc(stamp)}", f"LAST-MODIFIED:{_utc(stamp)}",
+                      f"SEQUENCE:{sequence}"]
+
+    def add(self, line: str) -> "_Event":
+        self.lines.append(line)
+        return self
+
+    def text(self, name: str, value: str | None) -> "_Event":
+        if value:
+            self.lines.append(f"{name}:{_text(value)}")
+        return self
+
+    def done(self) -> str:
+        self.lines.append("END:VEVENT")
+        return "".join(_fold(line) for line in self.lines)
+
+
+def _session_events(rhythm: Rhythm, topics, topics_at: datetime | None, view: CalendarView) -> str:
+    from bot.services import rhythm as rhythm_svc
+
+    rec = rhythm_svc.recurrence_of(rhythm)
+    zone = rec.dtstart.tzinfo
+    stamp = max(filter(None, (rhythm.set_at, topics_at)), default=rhythm.dtstart)
+    lines = [_t(view, "Ordre du jour :", "Topics:")]
+    lines += [f"- {t.text} ({person(view, t.added_by)})" for t in topics] or [_t(view, "(vide pour l'instant)", "(none yet)")]
+    if view.base_url:
+        lines += ["", view.base_url + "/"]
+    ev = _Event("sessions@chambre-bot", stamp, rhythm.sequence)
+    ev.text("SUMMARY", _t(view, "Séance de la Chambre des Communs", "Chambre des Communs session"))
+    ev.add(_at("DTSTART", rec.dtstart, zone)).add(_at("DTEND", rec.dtstart + (rec.duration or _DEFAULT_LENGTH), zone))
+    ev.add(f"RRULE:{rec.rrule}")
+    ev.text("LOCATION", rhythm.place).text("DESCRIPTION", "\n".join(lines))
+    if view.base_url:
+        ev.add(f"URL:{view.base_url}/")
+    return ev.done()
+
+
+_STATUS = {"proposed": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED"}
+_STATUS_TEXT = {"proposed": ("Proposée, pas encore confirmée.", "Proposed, not confirmed yet."),
+                "confirmed": ("Confirmée.", "Confirmed."), "cancelled": ("Annulée.", "Cancelled.")}
+
+
+def _meeting_event(m: Meeting, zone: ZoneInfo, view: CalendarView) -> str:
+    ev = _Event(f"meeting-{m.id}@chambre-bot", m.updated_at or m.created_at, m.sequence)
+    ev.text("SUMMARY", m.title)
+    if isinstance(m.start, datetime):
+        ev.add(_at("DTSTART", m.start, zone)).add(_at("DTEND", m.end or m.start + _DEFAULT_LENGTH, zone))
+    else:
+        ev.add(_at("DTSTART", m.start, zone)).add(_at("DTEND", m.start + timedelta(days=1), zone))
+    ev.add(f"STATUS:{_STATUS[m.status]}")
+    fr, en = _STATUS_TEXT[m.status]
+    lines = [_t(view, fr, en)]
+    if m.status == "cancelled" and m.cancel_reason:
+        lines.append(m.cancel_reason)
+    lines.append(_t(view, "Proposée par ", "Proposed by ") + person(view, m.proposed_by))
+    url = f"{view.base_url}/reunions/{m.id}" if view.base_url else None
+    if url:
+        lines += ["", url]
+    ev.text("LOCATION", m.place).text("DESCRIPTION", "\n".join(lines))
+    if url:
+        ev.add(f"URL:{url}")
+    return ev.done()
+
+
+def _permanence_events(p: Permanence, changed: tuple[datetime, int] | None, view: CalendarView, prefix: str,
+                       hosts_from: datetime | None = None) -> str:
+    """The series, then one event per hosted date (RECURRENCE-ID, from `hosts_from` on)
+    saying who holds it."""
+    rec = permanence_svc.recurrence_of(p)
+    zone = rec.dtstart.tzinfo
+    stamp, sequence = changed or (p.dtstart, len(p.cancelled))
+    length = timedelta(minutes=p.duration_minutes) if p.duration_minutes else _DEFAULT_LENGTH
+    uid = f"permanence-{p.id}@chambre-bot"
+    nobody = _t(view, f"Les dates tenues par quelqu'un le disent. Pour en tenir une : « {prefix}permanence tenir {p.id} ; <date> ».",
+                f"The dates someone hosts say who. To host one: \"{prefix}permanence host {p.id} ; <date>\".")
+
+    def event(start: datetime, description: str, recurrence_id: str | None = None) -> _Event:
+        ev = _Event(uid, stamp, sequence)
+        if recurrence_id:
+            ev.add(f"RECURRENCE-ID;TZID={zone.key}:{recurrence_id}")
+        ev.text("SUMMARY", p.title).add(_at("DTSTART", start, zone)).add(_at("DTEND", start + length, zone))
+        return ev.text("LOCATION", p.place).text("DESCRIPTION", description)
+
+    series = event(rec.dtstart, nobody).add(f"RRULE:{rec.rrule}")
+    for cancelled in p.cancelled:
+        series.add(f"EXDATE;TZID={zone.key}:{_wall(rec, cancelled)}")
+    out = [series.done()]
+    cancelled = set(p.cancelled)
+    for occurrence, hosts in sorted(p.hosts.items()):
+        if occurrence in cancelled or not hosts or hosts_from is not None and occurrence < hosts_from:
+            continue
+        said = _t(view, "Tenue par ", "Hosted by ") + people(view, hosts) + "."
+        out.append(event(occurrence, said, _wall(rec, occurrence)).done())
+    return "".join(out)
+
+
+def export_ics(store: Store, config: Config, now: datetime, view: CalendarView | None = None,
+               since: datetime | None = None, hosts_from: datetime | None = None) -> bytes:
+    """The group's calendar: the sessions (the rhythm's rule, the open topics in the
+    description), every dated meeting (proposed ones TENTATIVE, cancelled ones CANCELLED),
+    and each active permanence (its rule in local time, cancelled dates as EXDATEs, the
+    hosts of each hosted date). Times are local with their zone, whose VTIMEZONE holds for
+    every year ahead. UIDs are the records' own; SEQUENCE rises when a time or status
+    changes; DTSTAMP and LAST-MODIFIED are when each record last changed: the same records
+    give the same bytes. A calendar without any event still has the group's zone, from the
+    year before `now` (the bot's clock) on, so that it is a valid one (RFC 5545 wants one
+    component).
+
+    With `since`, meetings before it are left out, and with `hosts_from`, the hosts of dates
+    before it (the web feed keeps a year of meetings and the hosts of the dates to come: a
+    calendar program has no use for twenty years of past meetings, and each costs its share
+    of every rebuild); the series are whole whatever they are."""
+    view = view or CalendarView(lang=config.chambre.language)
+    zone = config.chambre.tz
+    first: dict[str, date] = {}  # zone -> the first day it is needed
+
+    def needs(name: str, day: date) -> None:
+        first[name] = min(first.get(name, day), day)
+
+    events: list[str] = []
+    rhythm = store.rhythm()
+    if rhythm is not None:
+        events.append(_session_events(rhythm, store.topics(), store.topics_changed_at(), view))
+        needs(rhythm.tz, rhythm.dtstart.date())
+    if since is None:
+        meetings = store.meetings_by_number()
+    else:
+        meetings = store.meetings_between(since, _FOREVER, statuses=tuple(_STATUS))
+    for m in meetings:
         if m.start is None:
             continue  # still to organise: nothing to put in a calendar yet
-        ev = Event()
-        ev.add("uid", f"meeting-{m.id}@chambre-bot")
-        ev.add("dtstamp", stamp)
-        ev.add("summary", m.title)
+        events.append(_meeting_event(m, zone, view))
         if isinstance(m.start, datetime):
-            ev.add("dtstart", m.start.astimezone(timezone.utc))
-            ev.add("dtend", (m.end or m.start + timedelta(hours=1)).astimezone(timezone.utc))
-        else:
-            ev.add("dtstart", m.start)
-            ev.add("dtend", m.start + timedelta(days=1))
-        if m.place:
-            ev.add("location", m.place)
-        ev.add("status", {"proposed": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED"}[m.status])
-        events.append(ev)
-    for p in store.permanences():
-        if not p.active:
-            continue
-        rec = permanence_svc.recurrence_of(p)
-        ev = Event()
-        ev.add("uid", f"permanence-{p.id}@chambre-bot")
-        ev.add("dtstamp", stamp)
-        ev.add("summary", p.title)
-        ev.add("dtstart", rec.dtstart)  # local time with its TZID: the rule repeats in local time
-        ev.add("dtend", rec.dtstart + timedelta(minutes=p.duration_minutes or 60))
-        ev.add("rrule", vRecur.from_ical(p.rrule))
-        for cancelled in p.cancelled:
-            ev.add("exdate", _wall_time(rec, cancelled))
-        if p.place:
-            ev.add("location", p.place)
-        events.append(ev)
-        zones[p.tz] = min(zones.get(p.tz, rec.dtstart.date()), rec.dtstart.date())
-    for name, first in sorted(zones.items()):
-        cal.add_component(vtimezone(name, first))
-    for ev in events:
-        cal.add_component(ev)
-    return cal.to_ical()
+            needs(zone.key, m.start.date())
+    changes = store.permanence_changes()
+    for p in store.permanences(active_only=True):
+        events.append(_permanence_events(p, changes.get(p.id), view, config.chambre.prefix, hosts_from))
+        needs(p.tz, p.dtstart.date())
+    if not first:
+        needs(zone.key, now.astimezone(zone).date())
+
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Chambre des Communs de Lille//chambre-bot//FR",
+            "CALSCALE:GREGORIAN", "X-WR-CALNAME:Chambre des Communs",
+            # subscribed calendars: how often to look again (RFC 7986 and the common X- form)
+            "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
+    parts = ["".join(_fold(line) for line in head)]
+    parts += [_zone_text(name, day.year) for name, day in sorted(first.items())]
+    parts += events
+    parts.append("END:VCALENDAR\r\n")
+    return "".join(parts).encode("utf-8")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import secrets as random
 import shlex
 import sys
 import tomllib
@@ -370,7 +371,10 @@ def secrets_text(a: Answers) -> str:
     if a.matrix:
         lines += ["# The Matrix account's password, for the first login (or, instead, an access token).",
                   f"CHAMBRE_MATRIX_PASSWORD={_env_value(a.matrix_password, 'password') if a.matrix_password else ''}",
-                  "# CHAMBRE_MATRIX_ACCESS_TOKEN="]
+                  "# CHAMBRE_MATRIX_ACCESS_TOKEN=",
+                  "# The key that protects the bot's encryption keys on disk (its crypto store), made here",
+                  "# at random. The store opens with no other: keep this file with the backups.",
+                  f"CHAMBRE_MATRIX_STORE_KEY={random.token_urlsafe(32)}"]
     if a.rocketchat and a.rocketchat_user_id:
         lines += ["# The Rocket.Chat personal access token (Account > Personal Access Tokens).",
                   f"CHAMBRE_ROCKETCHAT_TOKEN={_env_value(a.rocketchat_token, 'token') if a.rocketchat_token else ''}"]
@@ -425,7 +429,7 @@ def write(directory: Path, a: Answers) -> Written:
 def _needed(a: Answers) -> list[str]:
     needed = []
     if a.matrix:
-        needed.append("CHAMBRE_MATRIX_PASSWORD")
+        needed += ["CHAMBRE_MATRIX_PASSWORD", "CHAMBRE_MATRIX_STORE_KEY"]
     if a.rocketchat:
         needed.append("CHAMBRE_ROCKETCHAT_TOKEN" if a.rocketchat_user_id else "CHAMBRE_ROCKETCHAT_PASSWORD")
     return needed
@@ -448,6 +452,8 @@ def next_steps(a: Answers, w: Written) -> str:
     env = q(w.secrets)
     for var in w.missing:
         what = {"CHAMBRE_MATRIX_PASSWORD": "the bot's Matrix password (or CHAMBRE_MATRIX_ACCESS_TOKEN, its token)",
+                "CHAMBRE_MATRIX_STORE_KEY": "a long random text that protects the bot's encryption keys "
+                                            "(openssl rand -base64 32)",
                 "CHAMBRE_ROCKETCHAT_TOKEN": "the bot's Rocket.Chat personal access token",
                 "CHAMBRE_ROCKETCHAT_PASSWORD": "the bot's Rocket.Chat password"}[var]
         steps.append(f"Write {what} in {w.secrets.resolve()}, after {var}=")

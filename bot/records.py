@@ -36,6 +36,7 @@ class Meeting:
     source: str | None = None
     source_message: str | None = None
     source_link: str | None = None
+    sequence: int = 0  # iCalendar's SEQUENCE: raised when its time or status changes
 
 
 @dataclass
@@ -103,6 +104,8 @@ class Rhythm:
     place: str | None
     text: str
     set_by: str
+    set_at: datetime | None = None
+    sequence: int = 0  # iCalendar's SEQUENCE: raised when the rule changes
 
 
 @dataclass

@@ -8,11 +8,12 @@ it is, and a plain `cp` or `scp` of it is safe. It is made beside its destinatio
 into place only once checked (`PRAGMA integrity_check`, the migrations recorded), so a failed
 or interrupted backup never leaves a file that looks like a good one.
 
-State that the bot keeps beside the database in directories (`COMPANIONS`: the Matrix crypto
-store, once encryption exists) goes into the same file, one row per file in `FILES_TABLE`,
-so that a backup stays one file to keep; `restore` puts those directories back and removes
-the table from the restored database. With no such directory, the backup is the database
-and nothing more.
+State that the bot keeps in directories of its own (`STATE_DIRS`: the Matrix crypto store,
+`chambre.db.crypto/` or `[matrix] store_path`) goes into the same file, one row per file in
+`FILES_TABLE` named `<state>/<file>`, so that a backup stays one file to keep and to move;
+`restore` puts those directories back where this machine keeps them and removes the table
+from the restored database. With no such directory, the backup is the database and nothing
+more, as a 0.1.0 backup was; restoring one leaves the directories in place.
 
 A restore refuses while a `chambre-bot run` serves the database (storage/lock.py), and holds
 that lock itself meanwhile, so that no bot starts on a half-restored file. The database it
@@ -27,6 +28,8 @@ import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Mapping
 
 import sqlite_utils
 
@@ -34,10 +37,15 @@ from storage.db import StorageError
 from storage.lock import hold_serve_lock, is_served, serving_process
 from storage.migrations import MIGRATIONS, unknown_migrations
 
-# Directories kept beside the database that are part of the bot's state, by suffix of the
-# database's name (e.g. ".crypto" for `chambre.db.crypto/`). None yet: the Matrix backend
-# keeps no crypto store until encryption is supported. Add its suffix here when it does.
-COMPANIONS: tuple[str, ...] = ()
+# Directories that are part of the bot's state, by their name inside a backup, with where
+# they are when the configuration does not say: beside the database, the database's name
+# and this suffix. The crypto store holds the bot's device keys and the room keys it was
+# sent: without it a restored bot is a new device that cannot read the encrypted rooms.
+STATE_DIRS: dict[str, str] = {"crypto": ".crypto"}
+# Files in those directories that a backup leaves out: an SQLite database's journals (its
+# copy is made with the online backup, which reads through them) and the bot's write probe.
+SKIPPED_SUFFIXES = ("-journal", "-wal", "-shm", ".write-test")
+SQLITE_HEADER = b"SQLite format 3\x00"
 FILES_TABLE = "_chambre_backup_files"
 # The records an operator recognises, counted in what a backup or restore says.
 RECORDS = ("meetings", "permanences", "bricks", "topics", "pledges")
@@ -58,7 +66,7 @@ class Checked:
     def describe(self) -> str:
         counts = ", ".join(f"{n} {name if n != 1 else name[:-1]}" for name, n in self.records.items())
         last = self.migrations[-1] if self.migrations else "none"
-        files = f"; {self.files} file(s) of the state beside the database" if self.files else ""
+        files = f"; the crypto store, {self.files} file(s)" if self.files else ""
         return (f"integrity ok; {len(self.migrations)} migrations, the last {last}; {counts}{files}; "
                 f"{_size(self.size)}")
 
@@ -67,9 +75,14 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{max(1, round(n / 1000))} kB"
 
 
-def companions(db_path: Path) -> list[Path]:
-    """The companion directories that exist beside this database."""
-    return [d for d in (db_path.with_name(db_path.name + s) for s in COMPANIONS) if d.is_dir()]
+def state_dirs(db_path: Path, configured: Mapping[str, Path | str | None] | None = None) -> dict[str, Path]:
+    """Where each directory of the bot's state is: as configured (`{"crypto": store_path}`),
+    else beside the database."""
+    dirs: dict[str, Path] = {}
+    for name, suffix in STATE_DIRS.items():
+        where = (configured or {}).get(name)
+        dirs[name] = Path(where) if where else db_path.with_name(db_path.name + suffix)
+    return dirs
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -142,9 +155,11 @@ def _empty_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def backup(db_path: Path, dest: Path, overwrite: bool = False) -> Checked:
-    """Copy the database at `db_path` (running or not) to `dest`, with its companion
-    directories, and check the copy. Returns what the copy holds."""
+def backup(db_path: Path, dest: Path, overwrite: bool = False,
+           state: Mapping[str, Path | str | None] | None = None) -> Checked:
+    """Copy the database at `db_path` (running or not) to `dest`, with the directories of
+    state (`state_dirs`: as configured in `state`, else beside the database), and check the
+    copy. Returns what the copy holds."""
     db_path, dest = Path(db_path), Path(dest)
     source = check_source(db_path)
     if dest.is_dir():
@@ -166,7 +181,10 @@ def backup(db_path: Path, dest: Path, overwrite: bool = False) -> Checked:
                 # One step: the whole database from one read transaction, a consistent snapshot.
                 src.backup(out)
                 out.execute("PRAGMA journal_mode=DELETE")
-                _store_companions(out, db_path)
+                # The database first, then the crypto store: the two cannot be read at one
+                # instant, and a store newer than the database (the sync position) only holds
+                # more room keys, while an older one would lose those received in between.
+                _store_state(out, state_dirs(db_path, state))
                 out.commit()
             finally:
                 out.close()
@@ -197,28 +215,58 @@ def check_source(db_path: Path) -> Checked:
         raise
 
 
-def _store_companions(out: sqlite3.Connection, db_path: Path) -> None:
-    dirs = companions(db_path)
-    if not dirs:
+def _store_state(out: sqlite3.Connection, dirs: Mapping[str, Path]) -> None:
+    files = [(name, folder, path) for name, folder in dirs.items() if folder.is_dir()
+             for path in sorted(folder.rglob("*")) if path.is_file() and not path.name.endswith(SKIPPED_SUFFIXES)]
+    if not files:
         return
     out.execute(f"CREATE TABLE {FILES_TABLE} (path TEXT PRIMARY KEY, mode INTEGER NOT NULL, data BLOB NOT NULL)")
-    for folder in dirs:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                rel = path.relative_to(db_path.parent).as_posix()
-                out.execute(f"INSERT INTO {FILES_TABLE} VALUES (?, ?, ?)",
-                            [rel, stat.S_IMODE(path.stat().st_mode), path.read_bytes()])
+    with TemporaryDirectory(prefix="chambre-backup-") as scratch:
+        for name, folder, path in files:
+            rel = f"{name}/{path.relative_to(folder).as_posix()}"
+            out.execute(f"INSERT INTO {FILES_TABLE} VALUES (?, ?, ?)",
+                        [rel, stat.S_IMODE(path.stat().st_mode), _read_state_file(path, Path(scratch) / "copy")])
+
+
+def _read_state_file(path: Path, scratch: Path) -> bytes:
+    """A file's bytes; an SQLite database's (nio's crypto store is one per device) through
+    SQLite's online backup, so that a store the running bot is writing is copied whole, with
+    the transactions still in its journal, and checked."""
+    with open(path, "rb") as fh:
+        if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            return path.read_bytes()
+    scratch.unlink(missing_ok=True)
+    src = _read_only(path)
+    try:
+        out = sqlite3.connect(scratch)
+        try:
+            src.backup(out)
+            out.execute("PRAGMA journal_mode=DELETE")
+            problems = [row[0] for row in out.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            out.close()
+    except sqlite3.Error as err:
+        raise StorageError(f"{path}: the copy failed ({err})") from None
+    finally:
+        src.close()
+    if problems != ["ok"]:
+        raise StorageError(f"{path} is damaged (SQLite's check: {problems[0]}): nothing written")
+    return scratch.read_bytes()
 
 
 @dataclass
 class Restored:
     backup: Checked
     replaced: Path | None  # where the database it replaced now is
+    # Each directory of state put back (its place), with where the one it replaced now is.
+    state: dict[Path, Path | None] = field(default_factory=dict)
 
 
-def restore(backup_file: Path, db_path: Path, now: datetime | None = None) -> Restored:
+def restore(backup_file: Path, db_path: Path, now: datetime | None = None,
+            state: Mapping[str, Path | str | None] | None = None) -> Restored:
     """Put the backup in place of the database at `db_path` (which may not exist yet: a new
-    machine). Refuses while a bot serves that database, or a backup it cannot use."""
+    machine), and the directories of state it carries where this machine keeps them (as
+    `backup`'s `state`). Refuses while a bot serves that database, or a backup it cannot use."""
     backup_file, db_path = Path(backup_file), Path(db_path)
     if is_served(db_path):
         holder = serving_process(db_path)
@@ -236,14 +284,15 @@ def restore(backup_file: Path, db_path: Path, now: datetime | None = None) -> Re
     lock = hold_serve_lock(db_path)  # no bot starts on a half-restored database
     try:
         _give_to_bot(db_path.with_name(db_path.name + ".lock"))
-        return Restored(checked, _swap(backup_file, db_path, now or datetime.now()))
+        return Restored(checked, *_swap(backup_file, db_path, now or datetime.now(), state_dirs(db_path, state)))
     finally:
         lock.close()
 
 
-def _swap(backup_file: Path, db_path: Path, now: datetime) -> Path | None:
+def _swap(backup_file: Path, db_path: Path, now: datetime,
+          dirs: Mapping[str, Path]) -> tuple[Path | None, dict[Path, Path | None]]:
     incoming = db_path.with_name(f".{db_path.name}.restoring-{os.getpid()}")
-    staged: list[tuple[Path, Path]] = []  # (companion directory restored aside, its place)
+    staged: list[tuple[Path, Path]] = []  # (state directory restored aside, its place)
     try:
         _empty_private_file(incoming)
         src = _read_only(backup_file)
@@ -251,7 +300,7 @@ def _swap(backup_file: Path, db_path: Path, now: datetime) -> Path | None:
             out = sqlite3.connect(incoming)
             try:
                 src.backup(out)
-                staged = _unpack_companions(out, db_path)
+                staged = _unpack_state(out, dirs)
                 out.commit()
             finally:
                 out.close()
@@ -262,13 +311,16 @@ def _swap(backup_file: Path, db_path: Path, now: datetime) -> Path | None:
         _give_to_bot(incoming)
         for folder, _ in staged:
             _give_to_bot(folder)
-        # From here on, only renames in one folder: the old state aside, the new one in place.
+        # From here on, only renames, each in its folder: the old state aside, the new one in place.
         replaced = _move_aside(db_path, now)
         os.replace(incoming, db_path)
+        put: dict[Path, Path | None] = {}
         for folder, place in staged:
+            put[place] = _move_state_aside(place, db_path, replaced, now)
             os.replace(folder, place)
+            _sync_dir(place.parent)
         _sync_dir(db_path.parent)
-        return replaced
+        return replaced, put
     except sqlite3.Error as err:
         raise StorageError(f"{backup_file}: the restore failed ({err}); the database was not changed") from None
     finally:
@@ -278,24 +330,32 @@ def _swap(backup_file: Path, db_path: Path, now: datetime) -> Path | None:
                 shutil.rmtree(folder)
 
 
-def _unpack_companions(conn: sqlite3.Connection, db_path: Path) -> list[tuple[Path, Path]]:
-    """The companion directories carried in the backup, written aside (to be renamed into
+def _unpack_state(conn: sqlite3.Connection, dirs: Mapping[str, Path]) -> list[tuple[Path, Path]]:
+    """The directories of state carried in the backup, written aside (to be renamed into
     place with the database), and their table dropped from the restored database."""
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [FILES_TABLE]).fetchone():
         return []
-    staged: dict[Path, Path] = {}
-    base = db_path.parent
-    for rel, mode, data in conn.execute(f"SELECT path, mode, data FROM {FILES_TABLE} ORDER BY path"):
+    for (rel,) in conn.execute(f"SELECT path FROM {FILES_TABLE}"):  # all checked before one is written
         parts = Path(rel).parts
-        place = base / parts[0]
-        if len(parts) < 2 or ".." in parts or not any(parts[0] == db_path.name + s for s in COMPANIONS):
+        if len(parts) < 2 or ".." in parts or parts[0] not in dirs:
             raise StorageError(f"the backup holds a file outside the bot's state ({rel}): not restored")
-        aside = staged.setdefault(place, place.with_name(f".{place.name}.restoring-{os.getpid()}"))
-        target = aside.joinpath(*parts[1:])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        target.chmod(mode & 0o777)
-    conn.execute(f"DROP TABLE {FILES_TABLE}")
+    staged: dict[Path, Path] = {}
+    try:
+        for rel, mode, data in conn.execute(f"SELECT path, mode, data FROM {FILES_TABLE} ORDER BY path"):
+            parts = Path(rel).parts
+            place = dirs[parts[0]]
+            place.parent.mkdir(parents=True, exist_ok=True)
+            aside = staged.setdefault(place, place.with_name(f".{place.name}.restoring-{os.getpid()}"))
+            aside.mkdir(mode=0o700, exist_ok=True)  # private, as the bot makes its store
+            target = aside.joinpath(*parts[1:])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod(mode & 0o777)
+        conn.execute(f"DROP TABLE {FILES_TABLE}")
+    except BaseException:
+        for aside in staged.values():
+            shutil.rmtree(aside, ignore_errors=True)
+        raise
     return [(aside, place) for place, aside in staged.items()]
 
 
@@ -310,12 +370,31 @@ def _move_aside(db_path: Path, now: datetime) -> Path | None:
     while replaced.exists():
         replaced = db_path.with_name(f"{db_path.name}.replaced-{stamp}-{n}")
         n += 1
-    for suffix in ("-wal", "-shm", *COMPANIONS):
+    for suffix in ("-wal", "-shm"):
         part = db_path.with_name(db_path.name + suffix)
         if part.exists():
             os.replace(part, replaced.with_name(replaced.name + suffix))
     os.replace(db_path, replaced)
     return replaced
+
+
+def _move_state_aside(place: Path, db_path: Path, replaced: Path | None, now: datetime) -> Path | None:
+    """Rename a directory of state the backup replaces: beside the replaced database, with the
+    same suffix (`chambre.db.replaced-<date>.crypto`, so that a backup of that database takes
+    it too), or, kept elsewhere, `<directory>.replaced-<date>`; None if there was none."""
+    if not place.exists():
+        return None
+    for suffix in STATE_DIRS.values():
+        if replaced is not None and place == db_path.with_name(db_path.name + suffix):
+            aside = replaced.with_name(replaced.name + suffix)
+            break
+    else:
+        stamp = now.strftime("%Y%m%d-%H%M%S")
+        aside, n = place.with_name(f"{place.name}.replaced-{stamp}"), 2
+        while aside.exists():
+            aside, n = place.with_name(f"{place.name}.replaced-{stamp}-{n}"), n + 1
+    os.replace(place, aside)
+    return aside
 
 
 def _give_to_bot(path: Path) -> None:

@@ -323,6 +323,51 @@ def pledges(db: Database) -> None:
         CREATE INDEX pledges_ends ON pledges(ends_at) WHERE stopped_at IS NULL;
         """
     )
+# What the calendar feed and the JSON export show: a change to any of these tables (whatever
+# code path made it) raises the records' revision. A meeting's sequence is derived from the
+# record, not a record: updating it alone is no change (nor is the `export` column that an
+# SQLite older than 3.35 keeps, emptied, after 0006).
+_REVISED = {
+    "meetings": 'id, title, start, "end", all_day, place, status, proposed_by, room, cancel_reason, created_at, updated_at',
+    "rsvps": None, "permanences": None, "permanence_hosts": None, "permanence_cancellations": None,
+    "bricks": "id, name, category, status, description, lead, created_at, updated_at",
+    "brick_links": None, "brick_history": None, "topics": None, "rhythm": None,
+    "pledges": None,  # in the JSON export (main's 0007_pledges), every column of it
+}
+
+
+@MIGRATIONS(name="0008_web_feed")
+def web_feed(db: Database) -> None:
+    """What the web board's calendar feed needs to be right and cheap (bot/web/).
+
+    - `records_revision`: one number raised by triggers at every change of a record, and
+      when (the server's wall clock, as HTTP's Last-Modified wants): the feed's ETag, so that
+      a calendar asking "changed?" is answered without building anything.
+    - `meetings.sequence` and `rhythm.sequence`: iCalendar's SEQUENCE, raised by triggers
+      when what a calendar shows as the event's time or status changes (a move, a
+      confirmation, a cancellation; a new rule for the sessions), so that calendar programs
+      replace their copy rather than keep the old one."""
+    stamp = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+    parts = [
+        "CREATE TABLE records_revision (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL, at TEXT NOT NULL);",
+        f"INSERT INTO records_revision (id, n, at) VALUES (1, 0, {stamp});",
+        "ALTER TABLE meetings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
+        """CREATE TRIGGER meetings_sequence AFTER UPDATE OF start, "end", all_day, status ON meetings
+           WHEN OLD.start IS NOT NEW.start OR OLD."end" IS NOT NEW."end" OR OLD.all_day IS NOT NEW.all_day
+                OR OLD.status IS NOT NEW.status
+           BEGIN UPDATE meetings SET sequence = sequence + 1 WHERE id = NEW.id; END;""",
+        "ALTER TABLE rhythm ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;",
+        """CREATE TRIGGER rhythm_sequence AFTER UPDATE OF rrule, dtstart, tz, duration_minutes ON rhythm
+           WHEN OLD.rrule IS NOT NEW.rrule OR OLD.dtstart IS NOT NEW.dtstart OR OLD.tz IS NOT NEW.tz
+                OR OLD.duration_minutes IS NOT NEW.duration_minutes
+           BEGIN UPDATE rhythm SET sequence = sequence + 1 WHERE id = NEW.id; END;""",
+    ]
+    bump = f"BEGIN UPDATE records_revision SET n = n + 1, at = {stamp} WHERE id = 1; END;"
+    for table, columns in _REVISED.items():
+        update = f"UPDATE OF {columns}" if columns else "UPDATE"
+        for event, name in (("INSERT", "insert"), (update, "update"), ("DELETE", "delete")):
+            parts.append(f"CREATE TRIGGER {table}_revision_{name} AFTER {event} ON {table} {bump}")
+    db.executescript("\n".join(parts))
 
 
 @MIGRATIONS(name="0010_listening")

@@ -78,7 +78,7 @@ class Store:
             end=parse_instant(row["end"]) if row["end"] else None, place=row["place"],
             status=row["status"], proposed_by=row["proposed_by"], room=row["room"],
             cancel_reason=row["cancel_reason"], created_at=parse_instant(row["created_at"]),
-            updated_at=parse_instant(row["updated_at"]), source=row["source"],
+            updated_at=parse_instant(row["updated_at"]), sequence=row["sequence"], source=row["source"],
             source_message=row["source_message"], source_link=row["source_link"],
         )
         return meeting
@@ -376,7 +376,8 @@ class Store:
         if r is None:
             return None
         return Rhythm(rrule=r["rrule"], dtstart=datetime.fromisoformat(r["dtstart"]), tz=r["tz"],
-                      duration_minutes=r["duration_minutes"], place=r["place"], text=r["text"], set_by=r["set_by"])
+                      duration_minutes=r["duration_minutes"], place=r["place"], text=r["text"], set_by=r["set_by"],
+                      set_at=parse_instant(r["set_at"]), sequence=r["sequence"])
 
     def set_rhythm(self, rhythm: Rhythm, now: datetime) -> None:
         self.db.execute(
@@ -468,6 +469,44 @@ class Store:
                          by=r["by"], data=json.loads(r["data"]))
             for r in self._rows(f"SELECT * FROM journal WHERE {where} ORDER BY id", params)
         ]
+
+    # ---- what the calendar feed and the web board read ----------------------------------------
+
+    def records_revision(self) -> tuple[int, datetime]:
+        """A number raised by every change to a record, and when (migration 0007): equal
+        numbers, equal records."""
+        row = self._one("SELECT n, at FROM records_revision WHERE id = 1")
+        assert row is not None  # 0007 writes the one row
+        return row["n"], datetime.fromisoformat(row["at"].replace("Z", "+00:00"))
+
+    def topics_changed_at(self) -> datetime | None:
+        """When an open topic was last added or a topic closed."""
+        row = self._one("SELECT max(max(created_at), coalesce(max(done_at), '')) AS at FROM topics")
+        return parse_instant(row["at"]) if row and row["at"] else None
+
+    def permanence_changes(self) -> dict[int, tuple[datetime, int]]:
+        """Per permanence: when it last changed (made, ended, an occurrence cancelled or
+        hosted) and how many occurrences were cancelled (its calendar SEQUENCE: each is an
+        EXDATE more)."""
+        rows = self._rows(
+            "SELECT p.id, max(p.created_at, coalesce(p.ended_at, ''),"
+            " coalesce((SELECT max(at) FROM permanence_cancellations c WHERE c.permanence_id = p.id), ''),"
+            " coalesce((SELECT max(at) FROM permanence_hosts h WHERE h.permanence_id = p.id), '')) AS at,"
+            " (SELECT count(*) FROM permanence_cancellations c WHERE c.permanence_id = p.id) AS cancelled"
+            " FROM permanences p")
+        return {r["id"]: (parse_instant(r["at"]), r["cancelled"]) for r in rows}
+
+    def brick_last_changes(self) -> dict[int, HistoryEntry]:
+        """Each brick's latest history entry (the board shows it beside the brick), without
+        reading whole histories."""
+        rows = self._rows("SELECT h.* FROM brick_history h JOIN (SELECT brick_id, max(id) AS id FROM brick_history"
+                          " GROUP BY brick_id) last ON h.id = last.id")
+        return {r["brick_id"]: self._history(r) for r in rows}
+
+    def outbox_depth(self) -> dict[str, int]:
+        """Messages waiting to be sent, per backend."""
+        rows = self._rows("SELECT backend, count(*) AS n FROM outbox WHERE sent_at IS NULL GROUP BY backend")
+        return {r["backend"]: r["n"] for r in rows}
 
     # ---- delivery: handled events, outbox, backend state, posts --------------------------------
 

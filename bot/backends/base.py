@@ -73,6 +73,8 @@ Contract, so that nothing is lost and nothing happens twice:
 - `serves(target)` and `dm_user(person)` say whether a configured room name (an
   `announce_rooms` entry) or organiser id is this chat's, and as what; `default_rooms()`
   names the rooms it listens in, where posts go when none is configured.
+- `status()` says how the link to the chat is (connected, the last sign of life from its
+  server), for the web board's `/healthz`.
 - Backend-private state (tokens, cursors, DM rooms) goes through `BackendState`, which
   lives in the bot's database.
 """
@@ -139,6 +141,16 @@ class Outgoing:
 
 Deliver = Callable[[Incoming], Awaitable[None]]
 Settle = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """A backend's own account of its link to the chat, for /healthz."""
+
+    connected: bool
+    # The last sign of life from the chat server (Matrix: a sync answered; Rocket.Chat: a
+    # stream event), by the backend's clock; None when it does not keep one.
+    last_event: datetime | None = None
 
 
 class RetryLater(Exception):
@@ -252,6 +264,11 @@ class Backend(abc.ABC):
         `rocketchat:<channel>` there; a Matrix room, its configured alias): per-room settings
         (`room_languages`, `listen_rooms`) are looked up under each."""
         return []
+
+    def status(self) -> BackendStatus:
+        """How the link to the chat is. A backend with no server to lose (the console) is
+        connected while it runs; the core reports one whose run() has ended as down."""
+        return BackendStatus(connected=True)
 
     def fits(self, out: Outgoing) -> bool:
         """Whether the chat accepts `out` as one message. A chat without a limit (the console)

@@ -41,8 +41,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.backends.base import (EDIT, REACTION, REACTIONS, REMOVAL, Backend, BackendState, CommandAge, Deliver, Incoming,
-                               Outgoing, Refused, RetryLater)
+from bot.backends.base import (EDIT, REACTION, REACTIONS, REMOVAL, Backend, BackendState, BackendStatus, CommandAge,
+                               Deliver, Incoming, Outgoing, Refused, RetryLater)
 from bot.backends.dm_rooms import DmRooms
 from bot.backends.rocketchat_cursor import Cursor, Reactions
 from bot.backends.rocketchat_ddp import DdpClosed, DdpConnection, DdpMethodError, ws_url
@@ -186,6 +186,7 @@ class RocketChatBackend(Backend):
         self._message_length_refused = False  # since a refusal, a reading may only lower it
         self.connects = 0  # sessions that reached the live state, for tests and logs
         self.live = False  # caught up, and hearing the stream: what comes now comes in order
+        self._heard_at: datetime | None = None  # the last stream event (status())
 
     # ---- what it serves -----------------------------------------------------------------
 
@@ -379,6 +380,11 @@ class RocketChatBackend(Backend):
             self._running = False
             await self.rest.close()  # _session() already closed its socket
 
+    def status(self) -> BackendStatus:
+        """Connected while live on the stream (the socket's own heartbeats watch it); the
+        last event is the last thing the stream said, or when it went live."""
+        return BackendStatus(connected=self.live, last_event=self._heard_at)
+
     async def _read_server(self) -> bool:
         """The server's version, read at each connection (a server may have been upgraded
         meanwhile): what chat.sendMessage accepts depends on it. True when it answered as
@@ -424,11 +430,13 @@ class RocketChatBackend(Backend):
             await self._catch_up(deliver)
             self.connects += 1
             self.live = True
+            self._heard_at = self.clock.now()
             log.info("rocketchat: live as %s", self.self_username)
             while True:
                 frame = await conn.events.get()
                 if frame is None:
                     raise DdpClosed(conn.close_reason or "socket closed")
+                self._heard_at = self.clock.now()
                 await self._on_frame(frame, deliver)
         finally:
             self.live = False

@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.records import JournalEntry, Meeting
 from bot.render import (STATUS, bar, instant, meeting_line, number, permanence_occurrence_line, topic_line, tr,
                         when_text, word)
-from bot.richtext import Doc, Span, b, code, i
+from bot.richtext import Doc, Span, b, code, i, link
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import pledge_posts
@@ -184,6 +184,10 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
     else:
         doc.para(i(_t(lang, "aucune", "none")))
     pledge_posts.agenda_section(store, config, now, lang, doc)
+    addresses = config.web.addresses(lang) if config.web is not None else None
+    if addresses:  # the web board (bot/web/): everything above, and a calendar to subscribe to
+        doc.para(_t(lang, "Le tableau : ", "The board: "), link(addresses[0]),
+                 _t(lang, " — le calendrier à ajouter au vôtre : ", " — the calendar to add to yours: "), link(addresses[1]))
     return doc
 
 
@@ -285,7 +289,7 @@ JOURNAL_LABELS = {
     "rhythm.set": ("rythme réglé", "rhythm set"),
 }
 
-# The digest's sections, in the order a member reads them.
+# The digest's sections, in the order a member reads them (the web board's too).
 DIGEST_GROUPS = (
     ("meeting", "Réunions", "Meetings"),
     ("permanence", "Permanences", "Permanences"),
@@ -295,7 +299,9 @@ DIGEST_GROUPS = (
 )
 
 
-def _journal_line(entry: JournalEntry, lang: str, tz) -> list[Span]:
+def journal_line(entry: JournalEntry, lang: str, tz) -> list[Span]:
+    """One journal entry as the digest lists it (the web board's week of changes shows the
+    same lines)."""
     if entry.kind == "brick.status":
         return _brick_move(entry, lang)
     data = entry.data
@@ -331,7 +337,7 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
     for key, fr, en in DIGEST_GROUPS:
         if groups.get(key):
             doc.para(b(_t(lang, fr, en)))
-            _listed(doc, groups[key], lambda entry: _journal_line(entry, lang, tz), lang)
+            _listed(doc, groups[key], lambda entry: journal_line(entry, lang, tz), lang)
     if pledges is not None:
         doc.para(*pledges)
     rhythm = rhythm_svc.current(store, config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,25 @@ def _notice(db: Path, tmp: Path) -> None:
     assert json.loads(proc.stdout)["meeting"]["start"] == "2026-12-04T19:00:00+01:00"
 
 
+def _serve(db: Path, tmp: Path) -> None:
+    import signal
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
+    proc = subprocess.Popen([str(entry_point()), "serve", "--db", str(db), "--listen", "127.0.0.1:0"], cwd=tmp, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        url = re.search(r"the board is on (http://\S+/) ", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(1) + "calendrier.ics", timeout=30) as r:
+            assert "SUMMARY:Atelier briques" in r.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+
+
 def _version(db: Path, tmp: Path) -> None:
     import bot
 
@@ -109,15 +129,27 @@ def _backup(db: Path, tmp: Path) -> None:
 
 
 def _restore(db: Path, tmp: Path) -> None:
-    assert chambre_bot("backup", "--db", str(db), str(tmp / "backup.db")).returncode == 0
-    proc = chambre_bot("restore", "--db", str(tmp / "restored.db"), str(tmp / "backup.db"))
+    # A copy of the database with a crypto store beside it (an SQLite file, as nio's is).
+    assert chambre_bot("backup", "--db", str(db), str(tmp / "chambre.db")).returncode == 0
+    (tmp / "chambre.db.crypto").mkdir()
+    with sqlite3.connect(tmp / "chambre.db.crypto" / "device.db") as store:
+        store.execute("CREATE TABLE keys (k TEXT)")
+        store.execute("INSERT INTO keys VALUES ('the device key')")
+    store.close()
+    assert chambre_bot("backup", "--db", str(tmp / "chambre.db"), str(tmp / "backup.db")).returncode == 0
+    proc = chambre_bot("restore", "--db", str(tmp / "restored" / "chambre.db"), str(tmp / "backup.db"))
     assert proc.returncode == 0 and "restored from" in proc.stdout, proc.stderr
-    assert chambre_bot("export", "--db", str(tmp / "restored.db")).stdout == chambre_bot("export", "--db", str(db)).stdout
+    assert "The crypto store is back in" in proc.stdout
+    assert chambre_bot("export", "--db", str(tmp / "restored" / "chambre.db")).stdout == \
+        chambre_bot("export", "--db", str(db)).stdout
+    with sqlite3.connect(tmp / "restored" / "chambre.db.crypto" / "device.db") as store:
+        assert store.execute("SELECT k FROM keys").fetchall() == [("the device key",)]
+    store.close()
 
 
 RUNS = {"run": _run, "console": _console, "when": _when, "export": _export, "check-config": _check_config,
-        "digest": _digest, "notice": _notice, "--version": _version, "init": _init, "backup": _backup,
-        "restore": _restore}
+        "digest": _digest, "notice": _notice, "serve": _serve, "--version": _version, "init": _init,
+        "backup": _backup, "restore": _restore}
 
 
 def test_every_subcommand_of_the_readme_has_a_run_here():

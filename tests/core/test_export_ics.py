@@ -75,7 +75,8 @@ def test_each_cancelled_date_is_written_as_the_rule_writes_that_occurrence(night
     assert sorted(d.replace(tzinfo=None) for d in exdates) == [
         datetime(2027, 3, 14, 2, 30), datetime(2027, 3, 28, 2, 30), datetime(2027, 10, 31, 2, 30), datetime(2027, 11, 7, 2, 30)]
     assert all(d.replace(tzinfo=None) in instances for d in exdates)
-    assert event["DTSTAMP"].dt == night.now  # the bot's clock, not the machine's
+    # when the permanence last changed (its cancellations), by the bot's clock, not the machine's
+    assert event["DTSTAMP"].dt == night.now
 
 
 def test_the_time_zone_holds_after_2038(tmp_path: Path):

@@ -84,7 +84,7 @@ def connection_calls(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Attribute) and node.attr in calls and not (
-                isinstance(node.value, ast.Name) and node.value.id == "parts"):  # urlsplit's query
+                isinstance(node.value, ast.Name) and node.value.id in ("parts", "request")):  # urlsplit's and aiohttp's query string
             found.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
     return found
 

@@ -38,8 +38,8 @@ def applied(db: sqlite_utils.Database) -> list[str]:
 
 
 def test_migrations_are_named_and_ordered():
-    assert NAMES[:6] == ["0001_records", "0002_delivery", "0003_posts", "0004_seed_bricks", "0005_export_cache",
-                         "0006_drop_export_cache"]
+    assert NAMES[:8] == ["0001_records", "0002_delivery", "0003_posts", "0004_seed_bricks", "0005_export_cache",
+                         "0006_drop_export_cache", "0007_pledges", "0008_web_feed"]
     assert NAMES == sorted(NAMES) and len(set(NAMES)) == len(NAMES)
     assert all(m.transactional for m in MIGRATIONS._migrations)
 
@@ -109,7 +109,8 @@ def insert_representative_rows(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO brick_links (brick_id, url, label, added_by, at) VALUES (?, 'https://pad.example.org', 'pad', '@a:x', ?)", [brick, AT])
             db.execute("INSERT INTO brick_history (brick_id, at, by, change, status, note) VALUES (?, ?, '@a:x', 'status', 'recipe', 'prête')", [brick, AT])
             db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES ('Salle pour janvier', '@a:x', '!r:x', ?)", [AT])
-            db.execute("INSERT INTO rhythm VALUES (1, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TH', '2026-12-03T18:00:00+01:00', 'Europe/Paris',"
+            db.execute("INSERT INTO rhythm (id, rrule, dtstart, tz, duration_minutes, place, text, set_by, set_at)"
+                       " VALUES (1, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TH', '2026-12-03T18:00:00+01:00', 'Europe/Paris',"
                        " 120, 'MESHS', 'un jeudi sur deux à 18h', '@a:x', ?)", [AT])
             db.execute("INSERT INTO journal (at, kind, record_id, by, data) VALUES (?, 'meeting.proposed', 1, '@a:x', '{\"title\": \"Atelier\"}')", [AT])
         if "handled_events" in tables:
@@ -160,13 +161,32 @@ def check_survived(db: sqlite_utils.Database, stopped_before: str) -> None:
         assert (pledge.person, pledge.amount_cents, pledge.visibility, pledge.reminders) == ("@a:x", 3745, "anonymous", True)
     # 0005's export cache is gone, its triggers and the zone it was written in too
     assert "export" not in db["meetings"].columns_dict and "export" not in db["bricks"].columns_dict
-    assert db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
+    assert export_triggers(db) == []
     assert store.state_get("export", "zone") is None
     exported = export_json(store, Config())  # everything still reads
     if "0001_records" in done:
         assert exported["meetings"][0]["start"] == "2026-12-04T19:00:00+01:00"
         assert exported["meetings"][0]["rsvp"] == {"yes": [], "no": [], "maybe": ["@b:x"]}
         assert exported["meetings"][0]["source"] == "command"
+    check_web_feed(db, "0001_records" in done)
+
+
+def export_triggers(db: sqlite_utils.Database) -> list[str]:
+    return [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'") if "export" in name]
+
+
+def check_web_feed(db: sqlite_utils.Database, has_records: bool) -> None:
+    """0008's revision and sequences work on what was there before: the records start at
+    SEQUENCE 0, and a move raises the meeting's SEQUENCE and the records' revision."""
+    store = Store(db)
+    revision, _ = store.records_revision()
+    if not has_records:
+        return
+    assert [m.sequence for m in store.meetings_by_number()] == [0] * 9 and store.rhythm().sequence == 0  # 7 seeded
+    with db.atomic():
+        store.update_meeting(1, datetime(2026, 12, 1, tzinfo=timezone.utc),
+                             start=datetime(2026, 12, 11, 18, tzinfo=timezone.utc), end=None)
+    assert store.meeting(1).sequence == 1 and store.records_revision()[0] > revision
 
 
 @pytest.mark.parametrize("stop_before", NAMES)
@@ -368,7 +388,8 @@ def test_an_sqlite_without_drop_column_keeps_the_export_columns_emptied(tmp_path
         assert applied(db) == NAMES
         assert db.execute("SELECT count(*) FROM meetings WHERE export IS NOT NULL").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM bricks WHERE export IS NOT NULL").fetchone()[0] == 0
-        assert db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
+        assert export_triggers(db) == []
+        check_web_feed(db, has_records=True)
         store = Store(db)
         with db.atomic():
             store.set_rsvp(1, "@c:x", "yes", datetime(2026, 12, 1, tzinfo=timezone.utc))

@@ -75,7 +75,7 @@ async def test_from_a_fresh_machine_to_a_bot_answering_then_restored_elsewhere(r
         backup = tmp_path / "backups" / "chambre.db"
         backup.parent.mkdir()
         made = run_cli("backup", "-c", str(config), str(backup))
-        assert "1 meeting" in made.stdout
+        assert "1 meeting" in made.stdout and "and its crypto store" in made.stdout
         refused = run_cli("restore", "-c", str(config), str(backup), check=False)
         assert refused.returncode == 1 and "stop it first" in refused.stderr
     finally:
@@ -97,7 +97,8 @@ async def test_from_a_fresh_machine_to_a_bot_answering_then_restored_elsewhere(r
     # Another machine: the backup restored there, a bot started on it with the same account.
     devices = running_synapse.devices(bot_id)
     other = tmp_path / "machine2"
-    run_cli("restore", "--db", str(other / "chambre.db"), str(backup))
+    restored = run_cli("restore", "--db", str(other / "chambre.db"), str(backup))
+    assert f"The crypto store is back in {other / 'chambre.db.crypto'}" in restored.stdout
     config2 = other / "config.toml"
     config2.write_text(config.read_text(encoding="utf-8").replace(str(var / "chambre.db"), str(other / "chambre.db")),
                        encoding="utf-8")

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import sqlite_utils
 
-import storage.backup as backup_module
 from storage.backup import FILES_TABLE, backup, restore
 from storage.db import StorageError
 from storage.lock import is_served
@@ -51,10 +51,24 @@ def replaced_files(folder: Path) -> list[Path]:
 
 
 def wait_served(db: Path, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Until the bot holds the database and has migrated it: it takes the lock first, so a
+    backup in between (on a loaded machine) found a database with no migrations yet."""
     deadline = time.monotonic() + timeout
-    while not is_served(db):
+    while not (is_served(db) and migrated(db)):
         assert proc.poll() is None and time.monotonic() < deadline, "the bot never took the database"
         time.sleep(0.02)
+
+
+def migrated(db: Path) -> bool:
+    if not db.exists():
+        return False
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return len(MIGRATIONS.applied(sqlite_utils.Database(conn))) == len(MIGRATIONS._migrations)
+    except sqlite3.OperationalError:  # the bot is still creating it
+        return False
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager
@@ -84,7 +98,7 @@ def test_a_backup_is_one_checked_private_file_with_every_record(database: Path, 
     copy.parent.mkdir()
     proc = run_cli("backup", "--db", str(database), str(copy))
     assert proc.stdout == (f"{copy}: a copy of {database}, checked: integrity ok; {MIGRATED}; "
-                           f"1 meeting, 0 permanences, 12 bricks, 1 topic, 0 pledges; "
+                           f"8 meetings, 0 permanences, 12 bricks, 1 topic, 0 pledges; "
                            f"{round(copy.stat().st_size / 1000)} kB\n")
     assert files_beside(copy.parent) == ["2026-12-01.db"]  # nothing half-written left, no -wal
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # it holds the bot's chat tokens
@@ -179,7 +193,7 @@ def test_restore_replaces_the_database_and_keeps_the_old_one(database: Path, tmp
     [replaced] = replaced_files(tmp_path)
     assert proc.stdout.splitlines() == [
         f"{database}: restored from {copy} (integrity ok; {MIGRATED}; "
-        f"1 meeting, 0 permanences, 12 bricks, 1 topic, 0 pledges; {round(copy.stat().st_size / 1000)} kB)",
+        f"8 meetings, 0 permanences, 12 bricks, 1 topic, 0 pledges; {round(copy.stat().st_size / 1000)} kB)",
         f"The database it replaced is kept as {replaced}",
     ]
     assert topics(database) == ["Premier point"]
@@ -288,49 +302,120 @@ def test_a_restore_run_as_root_leaves_the_files_to_the_bots_user(database: Path,
             assert (st.st_uid, st.st_gid) == (4321, 4322), (folder, name)
 
 
-# ---- the state kept beside the database (the crypto store, once encryption exists) ----------
+# ---- the Matrix crypto store, carried in the same file -----------------------------------------
 
-def test_companion_directories_travel_inside_the_backup(monkeypatch: pytest.MonkeyPatch, database: Path,
-                                                       tmp_path: Path):
-    monkeypatch.setattr(backup_module, "COMPANIONS", (".crypto",))
+BOT, DEVICE, KEY = "@chambre:example.org", "BOTDEVICE", "a-test-store-key-not-the-default"
+
+
+def make_store(folder: Path) -> dict[str, str]:
+    """A crypto store as the bot's Matrix backend keeps one (nio's SqliteStore: one SQLite
+    file per device, the account pickled with the store key); the device's identity keys."""
+    from nio.crypto import OlmAccount
+    from nio.store import SqliteStore
+
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    store = SqliteStore(BOT, DEVICE, str(folder), KEY)
+    account = OlmAccount()
+    store.save_account(account)
+    store.database.close()
+    return account.identity_keys
+
+
+def identity(folder: Path) -> dict[str, str] | None:
+    from nio.store import SqliteStore
+
+    store = SqliteStore(BOT, DEVICE, str(folder), KEY)
+    try:
+        account = store.load_account()
+        return account.identity_keys if account else None
+    finally:
+        store.database.close()
+
+
+def test_the_crypto_store_beside_the_database_travels_inside_the_backup(database: Path, tmp_path: Path):
+    """The store at its default place (`chambre.db.crypto/`): in the one backup file, put back
+    beside the restored database on another machine with the same device keys; restoring over
+    a store keeps the replaced one beside the replaced database."""
     store = tmp_path / "chambre.db.crypto"
-    (store / "keys").mkdir(parents=True)
-    (store / "account.pickle").write_bytes(b"\x00account\xff")
-    (store / "keys" / "session.db").write_bytes(b"session" * 1000)
-    (store / "keys" / "session.db").chmod(0o600)
+    keys = make_store(store)
+    (store / f"{BOT}_{DEVICE}.db-journal").write_bytes(b"")  # a journal: the online backup reads through it
     copy = tmp_path / "b.db"
-    checked = backup(database, copy)
-    assert checked.files == 2 and "2 file(s) of the state beside the database" in checked.describe()
+    made = run_cli("backup", "--db", str(database), str(copy)).stdout
+    assert "and its crypto store" in made and "the crypto store, 1 file(s)" in made
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # the store's keys are no more readable than the bot's
 
     elsewhere = tmp_path / "machine2" / "chambre.db"
-    restore(copy, elsewhere)
+    done = run_cli("restore", "--db", str(elsewhere), str(copy)).stdout
     restored = tmp_path / "machine2" / "chambre.db.crypto"
-    assert (restored / "account.pickle").read_bytes() == b"\x00account\xff"
-    assert (restored / "keys" / "session.db").read_bytes() == b"session" * 1000
-    assert stat.S_IMODE((restored / "keys" / "session.db").stat().st_mode) == 0o600
+    assert f"The crypto store is back in {restored}" in done
+    assert identity(restored) == keys
+    assert [p.name for p in restored.iterdir()] == [f"{BOT}_{DEVICE}.db"]
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o700
     with sqlite3.connect(elsewhere) as conn:  # the files went back to their folder, not left in the database
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [FILES_TABLE]).fetchone()
     conn.close()
     assert export(elsewhere) == export(database)
 
-    (store / "account.pickle").write_bytes(b"newer")  # restoring over it keeps the replaced store too
+    newer = make_store(store)  # a store made since (a new device): restoring over it keeps it
     done = restore(copy, database)
-    assert (tmp_path / (done.replaced.name + ".crypto") / "account.pickle").read_bytes() == b"newer"
-    assert (store / "account.pickle").read_bytes() == b"\x00account\xff"
+    assert identity(tmp_path / (done.replaced.name + ".crypto")) == newer
+    assert identity(store) == keys
+    assert done.state == {store: tmp_path / (done.replaced.name + ".crypto")}
 
 
-def test_a_backup_naming_a_file_outside_the_state_is_refused(monkeypatch: pytest.MonkeyPatch, database: Path,
-                                                            tmp_path: Path):
-    monkeypatch.setattr(backup_module, "COMPANIONS", (".crypto",))
-    (tmp_path / "chambre.db.crypto").mkdir()
-    (tmp_path / "chambre.db.crypto" / "a").write_bytes(b"a")
+def test_a_store_configured_elsewhere_is_backed_up_and_restored_there(tmp_path: Path):
+    """`[matrix] store_path` elsewhere: `-c` finds it (with no secret given, as from cron), and
+    a restore on a machine whose configuration names another place puts it there."""
+    def configure(folder: Path, store: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        config = folder / "config.toml"
+        config.write_text(f'[chambre]\ndatabase = "state/chambre.db"\n[matrix]\nhomeserver = "https://m.example.org"\n'
+                          f'user_id = "{BOT}"\nstore_path = "{store}"\n', encoding="utf-8")
+        return config
+
+    config = configure(tmp_path / "one", "keys")
+    run_cli("console", "-c", str(config), "--now", NOW, stdin="!odj ajouter Avant la sauvegarde\n")
+    keys = make_store(tmp_path / "one" / "keys")
+    copy = tmp_path / "b.db"
+    assert "and its crypto store" in run_cli("backup", "-c", str(config), str(copy)).stdout
+
+    other = configure(tmp_path / "two", str(tmp_path / "two" / "elsewhere" / "crypto"))
+    old = make_store(tmp_path / "two" / "elsewhere" / "crypto")  # the store there before
+    run_cli("restore", "-c", str(other), str(copy))
+    assert identity(tmp_path / "two" / "elsewhere" / "crypto") == keys
+    assert topics(tmp_path / "two" / "state" / "chambre.db") == ["Avant la sauvegarde"]
+    aside = [p for p in (tmp_path / "two" / "elsewhere").iterdir() if p.name.startswith("crypto.replaced-")]
+    assert len(aside) == 1 and identity(aside[0]) == old
+    assert not (tmp_path / "two" / "state" / "chambre.db.crypto").exists()
+
+
+def test_a_backup_without_a_store_leaves_the_store_in_place(database: Path, tmp_path: Path):
+    """A backup made before the crypto store existed (0.1.0's, or a plain copy of the
+    database made as its README said) restores the database and leaves the store alone: the
+    bot's login finds whether it still holds the restored device's keys."""
+    plain = tmp_path / "plain.db"
+    with sqlite3.connect(database) as src, sqlite3.connect(plain) as out:
+        src.backup(out)  # `sqlite3 chambre.db ".backup plain.db"`
+    src.close()
+    out.close()
+    keys = make_store(tmp_path / "chambre.db.crypto")
+    done = run_cli("restore", "--db", str(database), str(plain)).stdout
+    assert "crypto store" not in done
+    assert identity(tmp_path / "chambre.db.crypto") == keys
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".crypto") and p.name != "chambre.db.crypto"]
+
+
+def test_a_backup_naming_a_file_outside_the_state_is_refused(database: Path, tmp_path: Path):
+    make_store(tmp_path / "chambre.db.crypto")
     copy = tmp_path / "b.db"
     backup(database, copy)
-    hostile = "/".join(["chambre.db.crypto", "..", "..", "etc", "cron.d", "x"])  # up and out of the state
-    with sqlite3.connect(copy) as conn:
-        conn.execute(f"UPDATE {FILES_TABLE} SET path = ?", [hostile])
-    conn.close()
-    with pytest.raises(StorageError, match="a file outside the bot's state"):
-        restore(copy, tmp_path / "machine2" / "chambre.db")
-    assert not (tmp_path / "machine2" / "chambre.db").exists()
+    up_and_out = "/".join(["crypto", "..", "..", "etc", "cron.d", "x"])  # joined: no path literal here
+    for hostile in (up_and_out, "/".join(["", "etc", "cron.d", "x"]), "elsewhere/x", "crypto"):
+        with sqlite3.connect(copy) as conn:
+            conn.execute(f"UPDATE {FILES_TABLE} SET path = ?", [hostile])
+        conn.close()
+        with pytest.raises(StorageError, match="a file outside the bot's state"):
+            restore(copy, tmp_path / "machine2" / "chambre.db")
+        assert not (tmp_path / "machine2" / "chambre.db").exists()
+        assert not (tmp_path / "machine2" / "chambre.db.crypto").exists()
     assert not (tmp_path / "etc").exists()

@@ -5,6 +5,7 @@ answer is wrong or missing."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import tomllib
@@ -52,6 +53,12 @@ def test_flags_for_both_chats_and_the_secrets_filled_in_afterwards(tmp_path: Pat
     # The next steps name the secrets still to write, and how to check and start.
     out = proc.stdout
     assert f"after CHAMBRE_MATRIX_PASSWORD=" in out and "after CHAMBRE_ROCKETCHAT_TOKEN=" in out
+    # The crypto store's key is made here, at random, never the same twice.
+    keys = re.findall(r"^CHAMBRE_MATRIX_STORE_KEY=([A-Za-z0-9_-]{40,})$", secrets.read_text(encoding="utf-8"), re.M)
+    assert len(keys) == 1 and "after CHAMBRE_MATRIX_STORE_KEY=" not in out
+    other = run_cli("init", "--dir", str(tmp_path / "other"), "--yes", "--matrix-homeserver", "https://m.example.org",
+                    "--matrix-user", "@bot:example.org")
+    assert other.returncode == 0 and keys[0] not in (tmp_path / "other" / "secrets.env").read_text(encoding="utf-8")
     assert f"chambre-bot check-config -c {config} --env-file {secrets}" in out
     assert f"chambre-bot run -c {config} --env-file {secrets}" in out
 
@@ -132,6 +139,9 @@ def test_an_existing_secrets_file_is_kept(tmp_path: Path):
     assert f"Kept {secrets} (as it was)" in proc.stdout
     assert secrets.read_text(encoding="utf-8") == "CHAMBRE_MATRIX_PASSWORD=already-there\n"
     assert "after CHAMBRE_MATRIX_PASSWORD=" not in proc.stdout
+    assert f"in {secrets}, after CHAMBRE_MATRIX_STORE_KEY=" in proc.stdout  # a file of before encryption
+    with open(secrets, "a", encoding="utf-8") as fh:
+        fh.write("CHAMBRE_MATRIX_STORE_KEY=a-long-random-text-of-mine\n")
     assert "OK" in run_cli("check-config", "-c", str(tmp_path / "config.toml"), "--env-file", str(secrets)).stdout
 
 

@@ -136,3 +136,16 @@ async def test_a_reminder_names_the_first_waiting_proposals_and_counts_the_rest(
     reminder = _one([p for p in h.chat.posts if p.target == CAMILLE], "reminder", "Tout est prêt").text
     _says(reminder, *(f"• à confirmer, n°{n + 7} Proposition {n:02}" for n in range(1, 16)), "… et 2 de plus")
     assert "Proposition 16" not in reminder and "Proposition 17" not in reminder
+
+
+async def test_the_agenda_post_ends_with_the_boards_and_the_feeds_addresses(harness):
+    from bot.config import WebConfig
+
+    config = make_config()
+    config.web = WebConfig(base_url="https://chambre.example.org")
+    h = harness(paris(2027, 1, 18, 10, 0), config)
+    await h.start()
+    await h.run_until(paris(2027, 1, 19, 20, 0))
+    agenda = _one(h.chat.posts, "agenda", "Prochaine séance : jeudi 21 janvier 2027, 18:00")
+    assert agenda.text.rstrip().endswith("Le tableau : https://chambre.example.org/ — le calendrier à ajouter au vôtre : "
+                                         "https://chambre.example.org/calendrier.ics")

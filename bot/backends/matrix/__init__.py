@@ -8,7 +8,8 @@
 - `rooms.py`: the configured rooms, aliases, which invites are accepted;
 - `direct.py`: one direct-message room per organiser (`m.direct`);
 - `power.py`: who is an organiser by power level (and, from room version 12, as creator);
-- `sync.py`: the sync loop, the gaps it fills, what counts as a command;
+- `sync.py`: the sync loop, the gaps it fills, what counts as a command, when the
+  homeserver last answered (the backend's `status()`);
 - `send.py`: what a reply looks like, its size, and what a failed send means;
 - `backend.py`: MatrixBackend, the parts put together behind bot/backends/base.py.
 

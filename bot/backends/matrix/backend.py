@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
-from bot.backends.base import Backend, BackendState, CommandAge, Deliver, Outgoing, RetryLater
+from bot.backends.base import Backend, BackendState, BackendStatus, CommandAge, Deliver, Outgoing, RetryLater
 from bot.backends.dm_rooms import DmRooms
 from bot.backends.matrix import send
 from bot.backends.matrix.crypto import Crypto, StoreMismatch
@@ -161,6 +162,14 @@ class MatrixBackend(Backend):
     async def stop(self) -> None:
         self.life.stopping.set()
         await self.life.wait_for_end(self._run_task, self.stop_wait)
+
+    def status(self) -> BackendStatus:
+        """Connected while logged in and the long poll keeps answering: a sync returns at
+        least every sync_timeout_ms, so a silence of a minute more means the homeserver is away."""
+        synced_at = self._sync.synced_at if self._sync is not None else None
+        recent = synced_at is not None and \
+            self.clock.now() - synced_at <= timedelta(milliseconds=self.sync_timeout_ms, minutes=1)
+        return BackendStatus(connected=self._ready.is_set() and recent, last_event=synced_at)
 
     # -- sending ---------------------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ class Sync:
         self.gap_page_size = 100
         self.gap_max_pages = 200
         self.count = 0  # syncs handled, for tests and the benchmark
+        self.synced_at: datetime | None = None  # the last sync the homeserver answered (the backend's status())
 
     async def _sync(self, since: str | None, timeout_ms: int, full_state: bool = False) -> dict:
         """One /sync as the homeserver's JSON (see transport.py). The first after a start asks
@@ -133,6 +134,7 @@ class Sync:
             if not caught_up:
                 log.info("matrix: caught up (first sync after start)")
             caught_up = True
+            self.synced_at = self.life.clock.now()
             since = resp["next_batch"]
             # One turn of the loop first: the outbox, woken by these deliveries, reaches the
             # database before this write and sends the replies without waiting for it.

@@ -327,13 +327,17 @@ def pledges(db: Database) -> None:
 # code path made it) raises the records' revision. A meeting's sequence is derived from the
 # record, not a record: updating it alone is no change (nor is the `export` column that an
 # SQLite older than 3.35 keeps, emptied, after 0006).
-_REVISED = {
+# The tables whose changes raise records_revision: those 0008_web_feed made triggers for (as
+# it shipped), and those later migrations added to the export (each makes its own).
+_REVISED_0008 = {
     "meetings": 'id, title, start, "end", all_day, place, status, proposed_by, room, cancel_reason, created_at, updated_at',
     "rsvps": None, "permanences": None, "permanence_hosts": None, "permanence_cancellations": None,
     "bricks": "id, name, category, status, description, lead, created_at, updated_at",
     "brick_links": None, "brick_history": None, "topics": None, "rhythm": None,
     "pledges": None,  # in the JSON export (main's 0007_pledges), every column of it
 }
+_REVISED_0012 = {"polls": None, "poll_options": None, "poll_answers": None}
+_REVISED = {**_REVISED_0008, **_REVISED_0012}
 
 
 @MIGRATIONS(name="0008_web_feed")
@@ -362,12 +366,20 @@ def web_feed(db: Database) -> None:
                 OR OLD.duration_minutes IS NOT NEW.duration_minutes
            BEGIN UPDATE rhythm SET sequence = sequence + 1 WHERE id = NEW.id; END;""",
     ]
+    parts += _revision_triggers(_REVISED_0008)
+    db.executescript("\n".join(parts))
+
+
+def _revision_triggers(tables: dict[str, str | None]) -> list[str]:
+    """The triggers that raise records_revision at every change of these tables (0008)."""
+    stamp = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
     bump = f"BEGIN UPDATE records_revision SET n = n + 1, at = {stamp} WHERE id = 1; END;"
-    for table, columns in _REVISED.items():
+    parts = []
+    for table, columns in tables.items():
         update = f"UPDATE OF {columns}" if columns else "UPDATE"
         for event, name in (("INSERT", "insert"), (update, "update"), ("DELETE", "delete")):
             parts.append(f"CREATE TRIGGER {table}_revision_{name} AFTER {event} ON {table} {bump}")
-    db.executescript("\n".join(parts))
+    return parts
 
 
 @MIGRATIONS(name="0010_listening")
@@ -477,6 +489,7 @@ def polls(db: Database) -> None:
       positions, empty when withdrawn; a member's answer is their latest. A chat's poll
       response keeps its id: its redaction takes it back, and the one before counts again
       (MSC3381).
+    - Polls are in the JSON export: their changes raise `records_revision` (0008_web_feed).
     - `outbox.poll`: a message that is a native poll (or its end), JSON (bot/backends/base.py
       `Outgoing.poll`); `outbox.message_id`: the id the chat gave the message it sent."""
     db.executescript(
@@ -522,6 +535,8 @@ def polls(db: Database) -> None:
         CREATE INDEX outbox_message ON outbox(backend, message_id) WHERE message_id IS NOT NULL;
         """
     )
+    # In the JSON export: the web feed's ETag changes with them (0008_web_feed).
+    db.executescript("\n".join(_revision_triggers(_REVISED_0012)))
 
 
 def unknown_migrations(db: Database) -> list[str]:

@@ -68,14 +68,14 @@ async def test_from_a_fresh_machine_to_a_bot_answering_then_restored_elsewhere(r
     try:
         asked = await alice.say(room, "!réunion proposer vendredi 19h ; Zorglub atelier ; Chez Marguerite")
         replies = await alice.wait_replies(room, bot_id, [asked], timeout=90)
-        assert body(replies[asked][0]).startswith("Réunion n°1 proposée : Zorglub atelier")
+        assert body(replies[asked][0]).startswith("Réunion n°8 proposée : Zorglub atelier")  # after the 7 seeded
         await wait_until(lambda: outbox_settled(var / "chambre.db", [asked]), 30, "the outbox never drained",
                          interval=0.05)
 
         backup = tmp_path / "backups" / "chambre.db"
         backup.parent.mkdir()
         made = run_cli("backup", "-c", str(config), str(backup))
-        assert "1 meeting" in made.stdout and "and its crypto store" in made.stdout
+        assert "8 meetings" in made.stdout and "and its crypto store" in made.stdout
         refused = run_cli("restore", "-c", str(config), str(backup), check=False)
         assert refused.returncode == 1 and "stop it first" in refused.stderr
     finally:

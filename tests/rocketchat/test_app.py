@@ -79,7 +79,7 @@ async def test_commands_typed_in_a_channel_are_answered(fake, app):
     await fake.wait_for(lambda: len(bot_replies(fake, chambre)) == 1)
     assert "Atelier" in bot_replies(fake, chambre)[0]["msg"]
     await fake.post_as("bob", chambre, "!agenda")
-    await fake.post_as("bob", chambre, "!aide réunion")
+    await fake.post_as("bob", chambre, "!aide réunion")  # one message: the whole help is two now
     await fake.wait_for(lambda: len(bot_replies(fake, chambre)) == 3)
     agenda, aide = bot_replies(fake, chambre)[1:]
     assert "Atelier" in agenda["msg"]

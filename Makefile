@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_rocketchat.py
 	$(VENV)/bin/python bench/bench_matrix.py
 	$(VENV)/bin/python bench/bench_split.py
+	$(VENV)/bin/python bench/bench_minutes.py
 	$(VENV)/bin/python bench/bench_web.py
 	$(VENV)/bin/python bench/bench_backup.py
 	$(VENV)/bin/python bench/bench_pledges.py

@@ -10,7 +10,7 @@ Nothing lost, nothing twice:
 - a message larger than the chat takes (`Backend.fits`) is sent as several, in order, each
   under a key derived from the message's key and its part, so a resend posts none twice;
 - what is not a command goes to `_conversation`, the one place for everything that reads
-  conversation (listening, bot/conversation.py); edits, removals and reactions to `_follow`.
+  conversation (presence at a session, listening); edits, removals and reactions to `_follow`.
   What they record, the reaction and thread reply that say so, and the event's handled
   mark are one transaction too.
 
@@ -42,10 +42,12 @@ from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
 from bot.logs import event
+from bot.presence import note_speaker
 from bot.richtext import Doc
 from bot.services import Actor
 from bot.services import listening as listening_svc
 from bot.services import rhythm as rhythm_svc
+from bot.services import sessions as session_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser, unreadable_notice
 from storage.db import DatabaseThread
@@ -309,6 +311,8 @@ class App:
                           event_id=msg.event_id, thread=msg.thread, direct=msg.is_direct,
                           listen_mode=self.listen_mode(store, msg.backend, msg.room))
             reply = dispatch(ctx, msg.text)
+            if not msg.is_direct:  # a command is speaking too: present at a session open there
+                session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
             if reply is not None:
                 key = send_key("reply", msg.backend, msg.event_id)
                 poll = poll_chat.native(store, ctx.reply_poll)
@@ -343,9 +347,11 @@ class App:
     # ---- conversation: what is not a command ----------------------------------------------------
 
     async def _conversation(self, msg: Incoming) -> None:
-        """A message that is not a command. The one place for what reads conversation: listening
-        today (a meeting or permanence proposed in plain words); whoever reads it next (who
-        speaks during a session) goes beside it."""
+        """A message that is not a command. The one place for what reads conversation, each
+        consumer beside the others: presence (who speaks while a session is open in that room
+        is present at it, bot/presence.py), then listening (a meeting or permanence proposed
+        in plain words). A direct message counts for neither."""
+        await note_speaker(self.db, msg)
         await self._listen(msg)
 
     def _room(self, store: Store | None, msg: Incoming, places: list[str]) -> conversation.Room:

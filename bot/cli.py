@@ -1,4 +1,4 @@
-"""`chambre-bot`: run, console, serve, when, notice, export, check-config, digest; the
+"""`chambre-bot`: run, console, serve, when, notice, export, minutes, check-config, digest; the
 operator's init, backup and restore are in bot/cli_ops.py."""
 from __future__ import annotations
 
@@ -258,6 +258,60 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_minutes(args: argparse.Namespace) -> int:
+    """A session's minutes, by number or date, as Markdown or a standalone HTML page."""
+    from datetime import date
+
+    from bot.minutes import minutes_html, minutes_markdown
+    from bot.services import sessions as session_svc
+    from storage.store import Store
+
+    config = _config(args.config)
+    ref = args.session.strip()
+    number = int(ref) if ref.isdigit() else None
+    day = None
+    if number is None:
+        try:
+            day = date.fromisoformat(ref)
+        except ValueError:
+            print(f"chambre-bot minutes: {ref!r} is neither a session number nor a date YYYY-MM-DD", file=sys.stderr)
+            return 2
+    database = _open_store(config, args.db)
+
+    def read(db):
+        store = Store(db)
+        with db.snapshot():  # a read, as the export's: a running bot goes on writing meanwhile
+            if number is not None:
+                session = store.session(number)
+                found = [session] if session is not None else []
+            else:
+                found = session_svc.held_on(store, day)
+            return [session_svc.minutes(store, s) for s in found]
+
+    try:
+        found = database.run_sync(read)
+    finally:
+        database.close()
+    if not found:
+        print(f"chambre-bot minutes: no session {'number ' + ref if number is not None else 'on ' + ref}", file=sys.stderr)
+        return 1
+    if len(found) > 1:
+        numbers = ", ".join(str(m.session.id) for m in found)
+        print(f"chambre-bot minutes: {len(found)} sessions on {ref} (numbers {numbers}): give the number", file=sys.stderr)
+        return 1
+    write = minutes_html if args.format == "html" else minutes_markdown
+    text = write(found[0], config.chambre.language, config.chambre.tz)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as err:
+            print(f"chambre-bot minutes: cannot write {args.output}: {err.strerror}", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     path = args.config or os.environ.get("CHAMBRE_CONFIG") or DEFAULT_CONFIG
     if not Path(path).exists() and args.config is None:
@@ -351,6 +405,14 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--db")
     export.add_argument("--format", choices=("json", "ics"), default="json")
     export.set_defaults(fn=cmd_export)
+
+    minutes = sub.add_parser("minutes", help="a session's minutes, as Markdown or an HTML page")
+    minutes.add_argument("-c", "--config")
+    minutes.add_argument("--db")
+    minutes.add_argument("session", help="the session's number, or its date YYYY-MM-DD")
+    minutes.add_argument("--format", choices=("md", "html"), default="md")
+    minutes.add_argument("-o", "--output", help="write to this file (default: standard output)")
+    minutes.set_defaults(fn=cmd_minutes)
 
     check = sub.add_parser("check-config", help="say what is wrong in a configuration, key by key")
     check.add_argument("-c", "--config")

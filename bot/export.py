@@ -11,9 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.records import RSVP_ANSWERS, Brick, Meeting, Permanence, Pledge, Poll, Rhythm
+from bot.records import RSVP_ANSWERS, Action, Brick, Meeting, Permanence, Pledge, Poll, Rhythm, Session
 from bot.services import permanences as permanence_svc
 from bot.services import pledges as pledge_svc
+from bot.services import sessions as session_svc
 from storage.store import Store
 
 VERSION = 1
@@ -70,6 +71,26 @@ def _pledge(p: Pledge, tz: ZoneInfo) -> dict[str, Any]:
             "lang": p.lang}
 
 
+def _session(store: Store, s: Session, tz: ZoneInfo) -> dict[str, Any]:
+    """A session with its minutes: who was there, the topics gone through, what was said."""
+    m = session_svc.minutes(store, s)
+    return {"id": s.id, "title": s.title, "date": s.day.isoformat(), "place": s.place, "meeting": s.meeting_id,
+            "room": s.room, "chair": s.chair, "opened_at": _local(s.opened_at, tz), "closed_at": _local(s.closed_at, tz),
+            "closed_by": s.closed_by, "closed_by_itself": s.closed_at is not None and s.closed_by is None,
+            "present": [{"person": p.person, "how": p.how} for p in m.present],
+            "topics": [{"topic": t.topic_id, "text": t.text, "discussed": t.discussed_at is not None} for t in m.topics],
+            "notes": [{"kind": n.kind, "text": n.text, "by": n.by, "at": _local(n.at, tz), "topic": n.topic_id,
+                       "brick": n.brick_id} for n in m.notes]}
+
+
+def _action(a: Action, tz: ZoneInfo) -> dict[str, Any]:
+    # Due a moment: local time; due a day: the day alone.
+    due = _local(a.due, tz) if isinstance(a.due, datetime) else (a.due.isoformat() if a.due else None)
+    return {"id": a.id, "session": a.session_id, "topic": a.topic_id, "person": a.person, "person_id": a.person_id,
+            "text": a.text, "due": due, "created_by": a.created_by, "created_at": _local(a.created_at, tz),
+            "done": a.done_at is not None, "done_at": _local(a.done_at, tz), "done_by": a.done_by, "note": a.done_note}
+
+
 def _when(start: datetime | date, end: datetime | None, tz: ZoneInfo) -> dict[str, Any]:
     if isinstance(start, datetime):
         return {"start": _local(start, tz), "end": _local(end, tz)}
@@ -97,6 +118,8 @@ def export_json(store: Store, config: Config) -> dict[str, Any]:
         "topics": [{"id": t.id, "text": t.text, "added_by": t.added_by, "done": t.done}
                    for t in store.topics(include_done=True)],
         "pledges": [_pledge(p, tz) for p in store.pledges()],
+        "sessions": [_session(store, s, tz) for s in store.sessions()],
+        "actions": [_action(a, tz) for a in store.actions()],
         "polls": [_poll(p, tz) for p in store.polls()],
     }
 

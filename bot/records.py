@@ -166,6 +166,96 @@ class Pledge:
         return self.started_at <= at < self.ends_at and (self.stopped_at is None or at < self.stopped_at)
 
 
+@dataclass
+class Session:
+    """A session's minutes: open while `closed_at` is None, in one room, led by its chair."""
+
+    id: int
+    title: str | None  # None: titled by its date, in the reader's language
+    day: date  # the local date it was held
+    tz: str
+    place: str | None
+    scheduled: datetime | None  # the rhythm's session it is, if it is one
+    meeting_id: int | None
+    backend: str
+    room: str
+    chair: str
+    opened_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None  # None once closed: it closed by itself at midnight
+    current_topic: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass
+class SessionTopic:
+    """An agenda topic as a session goes through it."""
+
+    topic_id: int
+    text: str
+    position: int
+    discussed_at: datetime | None
+
+
+@dataclass
+class Presence:
+    person: str
+    how: str  # chair, self (!présent), named (!présent <nom>), spoke (said something)
+    by: str
+    at: datetime
+
+
+@dataclass
+class Note:
+    """An info or a decision in the minutes, under a topic (or outside any)."""
+
+    id: int
+    session_id: int
+    topic_id: int | None
+    kind: str  # info | decision
+    text: str
+    brick_id: int | None
+    by: str
+    at: datetime
+
+
+@dataclass
+class Action:
+    id: int
+    session_id: int | None
+    topic_id: int | None
+    person: str
+    person_id: str | None  # the chat id, when known
+    backend: str
+    text: str
+    due: datetime | date | None
+    overdue_at: datetime | None
+    created_by: str
+    created_at: datetime
+    done_at: datetime | None = None
+    done_by: str | None = None
+    done_note: str | None = None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.done_at is None and self.overdue_at is not None and now >= self.overdue_at
+
+
+@dataclass
+class Minutes:
+    """Everything a session's minutes show, read at once."""
+
+    session: Session
+    topics: list[SessionTopic]
+    present: list[Presence]
+    notes: list[Note]
+    actions: list[Action]
+    bricks: dict[int, str]  # names of the bricks decisions were filed under
+    meeting_title: str | None = None
+
+
 POLL_STATUSES = ("open", "tied", "closed")
 
 

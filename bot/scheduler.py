@@ -4,6 +4,9 @@
 - a reminder, `[reminders] organisers_before` before each session, confirmed meeting and
   permanence occurrence, to each organiser by direct message;
 - the digest, at each occurrence of `[digest] rule`, in each digest room;
+- a session's minutes, when it is still open at the midnight after it opened: it closes by
+  itself and the minutes are posted in its room;
+- a direct message to the person of an action, when it falls late (once per action);
 - to each pledger by direct message, the monthly reminder on `[pledges] reminder_day` and
   the notice a week before their commitment ends (bot/services/pledges.py).
 
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.services.posts import Occasion, build_agenda, build_digest, build_reminder
+from bot.services.posts import Occasion, build_agenda, build_digest, build_late_action, build_reminder
 from bot.richtext import Doc
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
@@ -37,6 +40,7 @@ from bot.services import pledge_posts
 from bot.services import pledges as pledge_svc
 from bot.services.polls import next_close
 from bot.services import rhythm as rhythm_svc
+from bot.services import sessions as session_svc
 from storage.store import Store, iso, parse_instant
 
 log = logging.getLogger(__name__)
@@ -53,7 +57,10 @@ DIGEST_USEFUL = timedelta(days=1)
 # An all-day meeting is reminded of as if it started at this local hour.
 ALL_DAY_HOUR = time(9, 0)
 _TICK = timedelta(microseconds=1)
-KIND_ORDER = {"digest": 0, "agenda": 1, "reminder": 2, pledge_svc.REMINDER: 3, pledge_svc.ENDING: 4}
+KIND_ORDER = {"digest": 0, "agenda": 1, "reminder": 2, pledge_svc.REMINDER: 3, pledge_svc.ENDING: 4,
+              "late-action": 5, "close": 6}
+# A session is closed whenever the bot finds it open past its midnight, however long it was down.
+ALWAYS = datetime.max.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -61,12 +68,15 @@ class Due:
     """One post to make: its name, when, where, and until when it is worth making late."""
 
     name: str
-    kind: str  # "agenda" | "reminder" | "digest" | pledges.REMINDER | pledges.ENDING
+    kind: str  # "agenda" | "reminder" | "digest" | pledges.REMINDER | pledges.ENDING | "close" (a session's) | "late-action"
     due: datetime  # aware, UTC
     target: str  # a configured room, or a person for a direct message
     dm: bool
     useful_until: datetime
     occasion: Occasion | None = field(default=None, compare=False)
+    record_id: int | None = field(default=None, compare=False)  # the session or action it is about
+    # (backend, room) when the post goes back where something was said, not to a configured room
+    where: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def order(self) -> tuple:
@@ -140,6 +150,18 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
         zone = ZoneInfo(perm.tz)
         remind(f"permanence/{perm.id}/{_stamp(start, zone)}", start, Occasion("permanence", start, perm.id), zone)
 
+    for session in session_svc.still_open(store):
+        closes = session_svc.closes_at(session)
+        if closes <= hi:  # whatever `lo`: an open session past its midnight is closed at the next look
+            out.append(Due(f"close/session/{session.id}", "close", closes, session.room, False, ALWAYS,
+                           record_id=session.id, where=(session.backend, session.room)))
+
+    for action in session_svc.late_actions(store, hi):
+        at = session_svc.late_message_at(action, tz)
+        if action.person_id is not None and at is not None and lo < at <= hi:
+            out.append(Due(f"late-action/{action.id}", "late-action", at, person_target(action.backend, action.person_id),
+                           True, at + session_svc.LATE_MESSAGE_USEFUL, record_id=action.id))
+
     if config.digest.rule and digest_rooms:
         rec = digest_recurrence(store, config.digest.rule, config.chambre.timezone, lo)
         zone = ZoneInfo(rec.tz)
@@ -151,6 +173,11 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
     for m in pledge_svc.messages_due(store, config.pledges, tz, lo, hi):
         out.append(Due(m.name, m.kind, m.due, m.person, True, m.useful_until, Occasion(m.kind, m.due, m.pledge_id)))
     return sorted(out, key=lambda d: d.order)
+
+
+def person_target(backend: str, user: str) -> str:
+    """A chat user as the backends' `dm_user` reads a person: Rocket.Chat's with its prefix."""
+    return f"rocketchat:{user}" if backend == "rocketchat" else user
 
 
 class Scheduler:
@@ -236,7 +263,8 @@ class Scheduler:
         with db.atomic():
             poll_deadline = next_close(store, now, self.started_at)
             for due in self._plan(store, now, now + MAX_SLEEP):
-                if not store.post_done(due.name):
+                # (a session's close may be planned in the past: the next catch-up makes it)
+                if due.due > now and not store.post_done(due.name):
                     return min(due.due, poll_deadline) if poll_deadline else due.due
         return poll_deadline
 
@@ -298,6 +326,8 @@ class Scheduler:
             store.record_post(due.name, due.kind, due.due, now, "skipped")
             return None
         app = self.app
+        if due.kind == "close":
+            return self._close(store, due, now, late)
         routed = app.destination(due.target, due.dm)
         if routed is None:
             log.warning("scheduler: no backend for %s; post %s skipped", due.target, due.name)
@@ -316,8 +346,32 @@ class Scheduler:
             log.info("scheduler: posted %s late (due %s)", due.name, iso(due.due))
         return routed[0]
 
+    def _close(self, store: Store, due: Due, now: datetime, late: bool) -> str | None:
+        """Close a session left open at midnight, and post its minutes where it was held."""
+        from bot.minutes import minutes_doc
+
+        minutes = session_svc.close_by_itself(store, due.record_id or 0, due.due)
+        if due.where is not None and due.where[0] in self.app.backends:
+            routed: tuple[str, str] | None = due.where
+        else:  # its chat is not running: only a backend that serves the room (the console shows every post)
+            routed = self.app.destination(due.target)
+        if minutes is None or routed is None:
+            if minutes is not None:
+                log.warning("scheduler: session %s closed at midnight; no running backend serves its room %s",
+                            due.record_id, due.where)
+            store.record_post(due.name, due.kind, due.due, now, "skipped")
+            return None
+        web = self.app.config.web
+        body = minutes_doc(minutes, self.app.language(*routed), self.app.config.chambre.tz, late=late,
+                           board=web.base_url if web else None)
+        self.app.enqueue_post(store, due.name, body, routed, now)
+        store.record_post(due.name, due.kind, due.due, now, "late" if late else "posted")
+        return routed[0]
+
     def _body(self, store: Store, due: Due, at: datetime, lang: str, late: bool) -> Doc | None:
         config = self.app.config
+        if due.kind == "late-action":
+            return build_late_action(store, config, at, lang, due.record_id or 0, late=late)
         if due.kind in (pledge_svc.REMINDER, pledge_svc.ENDING):
             assert due.occasion is not None and due.occasion.record_id is not None
             pledge = pledge_svc.subject(store, due.kind, due.occasion.record_id, at)

@@ -99,6 +99,7 @@ def _change(ctx: Context, h) -> str:
     labels = {
         "created": ("créée", "created"), "status": ("statut", "status"), "description": ("description changée", "description changed"),
         "note": ("note", "note"), "link": ("lien ajouté", "link added"), "lead": ("référent·e", "lead"),
+        "decision": ("décision en séance", "decision in session"),
     }
     text = word(labels, h.change, ctx.lang)
     if h.change in ("created", "status"):

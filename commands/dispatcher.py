@@ -43,7 +43,7 @@ def needs_organiser(text: str, prefix: str) -> bool:
     if not is_command(text, prefix):
         return False
     cmd, _ = reg.REGISTRY.lookup(text.strip()[len(prefix):].partition("\n")[0].split()[:2])
-    return cmd is not None and cmd.who in (reg.ORGANISERS, reg.ORGANISERS_OR_OWNER)
+    return cmd is not None and cmd.who != reg.ALL
 
 
 class Usage(UserError):

@@ -3,11 +3,12 @@ The README's reference is made with it, and a test checks that it stays complete
 from __future__ import annotations
 
 from commands import REGISTRY  # noqa: F401  (importing the package declares the commands)
-from commands.registry import ORGANISERS, ORGANISERS_OR_OWNER
+from commands.registry import ORGANISERS, ORGANISERS_OR_CHAIR, ORGANISERS_OR_OWNER, ORGANISERS_OR_PERSON
 
 
 def markdown() -> str:
-    who = {ORGANISERS: "organisers", ORGANISERS_OR_OWNER: "organisers, author"}
+    who = {ORGANISERS: "organisers", ORGANISERS_OR_OWNER: "organisers, author",
+           ORGANISERS_OR_CHAIR: "organisers, chair", ORGANISERS_OR_PERSON: "organisers, its person"}
 
     def cell(text: str, code: bool = False) -> str:
         text = text.replace("|", "\\|")

@@ -10,6 +10,8 @@ from typing import Callable
 ALL = "all"
 ORGANISERS = "organisers"
 ORGANISERS_OR_OWNER = "organisers_or_owner"  # the owner (proposer, creator, author) is checked by the service
+ORGANISERS_OR_CHAIR = "organisers_or_chair"  # the session's chair, checked by the service
+ORGANISERS_OR_PERSON = "organisers_or_person"  # the person an action is for, checked by the service
 # What an argument holds, each read by its converter in commands/convert.py: a brick is a
 # number or (part of) a name; a choice is one of the argument's `choices`.
 KINDS = ("text", "number", "when", "recurrence", "day", "brick", "choice", "url")

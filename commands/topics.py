@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.richtext import Doc, b
 from bot.services import Actor
+from bot.services import sessions as session_svc
 from bot.services import topics as svc
 from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
@@ -16,6 +17,7 @@ LIST_LIMIT = 50  # a chat reply, not a report: the export has every topic
          example_fr="!odj ajouter Trouver une salle pour janvier", example_en="!topic add Find a room for January")
 def add(ctx: Context, text: str) -> Doc:
     t = svc.add(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, text, ctx.room)
+    session_svc.topic_added(ctx.store, ctx.backend, ctx.room, t.id)  # a session open here goes through it too
     return Doc().para(ctx.t("Point n°{n} ajouté à l'ordre du jour : ", "Topic #{n} added to the agenda: ", n=t.id), b(t.text))
 
 

@@ -327,17 +327,13 @@ def pledges(db: Database) -> None:
 # code path made it) raises the records' revision. A meeting's sequence is derived from the
 # record, not a record: updating it alone is no change (nor is the `export` column that an
 # SQLite older than 3.35 keeps, emptied, after 0006).
-# The tables whose changes raise records_revision: those 0008_web_feed made triggers for (as
-# it shipped), and those later migrations added to the export (each makes its own).
-_REVISED_0008 = {
+_REVISED = {
     "meetings": 'id, title, start, "end", all_day, place, status, proposed_by, room, cancel_reason, created_at, updated_at',
     "rsvps": None, "permanences": None, "permanence_hosts": None, "permanence_cancellations": None,
     "bricks": "id, name, category, status, description, lead, created_at, updated_at",
     "brick_links": None, "brick_history": None, "topics": None, "rhythm": None,
     "pledges": None,  # in the JSON export (main's 0007_pledges), every column of it
 }
-_REVISED_0012 = {"polls": None, "poll_options": None, "poll_answers": None}
-_REVISED = {**_REVISED_0008, **_REVISED_0012}
 
 
 @MIGRATIONS(name="0008_web_feed")
@@ -366,20 +362,101 @@ def web_feed(db: Database) -> None:
                 OR OLD.duration_minutes IS NOT NEW.duration_minutes
            BEGIN UPDATE rhythm SET sequence = sequence + 1 WHERE id = NEW.id; END;""",
     ]
-    parts += _revision_triggers(_REVISED_0008)
+    for table, columns in _REVISED.items():
+        parts += _revision_triggers(table, columns)
     db.executescript("\n".join(parts))
 
 
-def _revision_triggers(tables: dict[str, str | None]) -> list[str]:
-    """The triggers that raise records_revision at every change of these tables (0008)."""
-    stamp = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-    bump = f"BEGIN UPDATE records_revision SET n = n + 1, at = {stamp} WHERE id = 1; END;"
-    parts = []
-    for table, columns in tables.items():
-        update = f"UPDATE OF {columns}" if columns else "UPDATE"
-        for event, name in (("INSERT", "insert"), (update, "update"), ("DELETE", "delete")):
-            parts.append(f"CREATE TRIGGER {table}_revision_{name} AFTER {event} ON {table} {bump}")
-    return parts
+def _revision_triggers(table: str, columns: str | None = None) -> list[str]:
+    """The triggers by which any change to `table` (or to these columns of it) raises the
+    records' revision (0008_web_feed)."""
+    bump = "BEGIN UPDATE records_revision SET n = n + 1, at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = 1; END;"
+    update = f"UPDATE OF {columns}" if columns else "UPDATE"
+    return [f"CREATE TRIGGER {table}_revision_{name} AFTER {event} ON {table} {bump}"
+            for event, name in (("INSERT", "insert"), (update, "update"), ("DELETE", "delete"))]
+
+
+@MIGRATIONS(name="0009_sessions_and_actions")
+def sessions_and_actions(db: Database) -> None:
+    """The session itself as a record (issue 13): who was there, what was said under each
+    topic, what was decided, and the actions agreed, which are followed up afterwards.
+
+    An open session is a row without `closed_at`; there is at most one per room, which the
+    partial unique index guarantees even for two processes opening one at once."""
+    db.executescript(
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            title TEXT,                 -- NULL: titled by its date, in the reader's language
+            day TEXT NOT NULL,          -- the local date it was held, YYYY-MM-DD
+            tz TEXT NOT NULL,           -- the zone that date and the midnight close are read in
+            place TEXT,
+            scheduled TEXT,             -- the rhythm's session it is (UTC start), if it is one
+            meeting_id INTEGER REFERENCES meetings(id),
+            backend TEXT NOT NULL,
+            room TEXT NOT NULL,         -- where it was opened: the minutes are posted there
+            chair TEXT NOT NULL,        -- who opened it
+            opened_at TEXT NOT NULL,
+            closed_at TEXT,
+            closed_by TEXT,             -- NULL once closed: closed by itself at midnight
+            current_topic INTEGER REFERENCES topics(id)
+        );
+        CREATE UNIQUE INDEX sessions_open_room ON sessions(backend, room) WHERE closed_at IS NULL;
+        CREATE INDEX sessions_day ON sessions(day, id);
+        -- The topics to go through, in order; a topic added during the session joins the end.
+        CREATE TABLE session_topics (
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            topic_id INTEGER NOT NULL REFERENCES topics(id),
+            position INTEGER NOT NULL,
+            discussed_at TEXT,
+            PRIMARY KEY (session_id, topic_id)
+        );
+        CREATE TABLE session_presence (
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            person TEXT NOT NULL,       -- a chat id, or a name typed with !présent
+            how TEXT NOT NULL CHECK (how IN ('chair', 'self', 'named', 'spoke')),
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (session_id, person)
+        );
+        -- Infos and decisions, under the topic being discussed (NULL: outside any topic).
+        CREATE TABLE session_notes (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            topic_id INTEGER REFERENCES topics(id),
+            kind TEXT NOT NULL CHECK (kind IN ('info', 'decision')),
+            text TEXT NOT NULL,
+            brick_id INTEGER REFERENCES bricks(id),
+            by TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX session_notes_session ON session_notes(session_id, id);
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER REFERENCES sessions(id),  -- NULL: agreed outside a session
+            topic_id INTEGER REFERENCES topics(id),
+            person TEXT NOT NULL,       -- as it reads: the name typed, or a chat id
+            person_id TEXT,             -- the chat id, when known: a direct message reaches them
+            backend TEXT NOT NULL,      -- the chat person_id belongs to
+            text TEXT NOT NULL,
+            due TEXT,                   -- UTC instant, or a local date YYYY-MM-DD (due_all_day)
+            due_all_day INTEGER NOT NULL DEFAULT 0,
+            overdue_at TEXT,            -- UTC instant from which it is late
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            done_by TEXT,
+            done_note TEXT
+        );
+        CREATE INDEX actions_open ON actions(overdue_at, id) WHERE done_at IS NULL;
+        """
+    )
+    # The JSON export holds them: a change raises the records' revision as for the records
+    # 0008_web_feed knew, else /export.json would be answered from a copy made before it.
+    db.executescript("\n".join(trigger for table in _SESSION_TABLES for trigger in _revision_triggers(table)))
+
+
+_SESSION_TABLES = ("sessions", "session_topics", "session_presence", "session_notes", "actions")
 
 
 @MIGRATIONS(name="0010_listening")
@@ -536,7 +613,14 @@ def polls(db: Database) -> None:
         """
     )
     # In the JSON export: the web feed's ETag changes with them (0008_web_feed).
-    db.executescript("\n".join(_revision_triggers(_REVISED_0012)))
+    db.executescript("\n".join(trigger for table in _POLL_TABLES for trigger in _revision_triggers(table)))
+
+
+_POLL_TABLES = ("polls", "poll_options", "poll_answers")
+# Every table whose changes raise the records' revision: what the feed and the export read
+# must be among them (tests/web/test_feed.py). A migration adding such a table makes its
+# triggers with _revision_triggers and adds it here.
+REVISED_TABLES = frozenset(_REVISED) | frozenset(_SESSION_TABLES) | frozenset(_POLL_TABLES)
 
 
 def unknown_migrations(db: Database) -> list[str]:

@@ -9,8 +9,8 @@ from typing import Any, ContextManager, Iterable
 
 import sqlite_utils
 
-from bot.records import (Brick, Heard, HistoryEntry, JournalEntry, Link, Meeting, Permanence, Pledge, Poll,
-                         PollOption, Rhythm, Topic)
+from bot.records import (Action, Brick, Heard, HistoryEntry, JournalEntry, Link, Meeting, Note, Permanence, Pledge,
+                         Poll, PollOption, Presence, Rhythm, Session, SessionTopic, Topic)
 
 
 # A row read by column name: sqlite3's Row (Store._rows) or sqlite-utils' dict (db.query).
@@ -507,6 +507,165 @@ class Store:
         """Messages waiting to be sent, per backend."""
         rows = self._rows("SELECT backend, count(*) AS n FROM outbox WHERE sent_at IS NULL GROUP BY backend")
         return {r["backend"]: r["n"] for r in rows}
+
+    # ---- sessions: minutes, presence, notes, actions -------------------------------------------
+
+    @staticmethod
+    def _session(r: sqlite3.Row) -> Session:
+        return Session(id=r["id"], title=r["title"], day=date.fromisoformat(r["day"]), tz=r["tz"], place=r["place"],
+                       scheduled=parse_instant(r["scheduled"]) if r["scheduled"] else None,
+                       meeting_id=r["meeting_id"], backend=r["backend"], room=r["room"], chair=r["chair"],
+                       opened_at=parse_instant(r["opened_at"]),
+                       closed_at=parse_instant(r["closed_at"]) if r["closed_at"] else None,
+                       closed_by=r["closed_by"], current_topic=r["current_topic"])
+
+    def add_session(self, title: str | None, day: date, tz: str, place: str | None, scheduled: datetime | None,
+                    meeting_id: int | None, backend: str, room: str, chair: str, now: datetime) -> Session:
+        cur = self.db.execute(
+            "INSERT INTO sessions (title, day, tz, place, scheduled, meeting_id, backend, room, chair, opened_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [title, day.isoformat(), tz, place, iso(scheduled) if scheduled else None, meeting_id, backend, room,
+             chair, iso(now)],
+        )
+        return self.session(cur.lastrowid)
+
+    def session(self, session_id: int) -> Session | None:
+        row = self._one("SELECT * FROM sessions WHERE id = ?", [session_id])
+        return self._session(row) if row else None
+
+    def open_session(self, backend: str, room: str) -> Session | None:
+        row = self._one("SELECT * FROM sessions WHERE backend = ? AND room = ? AND closed_at IS NULL", [backend, room])
+        return self._session(row) if row else None
+
+    def open_sessions(self) -> list[Session]:
+        return [self._session(r) for r in self._rows("SELECT * FROM sessions WHERE closed_at IS NULL ORDER BY id")]
+
+    def sessions_on(self, day: date) -> list[Session]:
+        return [self._session(r) for r in self._rows("SELECT * FROM sessions WHERE day = ? ORDER BY id", [day.isoformat()])]
+
+    def sessions(self) -> list[Session]:
+        return [self._session(r) for r in self._rows("SELECT * FROM sessions ORDER BY id")]
+
+    def latest_sessions(self, limit: int) -> tuple[list[Session], int]:
+        """The `limit` most recent sessions, the latest first, and how many there are in all."""
+        rows = self._rows("SELECT * FROM sessions ORDER BY day DESC, id DESC LIMIT ?", [limit])
+        return [self._session(r) for r in rows], self._count("SELECT count(*) FROM sessions")
+
+    def last_closed_session(self, backend: str, room: str) -> Session | None:
+        row = self._one("SELECT * FROM sessions WHERE backend = ? AND room = ? AND closed_at IS NOT NULL"
+                        " ORDER BY closed_at DESC, id DESC LIMIT 1", [backend, room])
+        return self._session(row) if row else None
+
+    def close_session(self, session_id: int, by: str | None, at: datetime) -> None:
+        self.db.execute("UPDATE sessions SET closed_at = ?, closed_by = ?, current_topic = NULL WHERE id = ?",
+                        [iso(at), by, session_id])
+
+    def set_current_topic(self, session_id: int, topic_id: int | None) -> None:
+        self.db.execute("UPDATE sessions SET current_topic = ? WHERE id = ?", [topic_id, session_id])
+
+    def add_session_topic(self, session_id: int, topic_id: int) -> None:
+        """Put a topic on the session's agenda, last (once)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO session_topics (session_id, topic_id, position)"
+            " VALUES (?, ?, (SELECT coalesce(max(position), 0) + 1 FROM session_topics WHERE session_id = ?))",
+            [session_id, topic_id, session_id],
+        )
+
+    def session_topics(self, session_id: int) -> list[SessionTopic]:
+        return [SessionTopic(topic_id=r["topic_id"], text=r["text"], position=r["position"],
+                             discussed_at=parse_instant(r["discussed_at"]) if r["discussed_at"] else None)
+                for r in self._rows("SELECT st.topic_id, t.text, st.position, st.discussed_at FROM session_topics st"
+                                    " JOIN topics t ON t.id = st.topic_id WHERE st.session_id = ? ORDER BY st.position",
+                                    [session_id])]
+
+    def mark_session_topic_discussed(self, session_id: int, topic_id: int, now: datetime) -> None:
+        self.db.execute("UPDATE session_topics SET discussed_at = coalesce(discussed_at, ?)"
+                        " WHERE session_id = ? AND topic_id = ?", [iso(now), session_id, topic_id])
+
+    def add_presence(self, session_id: int, person: str, how: str, by: str, now: datetime) -> bool:
+        """Record someone present; False if they already were (the first way they came stays)."""
+        cur = self.db.execute("INSERT OR IGNORE INTO session_presence (session_id, person, how, by, at)"
+                              " VALUES (?, ?, ?, ?, ?)", [session_id, person, how, by, iso(now)])
+        return cur.rowcount > 0
+
+    def presence(self, session_id: int) -> list[Presence]:
+        return [Presence(person=r["person"], how=r["how"], by=r["by"], at=parse_instant(r["at"]))
+                for r in self._rows("SELECT * FROM session_presence WHERE session_id = ? ORDER BY at, rowid",
+                                    [session_id])]
+
+    def add_note(self, session_id: int, topic_id: int | None, kind: str, text: str, brick_id: int | None, by: str,
+                 now: datetime) -> Note:
+        cur = self.db.execute("INSERT INTO session_notes (session_id, topic_id, kind, text, brick_id, by, at)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?)", [session_id, topic_id, kind, text, brick_id, by, iso(now)])
+        return self.notes(session_id, note_id=cur.lastrowid)[0]
+
+    def notes(self, session_id: int, note_id: int | None = None) -> list[Note]:
+        where, params = "session_id = ?", [session_id]
+        if note_id is not None:
+            where, params = "id = ?", [note_id]
+        return [Note(id=r["id"], session_id=r["session_id"], topic_id=r["topic_id"], kind=r["kind"], text=r["text"],
+                     brick_id=r["brick_id"], by=r["by"], at=parse_instant(r["at"]))
+                for r in self._rows(f"SELECT * FROM session_notes WHERE {where} ORDER BY id", params)]
+
+    def count_session_entries(self, session_id: int) -> int:
+        """Notes and actions of a session: what its minutes grow with."""
+        return self._count("SELECT (SELECT count(*) FROM session_notes WHERE session_id = ?)"
+                           " + (SELECT count(*) FROM actions WHERE session_id = ?)", [session_id, session_id])
+
+    @staticmethod
+    def _action(r: sqlite3.Row) -> Action:
+        due: datetime | date | None = None
+        if r["due"]:
+            due = date.fromisoformat(r["due"]) if r["due_all_day"] else parse_instant(r["due"])
+        return Action(id=r["id"], session_id=r["session_id"], topic_id=r["topic_id"], person=r["person"],
+                      person_id=r["person_id"], backend=r["backend"], text=r["text"], due=due,
+                      overdue_at=parse_instant(r["overdue_at"]) if r["overdue_at"] else None,
+                      created_by=r["created_by"], created_at=parse_instant(r["created_at"]),
+                      done_at=parse_instant(r["done_at"]) if r["done_at"] else None, done_by=r["done_by"],
+                      done_note=r["done_note"])
+
+    def add_action(self, session_id: int | None, topic_id: int | None, person: str, person_id: str | None,
+                   backend: str, text: str, due: datetime | date | None, overdue_at: datetime | None, by: str,
+                   now: datetime) -> Action:
+        if due is None:
+            due_text, all_day = None, 0
+        elif isinstance(due, datetime):
+            due_text, all_day = iso(due), 0
+        else:
+            due_text, all_day = due.isoformat(), 1
+        cur = self.db.execute(
+            "INSERT INTO actions (session_id, topic_id, person, person_id, backend, text, due, due_all_day, overdue_at,"
+            " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [session_id, topic_id, person, person_id, backend, text, due_text, all_day,
+             iso(overdue_at) if overdue_at else None, by, iso(now)],
+        )
+        return self.action(cur.lastrowid)
+
+    def action(self, action_id: int) -> Action | None:
+        row = self._one("SELECT * FROM actions WHERE id = ?", [action_id])
+        return self._action(row) if row else None
+
+    def actions(self, session_id: int | None = None) -> list[Action]:
+        """Every action, or those agreed in one session, in the order they were made."""
+        if session_id is None:
+            return [self._action(r) for r in self._rows("SELECT * FROM actions ORDER BY id")]
+        return [self._action(r) for r in self._rows("SELECT * FROM actions WHERE session_id = ? ORDER BY id", [session_id])]
+
+    def open_actions(self) -> list[Action]:
+        """Actions not done, the late ones first (the earliest late first), then the others
+        by due date (those without one last), then in the order they were made."""
+        return [self._action(r) for r in self._rows(
+            "SELECT * FROM actions WHERE done_at IS NULL ORDER BY overdue_at IS NULL, overdue_at, id")]
+
+    def open_actions_late_by(self, until: datetime) -> list[Action]:
+        """Open actions already late at `until`."""
+        return [self._action(r) for r in self._rows(
+            "SELECT * FROM actions WHERE done_at IS NULL AND overdue_at IS NOT NULL AND overdue_at <= ?"
+            " ORDER BY overdue_at, id", [iso(until)])]
+
+    def mark_action_done(self, action_id: int, by: str, note: str | None, now: datetime) -> None:
+        self.db.execute("UPDATE actions SET done_at = ?, done_by = ?, done_note = ? WHERE id = ?",
+                        [iso(now), by, note, action_id])
 
     # ---- delivery: handled events, outbox, backend state, posts --------------------------------
 

@@ -23,6 +23,7 @@ from bot.services import pledge_posts
 from bot.services import poll_posts
 from bot.services import polls as poll_svc
 from bot.services import rhythm as rhythm_svc
+from bot.services import sessions as session_svc
 from bot.services import topics as topic_svc
 from storage.store import Store
 
@@ -137,6 +138,23 @@ def brick_moves(store: Store, since: datetime, until: datetime) -> list[JournalE
     return _journal(store, since, until, ("brick.status",))
 
 
+def _actions(store: Store, config: Config, now: datetime, lang: str, doc: Doc, late_only: bool = False) -> None:
+    """The actions agreed in sessions and not done yet, late ones first, each with its person."""
+    from bot.minutes import action_details
+
+    actions = session_svc.late_actions(store, now) if late_only else session_svc.open_actions(store)
+    if late_only and not actions:
+        return
+    doc.heading(_t(lang, "Actions en retard", "Late actions") if late_only else _t(lang, "Actions en cours", "Open actions"))
+    if not actions:
+        doc.para(i(_t(lang, "aucune", "none")))
+        return
+    tz = config.chambre.tz
+    _listed(doc, actions, lambda a: [b("Action " + number(a.id, lang)), _colon(lang), a.text, " — ",
+                                     i(" — ".join(action_details(a, lang, tz, now)))], lang,
+            f"{config.chambre.prefix}action liste", f"{config.chambre.prefix}action list")
+
+
 def _session_heading(doc: Doc, rhythm, session: datetime, lang: str, tz, label_fr: str, label_en: str) -> None:
     place = rhythm.place if rhythm and rhythm.place else _t(lang, "lieu à préciser", "place to be decided")
     doc.heading(_t(lang, label_fr, label_en), instant(session, lang, tz), " — ", place)
@@ -170,6 +188,7 @@ def build_agenda(store: Store, config: Config, now: datetime, lang: str, session
     else:
         doc.para(i(_t(lang, "vide pour l'instant : {p}odj ajouter <texte>", "empty so far: {p}topic add <text>",
                       p=config.chambre.prefix)))
+    _actions(store, config, now, lang, doc)
     coming(store, config, now, lang, doc)
     _pending(store, config, now, lang, doc)
     previous = None
@@ -222,6 +241,7 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
                             code(_t(lang, "{p}odj ajouter <texte>", "{p}topic add <text>", p=p))])
         else:
             doc.para(_t(lang, "{n} point(s) à l'ordre du jour.", "{n} topic(s) on the agenda.", n=len(topics)))
+        _actions(store, config, now, lang, doc, late_only=True)
     elif occasion.kind == "meeting":
         meeting = store.meeting(occasion.record_id or 0)
         if meeting is None:
@@ -287,6 +307,11 @@ JOURNAL_LABELS = {
     "topic.added": ("point à l'ordre du jour", "agenda topic"),
     "topic.done": ("point traité", "topic done"),
     "rhythm.set": ("rythme réglé", "rhythm set"),
+    "brick.decision": ("décision en séance sur une brique", "session decision on a brick"),
+    "session.opened": ("séance ouverte", "session opened"),
+    "session.closed": ("compte rendu de séance", "session minutes"),
+    "action.added": ("action", "action"),
+    "action.done": ("action faite", "action done"),
 }
 
 # The digest's sections, in the order a member reads them (the web board's too).
@@ -295,6 +320,8 @@ DIGEST_GROUPS = (
     ("permanence", "Permanences", "Permanences"),
     ("brick", "Briques", "Bricks"),
     ("topic", "Ordre du jour", "Topics"),
+    ("session", "Séances", "Sessions"),
+    ("action", "Actions", "Actions"),
     ("rhythm", "Rythme", "Rhythm"),
 )
 
@@ -307,13 +334,13 @@ def journal_line(entry: JournalEntry, lang: str, tz) -> list[Span]:
     data = entry.data
     what = data.get("title") or data.get("name") or data.get("text") or ""
     row: list[Span] = [word(JOURNAL_LABELS, entry.kind, lang), _colon(lang)]
-    if entry.record_id and entry.kind.startswith(("meeting", "permanence")):
-        row += [b(number(entry.record_id, lang)), " "]
+    if entry.record_id and entry.kind.startswith(("meeting", "permanence", "session", "action")):
+        row += [b(number(entry.record_id, lang))] + ([" "] if what else [])
     if what:
         row.append(b(what))
     if data.get("occurrence"):
         row += [" — ", instant(datetime.fromisoformat(data["occurrence"]), lang, tz)]
-    for key in ("place", "lead", "reason", "note"):
+    for key in ("person", "place", "lead", "reason", "note"):
         if data.get(key):
             row += [" — ", i(data[key])]
     row += [" (", entry.by, ")"]
@@ -348,6 +375,24 @@ def build_digest(store: Store, config: Config, now: datetime, lang: str, late: b
         doc.para(_t(lang, "{n} point(s) à l'ordre du jour.", "{n} topic(s) on the agenda.", n=len(topics)) if topics
                  else i(_t(lang, "Ordre du jour vide pour l'instant : {p}odj ajouter <texte>",
                            "No topics yet: {p}topic add <text>", p=config.chambre.prefix)))
+    _actions(store, config, now, lang, doc)
     coming(store, config, now, lang, doc)
     _pending(store, config, now, lang, doc)
+    return doc
+
+
+def build_late_action(store: Store, config: Config, now: datetime, lang: str, action_id: int, late: bool = False) -> Doc:
+    """The direct message to the person of an action now late, once."""
+    from bot.minutes import due_text
+
+    action = session_svc.get_action(store, action_id)
+    p = config.chambre.prefix
+    doc = Doc().heading(_t(lang, "Action {n} en retard", "Action {n} is late", n=number(action.id, lang)))
+    doc.para(b(action.text))
+    if action.due is not None:
+        doc.para(_t(lang, "Échéance : ", "Due: "), due_text(action.due, lang, config.chambre.tz))
+    if late:
+        _late_note(doc, lang)
+    doc.para(_t(lang, "Quand c'est fait : ", "When it is done: "),
+             code(_t(lang, "{p}action fait {n}", "{p}action done {n}", p=p, n=action.id)))
     return doc

@@ -98,6 +98,7 @@ class WebServer:
         app.router.add_get("/", self.board)
         app.router.add_get(r"/briques/{n:\d{1,30}}", self.brick)
         app.router.add_get(r"/reunions/{n:\d{1,30}}", self.meeting)
+        app.router.add_get(r"/seances/{n:\d{1,30}}", self.minutes)
         for path in FEEDS:
             app.router.add_get(path, self.feed)
         app.router.add_get("/export.json", self.export)
@@ -232,6 +233,12 @@ class WebServer:
         return await self._render(request, "meeting.html",
                                   lambda store, page: views.meeting_page(store, page, n) if n <= _MAX_ID else None,
                                   lambda found, _: found.row.title)
+
+    async def minutes(self, request: web.Request) -> web.Response:
+        n = int(request.match_info["n"])
+        return await self._render(request, "minutes.html",
+                                  lambda store, page: views.minutes_page(store, page, n) if n <= _MAX_ID else None,
+                                  lambda found, _: found.minutes.title)
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):

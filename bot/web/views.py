@@ -10,15 +10,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import minutes as minutes_text
 from bot.config import Config
 from bot.export import CalendarView, people, person
-from bot.records import BRICK_CATEGORIES, BRICK_PATH, HistoryEntry, JournalEntry, Meeting, Permanence, Poll, progress
+from bot.records import (BRICK_CATEGORIES, BRICK_PATH, HistoryEntry, JournalEntry, Meeting, Permanence, Poll,
+                         progress)
+from bot.records import Session as SessionRecord
 from bot.render import CATEGORY, STATUS, instant, number, tr, when_text, word
 from bot.richtext import safe_url
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import polls as poll_svc
 from bot.services import rhythm as rhythm_svc
+from bot.services import sessions as session_svc
 from bot.services.posts import DIGEST_GROUPS, journal_line
 from storage.store import Store
 
@@ -30,6 +34,7 @@ TO_ORGANISE_SHOWN = 30
 POLLS_SHOWN = 30
 PERMANENCE_DATES = 3
 CHANGES_SHOWN = 40
+MINUTES_SHOWN = 10
 WEEK = timedelta(days=7)
 
 
@@ -204,6 +209,40 @@ def brick_page(store: Store, page: Page, n: int) -> BrickPage | None:
                      [(word(STATUS, s, page.lang), k <= reached) for k, s in enumerate(BRICK_PATH)])
 
 
+# ---- a session's minutes ----------------------------------------------------------------------
+
+@dataclass
+class MinutesRow:
+    id: int
+    number: str
+    title: str
+    day: When | None
+    place: str | None
+    open: bool  # still being taken
+
+
+def minutes_row(page: Page, s: SessionRecord) -> MinutesRow:
+    return MinutesRow(s.id, number(s.id, page.lang), minutes_text.session_title(s, page.lang), _when(page, s.day),
+                      s.place, s.is_open)
+
+
+@dataclass
+class MinutesPage:
+    row: MinutesRow
+    minutes: minutes_text.View  # what the chat and the files say, in the same order (bot/minutes.py)
+
+
+def minutes_page(store: Store, page: Page, n: int) -> MinutesPage | None:
+    s = store.session(n)
+    if s is None:
+        return None
+    m = session_svc.minutes(store, s)
+    view = minutes_text.view(m, page.lang, page.tz, who=lambda member: page.who(member) or "")
+    if not page.view.show_names and m.present:  # "5 membres" rather than five times "un·e membre"
+        view = replace(view, present=[page.whom([p.person for p in m.present])])
+    return MinutesPage(minutes_row(page, s), view)
+
+
 # ---- the week's changes: the digest's own lines ---------------------------------------------------
 
 def week_changes(store: Store, page: Page, now: datetime) -> list[tuple[str, list[list]]]:
@@ -276,6 +315,8 @@ class Board:
     permanences: list[PermanenceRow]
     bricks: list[tuple[str, list[BrickRow]]]  # by category, in the group's order
     changes: list[tuple[str, list[list]]]
+    minutes: list[MinutesRow] = field(default_factory=list)  # the latest sessions first
+    more_minutes: int = 0
 
 
 def board(store: Store, config: Config, page: Page, now: datetime) -> Board:
@@ -292,6 +333,7 @@ def board(store: Store, config: Config, page: Page, now: datetime) -> Board:
     last_changes = store.brick_last_changes()
     for br in store.bricks():
         by_category.setdefault(br.category, []).append(brick_row(page, br, last_changes.get(br.id)))
+    sessions, held = store.latest_sessions(MINUTES_SHOWN)
     return Board(
         session=session, rhythm_text=rhythm.text if rhythm else None,
         meetings=[meeting_row(page, m) for m in coming[:MEETINGS_SHOWN]], more_meetings=max(len(coming) - MEETINGS_SHOWN, 0),
@@ -301,6 +343,7 @@ def board(store: Store, config: Config, page: Page, now: datetime) -> Board:
         permanences=[permanence_row(page, p, now) for p in store.permanences(active_only=True)],
         bricks=[(_category_title(page, c), rows) for c, rows in by_category.items() if rows],
         changes=week_changes(store, page, now),
+        minutes=[minutes_row(page, s) for s in sessions], more_minutes=max(held - MINUTES_SHOWN, 0),
     )
 
 

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from .cli import run_when_cli
 from .errors import WhenError
-from .event import Event, add_length, read_day, read_event, zone
+from .event import Event, add_length, read_day, read_event, read_past_day, zone
 from .names import format_day, format_instant
 from .recurrence import Recurrence, describe_recurrence, read_recurrence
 from .grammar import Length, Reader
 from .scan import detect_language, looks_recurring
 from .tokens import tokenize
 
-__all__ = ["read_event", "read_recurrence", "read_duration", "read_day", "Event", "Recurrence",
+__all__ = ["read_event", "read_recurrence", "read_duration", "read_day", "read_past_day", "Event", "Recurrence",
            "WhenError", "format_event", "format_instant", "format_day", "describe_recurrence",
            "warm_up", "run_when_cli", "looks_recurring", "add_duration"]
 

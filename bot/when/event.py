@@ -426,3 +426,70 @@ def read_day(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
     if day < res.now.date():
         raise res.past(day)
     return day
+
+
+def read_past_day(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
+                  lang: str | None = None) -> date:
+    """A day already come, to look something up: "3/12", "3 décembre 2026", "jeudi" (the
+    last one, today included), "hier". A day and month without a year is the last such day
+    up to today; a day ahead is refused, as a day ahead is when reading a meeting's date."""
+    res = _Resolver.for_text(text, now, tz, lang, "day")
+    allowed = (DateSpec, WeekdaySpec, DayRel)
+    if any(not isinstance(p.value, allowed) for p in res.reading.pieces):
+        raise res.error("Il faut un jour seul, sans heure.", "I need a day alone, with no time.", "day")
+    today = res.now.date()
+    spec = res.one(DateSpec, "dates", "dates")
+    rel = res.one(DayRel, "jours", "days")
+    weekday = res.one(WeekdaySpec, "jours de la semaine", "weekdays")
+    days: list[date] = []
+    if spec is not None:
+        if spec.year is not None or spec.month is None:
+            days.append(res.date_of(spec, None, today) if spec.year is not None else _last_monthday(res, spec, today))
+        else:
+            days.append(_last_date(res, spec, today))
+    if rel is not None:
+        days.append(today + timedelta(days=rel.offset))
+    if weekday is not None:
+        if weekday.extra_weeks or weekday.next_word:
+            raise res.error("Il faut un jour passé.", "I need a day that has come.", "future")
+        if days:
+            res.check_weekday(days[0], weekday.weekday)
+        else:
+            days.append(today - timedelta(days=(today.weekday() - weekday.weekday) % 7))
+    if not days:
+        raise res.error("Je ne trouve pas de jour.", "I find no day.", "nothing")
+    if len(set(days)) > 1:
+        raise res.error("La demande nomme deux jours différents.",
+                        "The request names two different days.", "conflict")
+    day = days[0]
+    if day.year < FIRST_YEAR:
+        raise res.year_too_early(day.year)
+    if day > today:
+        fr_day, en_day = day_fr_en(day)
+        raise res.error(f"Le {fr_day} n'est pas encore venu.", f"{en_day} has not come yet.", "future")
+    return day
+
+
+def _last_date(res: _Resolver, spec: DateSpec, today: date) -> date:
+    """The last day of that day and month up to today (29 February: within eight years)."""
+    for year in range(today.year, today.year - 9, -1):
+        try:
+            d = date(year, spec.month, spec.day)  # type: ignore[arg-type]
+        except ValueError:
+            continue
+        if d <= today:
+            res.check_weekday(d, spec.weekday)
+            return d
+    raise res.nonexistent(spec)
+
+
+def _last_monthday(res: _Resolver, spec: DateSpec, today: date) -> date:
+    """The last such day of a month up to today ("le 3")."""
+    y, m = today.year, today.month
+    for _ in range(14):
+        if spec.day <= calendar.monthrange(y, m)[1] and date(y, m, spec.day) <= today:
+            d = date(y, m, spec.day)
+            res.check_weekday(d, spec.weekday)
+            return d
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    raise res.nonexistent(spec)

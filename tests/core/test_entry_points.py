@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-12-01T10:00:00+01:00"  # a Tuesday
-SESSION = "!réunion proposer vendredi 19h ; Atelier briques ; MESHS\n!odj ajouter Trouver une salle\n"
+SESSION = ("!réunion proposer vendredi 19h ; Atelier briques ; MESHS\n!odj ajouter Trouver une salle\n"
+           "!séance ouvrir Séance de test\n!info Une note <b>prise</b>\n!séance clore\n!odj ajouter Budget\n")
 
 
 def entry_point() -> Path:
@@ -89,6 +90,16 @@ def _notice(db: Path, tmp: Path) -> None:
     assert json.loads(proc.stdout)["meeting"]["start"] == "2026-12-04T19:00:00+01:00"
 
 
+def _minutes(db: Path, tmp: Path) -> None:
+    proc = chambre_bot("minutes", "--db", str(db), "1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# Compte rendu — Séance de test") and "Une note &lt;b&gt;prise&lt;/b&gt;" in proc.stdout
+    page = tmp / "minutes.html"
+    proc = chambre_bot("minutes", "--db", str(db), "2026-12-01", "--format", "html", "-o", str(page))
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr
+    assert "<title>Compte rendu — Séance de test" in page.read_text(encoding="utf-8")
+
+
 def _serve(db: Path, tmp: Path) -> None:
     import signal
     import urllib.request
@@ -149,7 +160,7 @@ def _restore(db: Path, tmp: Path) -> None:
 
 RUNS = {"run": _run, "console": _console, "when": _when, "export": _export, "check-config": _check_config,
         "digest": _digest, "notice": _notice, "serve": _serve, "--version": _version, "init": _init,
-        "backup": _backup, "restore": _restore}
+        "backup": _backup, "restore": _restore, "minutes": _minutes}
 
 
 def test_every_subcommand_of_the_readme_has_a_run_here():

@@ -26,6 +26,8 @@ def test_the_wheel_holds_the_program_and_its_seed_and_nothing_else(installed: In
     assert {n.split("/")[0] for n in names} == {"bot", "commands", "storage",
                                                 f"chambre_bot-{bot.__version__}.dist-info"}
     assert "storage/seed/bricks.json" in names
+    # the minutes' standalone page (chambre-bot minutes --format html) and the board's page of them
+    assert "bot/templates/minutes.html" in names and "bot/web/templates/minutes.html" in names
     # The command the installed wheel runs is its own, not this source tree's.
     proc = installed.run("--version")
     assert proc.returncode == 0 and proc.stdout == f"chambre-bot {bot.__version__}\n", proc.stderr

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from bot.export import export_ics, export_json
 from bot.services import permanences as permanence_svc
 from bot.services import rhythm as rhythm_svc
-from storage.migrations import _REVISED
+from storage.migrations import REVISED_TABLES
 from tests.web.conftest import NOW, TOKEN
 
 UTC = timezone.utc
@@ -214,7 +214,7 @@ async def test_a_pledge_is_a_change_of_the_export(make_board):
 async def test_every_table_the_feed_and_the_export_read_raises_the_revision(board):
     # What the ETag promises: a table read to build either document is one whose changes
     # raise records_revision (storage/migrations.py). A table added to the export later (a
-    # session's minutes, a poll) fails here until it is added to _REVISED.
+    # session's minutes, a poll) fails here until it is added to REVISED_TABLES.
     read: set[str] = set()
 
     def note(action, table, *_):
@@ -231,4 +231,4 @@ async def test_every_table_the_feed_and_the_export_read_raises_the_revision(boar
     finally:
         chat.db.conn.set_authorizer(None)
     assert {"meetings", "bricks", "pledges", "rhythm"} <= read
-    assert read <= set(_REVISED), read - set(_REVISED)
+    assert read <= REVISED_TABLES, read - REVISED_TABLES

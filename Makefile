@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_web.py
 	$(VENV)/bin/python bench/bench_backup.py
 	$(VENV)/bin/python bench/bench_pledges.py
+	$(VENV)/bin/python bench/bench_polls.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

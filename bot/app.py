@@ -29,14 +29,15 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import json
 import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
-from bot import conversation
-from bot.backends.base import (EDIT, MESSAGE, REACTION, REMOVAL, Backend, BackendConfigError, BackendStatus, Incoming,
-                               Outgoing, Refused, RetryLater)
+from bot import conversation, poll_chat
+from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REACTIONS, REMOVAL, Backend, BackendConfigError,
+                               BackendStatus, Incoming, Outgoing, Refused, RetryLater)
 from bot.backoff import Backoff
 from bot.clock import Clock
 from bot.config import Config
@@ -317,8 +318,16 @@ class App:
             if not msg.is_direct:  # a command is speaking too: present at a session open there
                 session_svc.heard(store, msg.backend, msg.room, msg.sender, reference)
             if reply is not None:
-                store.enqueue(send_key("reply", msg.backend, msg.event_id), msg.backend, reply.to_json(), now,
-                              room=msg.room, reply_to=msg.event_id, thread=msg.thread)
+                key = send_key("reply", msg.backend, msg.event_id)
+                poll = poll_chat.native(store, ctx.reply_poll)
+                store.enqueue(key, msg.backend, reply.to_json(), now, room=msg.room,
+                              reply_to=poll_chat.reply_to(store, ctx.reply_poll, msg.event_id), thread=msg.thread,
+                              poll=poll)
+                if ctx.poll_message is not None:  # the reply is that poll's own message
+                    store.set_poll_start_key(ctx.poll_message, key)
+            for name, backend, room, body, poll_json in ctx.posts:
+                store.enqueue(send_key("post", name, backend, room), backend, body.to_json(), now, room=room,
+                              reply_to=poll_chat.reply_to(store, poll_json, None), poll=poll_chat.native(store, poll_json))
             for k, private in enumerate(ctx.private):
                 store.enqueue(send_key("private", msg.backend, msg.event_id, str(k)), msg.backend, private.to_json(),
                               now, dm_user=msg.sender)  # not a reply: the command is in another room
@@ -422,6 +431,15 @@ class App:
         store = Store(db)
         now = self.clock.now()
         with db.atomic():
+            if msg.kind in (POLL_ANSWER, REACTIONS) or store.poll_by_message(msg.backend, self._about(store, msg)) \
+                    or (msg.kind == REMOVAL and store.poll_answer_poll(msg.backend, msg.target or "") is not None):
+                # An answer to a date poll, something done to a poll's message, or the
+                # reactions a message carries now (bot/poll_chat.py).
+                said = poll_chat.followed(store, msg, now, self.config.chambre.prefix)
+                if said is None:
+                    return False
+                self._say(store, msg, said)
+                return True
             if msg.kind == REACTION:
                 # A reaction is handled once while it stands: the reactions table is its mark.
                 if not store.add_reaction(msg.backend, msg.room, msg.target or "", msg.text, msg.sender, msg.event_id, now):
@@ -445,6 +463,15 @@ class App:
             self._say(store, msg, said)
         return True
 
+    @staticmethod
+    def _about(store: Store, msg: Incoming) -> str:
+        """The message an edit, reaction or removal is about (a removal may name a reaction)."""
+        if msg.kind == REMOVAL:
+            standing = store.reaction_by_id(msg.backend, msg.target or "")
+            if standing is not None:
+                return standing
+        return msg.target or ""
+
     def _say(self, store: Store, msg: Incoming, said: list[conversation.Said]) -> None:
         """Queue what the bot says about a message, in the caller's transaction: each under a
         key derived from what caused it, so a redelivery or a resend posts nothing twice."""
@@ -465,6 +492,10 @@ class App:
             if where is not None:
                 return name, where
         return None
+
+    # The send keys of what the App queues, for the scheduler's posts that are not named posts
+    # (a poll's result).
+    send_key = staticmethod(send_key)
 
     def enqueue_post(self, store: Store, name: str, body: Doc, destination: tuple[str, str], now: datetime,
                      dm: bool = False) -> bool:
@@ -513,12 +544,14 @@ class App:
             for row in rows:
                 out = Outgoing(send_key=row["send_key"], body=Doc.from_json(row["body"]), room=row["room"],
                                dm_user=row["dm_user"], reply_to=row["reply_to"], thread=row["thread"],
-                               reaction=row["reaction"])
+                               reaction=row["reaction"], poll=json.loads(row["poll"]) if row.get("poll") else None)
                 taken = sent_parts.setdefault(row["id"], set())
+                message_id: str | None = None
                 try:
                     for part in await self._parts(backend, out):
                         if part.send_key not in taken:
-                            await backend.send(part)
+                            got = await backend.send(part)
+                            message_id = message_id or got  # the first part's id names the message
                             taken.add(part.send_key)
                 except Refused as err:
                     # Sending it again would get the same answer: give it up now, so that it
@@ -550,15 +583,21 @@ class App:
                     break
                 else:
                     sent_parts.pop(row["id"], None)
-                    await self._sent(row["id"])
+                    await self._sent(row["id"], message_id, backend if out.poll and "start" in out.poll else None)
             wake.set()  # look again: more may have come, or a retry is due
 
-    async def _sent(self, outbox_id: int) -> None:
+    async def _sent(self, outbox_id: int, message_id: str | None = None, poll_on: Backend | None = None) -> None:
+        """Mark a message sent, with the id the chat gave it. A poll's own message sent on a chat
+        that answers polls by reactions gets its option reactions now, in the same
+        transaction, each under a key derived from the poll's."""
         now = self.clock.now()
 
         def write(db: ChambreDatabase) -> None:
+            store = Store(db)
             with db.atomic():
-                Store(db).mark_sent(outbox_id, now)
+                store.mark_sent(outbox_id, now, message_id)
+                if poll_on is not None and poll_on.polls_by_reaction and message_id:
+                    poll_chat.add_option_reactions(store, poll_on.name, message_id, now, send_key)
 
         await self.db.run(write)
 
@@ -580,10 +619,13 @@ class App:
     async def _parts(backend: Backend, out: Outgoing) -> list[Outgoing]:
         """`out` as the messages the chat takes. A reply that fits (nearly all) is measured
         here; splitting one that does not renders it a few dozen times (about 0.1 s for the
-        largest list), off the event loop so that the chats are still heard meanwhile."""
+        largest list), off the event loop so that the chats are still heard meanwhile. Of a
+        poll's end split in parts (a result listing hundreds of voters), the first is the
+        chat's poll end, the others plain messages."""
         if out.reaction is not None or backend.fits(out):
             return [out]
-        return await asyncio.to_thread(message_parts, out, backend.fits)
+        parts = await asyncio.to_thread(message_parts, out, backend.fits)
+        return [parts[0], *(replace(part, poll=None) for part in parts[1:])]
 
 
 def _waits_our_backoff(err: Exception) -> bool:

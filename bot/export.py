@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.records import RSVP_ANSWERS, Action, Brick, Meeting, Permanence, Pledge, Rhythm, Session
+from bot.records import RSVP_ANSWERS, Action, Brick, Meeting, Permanence, Pledge, Poll, Rhythm, Session
 from bot.services import permanences as permanence_svc
 from bot.services import pledges as pledge_svc
 from bot.services import sessions as session_svc
@@ -95,6 +95,21 @@ def _action(a: Action, tz: ZoneInfo) -> dict[str, Any]:
             "done": a.done_at is not None, "done_at": _local(a.done_at, tz), "done_by": a.done_by, "note": a.done_note}
 
 
+def _when(start: datetime | date, end: datetime | None, tz: ZoneInfo) -> dict[str, Any]:
+    if isinstance(start, datetime):
+        return {"start": _local(start, tz), "end": _local(end, tz)}
+    return {"start": start.isoformat(), "end": None}
+
+
+def _poll(p: Poll, tz: ZoneInfo) -> dict[str, Any]:
+    return {"id": p.id, "meeting": p.meeting_id, "status": p.status, "created_by": p.created_by,
+            "created": _local(p.created_at, tz), "closes": _local(p.closes_at, tz), "room": p.room,
+            "options": [{"position": o.position, **_when(o.start, o.end, tz)} for o in p.options],
+            # each member's latest answer, by name (the positions they chose)
+            "answers": {person: chosen for person, chosen in sorted(p.answers.items())},
+            "chosen": p.chosen, "closed": _local(p.closed_at, tz), "closed_by": p.closed_by}
+
+
 def export_json(store: Store, config: Config) -> dict[str, Any]:
     """The JSON export (version 1 of PRODUCT.md): every record, instants in the configured
     zone. Read in the caller's transaction, so that it is one consistent picture."""
@@ -109,6 +124,7 @@ def export_json(store: Store, config: Config) -> dict[str, Any]:
         "pledges": [_pledge(p, tz) for p in store.pledges()],
         "sessions": [_session(store, s, tz) for s in store.sessions()],
         "actions": [_action(a, tz) for a in store.actions()],
+        "polls": [_poll(p, tz) for p in store.polls()],
     }
 
 

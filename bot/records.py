@@ -255,3 +255,35 @@ class Minutes:
     actions: list[Action]
     bricks: dict[int, str]  # names of the bricks decisions were filed under
     meeting_title: str | None = None
+
+
+POLL_STATUSES = ("open", "tied", "closed")
+
+
+@dataclass
+class PollOption:
+    position: int  # 1, 2, 3…: what a member votes for
+    start: datetime | date  # a day for an all-day option
+    end: datetime | None
+
+
+@dataclass
+class Poll:
+    """A date poll for a meeting: the group picks among its options; each member's latest
+    answer counts (`answers`: person -> the positions they chose, empty when withdrawn)."""
+
+    id: int
+    meeting_id: int
+    backend: str
+    room: str
+    lang: str
+    created_by: str
+    created_at: datetime
+    closes_at: datetime  # aware, UTC
+    status: str  # one of POLL_STATUSES
+    options: list[PollOption] = field(default_factory=list)
+    answers: dict[str, list[int]] = field(default_factory=dict)
+    start_key: str | None = None
+    chosen: int | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None

@@ -41,6 +41,7 @@ from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import pledge_posts
 from bot.services import pledges as pledge_svc
+from bot.services.polls import next_close
 from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
 from storage.db import ChambreDatabase, DatabaseThread
@@ -290,11 +291,12 @@ class Scheduler:
         past it meanwhile, the sleep returns at once and the loop catches up."""
         store = Store(db)
         with db.atomic():
+            poll_deadline = next_close(store, now, self.started_at)
             for due in self._plan(store, now, now + MAX_SLEEP):
                 # (a session's close may be planned in the past: the next catch-up makes it)
                 if due.due > now and not store.post_done(due.name):
-                    return due.due
-        return None
+                    return min(due.due, poll_deadline) if poll_deadline else due.due
+        return poll_deadline
 
     def _process(self, db: ChambreDatabase, now: datetime) -> set[str]:
         store = Store(db)
@@ -325,9 +327,24 @@ class Scheduler:
                 continue
             if backend:
                 backends.add(backend)
+        backends |= self._close_polls(store, now)
         with db.atomic():
             store.state_set(STATE, PROCESSED_UNTIL, iso(now))
         return backends
+
+    def _close_polls(self, store: Store, now: datetime) -> set[str]:
+        """Date polls whose deadline has come close, each with its result (bot/poll_chat.py).
+        Their state is their mark, so each closes once, however long the bot was down."""
+        from bot.poll_chat import close_due
+
+        config = self.app.config
+        try:
+            with store.atomic():
+                return close_due(store, now, config.chambre.tz, config.chambre.prefix, self.app.send_key,
+                                 self.started_at)
+        except Exception:
+            log.exception("scheduler: closing the polls due failed; trying again at the next turn")
+            return set()
 
     def _post(self, store: Store, due: Due, now: datetime) -> str | None:
         """Make one post, in the caller's transaction: its record and its outbox row together."""

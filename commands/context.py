@@ -27,6 +27,12 @@ class Context:
     # pledge amount is never said in a room).
     private: list[Doc] = field(default_factory=list)
     listen_mode: str = "record"  # what listening does in this room (bot.services.listening.MODES)
+    # A reply that is a date poll's own message (`poll_message`: its number) or its end: the
+    # native poll a chat shows for it (bot/backends/base.py `Outgoing.poll`).
+    reply_poll: dict | None = None
+    poll_message: int | None = None
+    # Posts to another room than the command's, each once: (name, backend, room, body, poll).
+    posts: list[tuple[str, str, str, Doc, dict | None]] = field(default_factory=list)
     # What the dispatcher made of the line, for the operator's log (never the member's text):
     # the command's English name ("meeting propose"), and done, refused, unknown or failed.
     command: str = ""

@@ -457,10 +457,6 @@ def sessions_and_actions(db: Database) -> None:
 
 
 _SESSION_TABLES = ("sessions", "session_topics", "session_presence", "session_notes", "actions")
-# Every table whose changes raise the records' revision: what the feed and the export read
-# must be among them (tests/web/test_feed.py). A migration adding such a table makes its
-# triggers with _revision_triggers and adds it here.
-REVISED_TABLES = frozenset(_REVISED) | frozenset(_SESSION_TABLES)
 
 
 @MIGRATIONS(name="0010_listening")
@@ -553,6 +549,78 @@ def seed_meetings(db: Database) -> None:
             " updated_at, source) VALUES (?, NULL, NULL, 0, NULL, 'proposed', ?, '', ?, ?, 'seed')",
             [meeting["title"], SEED_AUTHOR, seeded_at, seeded_at],
         )
+
+
+@MIGRATIONS(name="0012_polls")
+def polls(db: Database) -> None:
+    """Date polls (issue 12): a poll belongs to a meeting and offers 2 to 10 dates; each member's
+    latest answer counts; at its deadline (or by hand) it closes, and the meeting gets the date.
+
+    - `polls.status`: 'open'; 'tied' (the deadline passed on a tie: an organiser chooses);
+      'closed' (`chosen` is the option's position). `start_key` is the send key of the poll's
+      own message: its id in the chat (`outbox.message_id`, once sent) is how an answer given
+      on the chat (a Matrix poll response, a Rocket.Chat reaction) finds its poll.
+    - `poll_options`: each date as the time layer read it (like a meeting's start and end),
+      and the text it is written back as.
+    - `poll_answers`: every answer given (`at`: when, on the chat's clock), a JSON list of
+      positions, empty when withdrawn; a member's answer is their latest. A chat's poll
+      response keeps its id: its redaction takes it back, and the one before counts again
+      (MSC3381).
+    - Polls are in the JSON export: their changes raise `records_revision` (0008_web_feed).
+    - `outbox.poll`: a message that is a native poll (or its end), JSON (bot/backends/base.py
+      `Outgoing.poll`); `outbox.message_id`: the id the chat gave the message it sent."""
+    db.executescript(
+        """
+        CREATE TABLE polls (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            backend TEXT NOT NULL,
+            room TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            closes_at TEXT NOT NULL,   -- UTC ISO instant
+            status TEXT NOT NULL CHECK (status IN ('open', 'tied', 'closed')),
+            start_key TEXT,
+            chosen INTEGER,
+            closed_at TEXT,
+            closed_by TEXT
+        );
+        CREATE INDEX polls_open ON polls(status, closes_at);
+        CREATE INDEX polls_start ON polls(backend, start_key);
+        CREATE TABLE poll_options (
+            poll_id INTEGER NOT NULL REFERENCES polls(id),
+            position INTEGER NOT NULL,
+            start TEXT NOT NULL,      -- as meetings.start
+            "end" TEXT,
+            all_day INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (poll_id, position)
+        );
+        CREATE TABLE poll_answers (
+            id INTEGER PRIMARY KEY,
+            poll_id INTEGER NOT NULL REFERENCES polls(id),
+            person TEXT NOT NULL,
+            choices TEXT NOT NULL,    -- JSON list of positions
+            at TEXT NOT NULL,
+            via TEXT NOT NULL,        -- 'command', 'poll' (a chat's poll response), 'reaction'
+            event_id TEXT             -- a chat's poll response: its id, for its redaction
+        );
+        CREATE INDEX poll_answers_person ON poll_answers(poll_id, person, at);
+        CREATE INDEX poll_answers_event ON poll_answers(event_id) WHERE event_id IS NOT NULL;
+        ALTER TABLE outbox ADD COLUMN poll TEXT;
+        ALTER TABLE outbox ADD COLUMN message_id TEXT;
+        CREATE INDEX outbox_message ON outbox(backend, message_id) WHERE message_id IS NOT NULL;
+        """
+    )
+    # In the JSON export: the web feed's ETag changes with them (0008_web_feed).
+    db.executescript("\n".join(trigger for table in _POLL_TABLES for trigger in _revision_triggers(table)))
+
+
+_POLL_TABLES = ("polls", "poll_options", "poll_answers")
+# Every table whose changes raise the records' revision: what the feed and the export read
+# must be among them (tests/web/test_feed.py). A migration adding such a table makes its
+# triggers with _revision_triggers and adds it here.
+REVISED_TABLES = frozenset(_REVISED) | frozenset(_SESSION_TABLES) | frozenset(_POLL_TABLES)
 
 
 def unknown_migrations(db: Database) -> list[str]:

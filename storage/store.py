@@ -10,7 +10,7 @@ from typing import Any, ContextManager, Iterable, TypeVar
 import sqlite_utils
 
 from bot.records import (Action, Brick, Heard, HistoryEntry, JournalEntry, Link, Meeting, Note, Permanence, Pledge,
-                         Presence, Rhythm, Session, SessionTopic, Topic)
+                         Poll, PollOption, Presence, Rhythm, Session, SessionTopic, Topic)
 
 
 # A row read by column name: sqlite3's Row (Store._rows) or sqlite-utils' dict (db.query).
@@ -696,11 +696,11 @@ class Store:
 
     def enqueue(self, send_key: str, backend: str, body_json: str, now: datetime, room: str | None = None,
                 dm_user: str | None = None, reply_to: str | None = None, thread: str | None = None,
-                reaction: str | None = None) -> bool:
+                reaction: str | None = None, poll: str | None = None) -> bool:
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO outbox (send_key, backend, room, dm_user, reply_to, thread, body, created_at, reaction)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [send_key, backend, room, dm_user, reply_to, thread, body_json, iso(now), reaction],
+            "INSERT OR IGNORE INTO outbox (send_key, backend, room, dm_user, reply_to, thread, body, created_at, reaction,"
+            " poll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [send_key, backend, room, dm_user, reply_to, thread, body_json, iso(now), reaction, poll],
         )
         return cur.rowcount > 0
 
@@ -716,8 +716,14 @@ class Store:
             "SELECT * FROM outbox WHERE backend = ? AND sent_at IS NULL AND (reply_to IS NULL OR reply_to LIKE ? ESCAPE '\\')"
             " ORDER BY id LIMIT ?", [backend, pattern, limit]))
 
-    def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        self.db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [iso(now), outbox_id])
+    def mark_sent(self, outbox_id: int, now: datetime, message_id: str | None = None) -> None:
+        """Sent; `message_id` is the id the chat gave it, when it says."""
+        self.db.execute("UPDATE outbox SET sent_at = ?, message_id = coalesce(?, message_id) WHERE id = ?",
+                        [iso(now), message_id, outbox_id])
+
+    def outbox_row(self, send_key: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM outbox WHERE send_key = ?", [send_key]))
+        return rows[0] if rows else None
 
     def mark_failed(self, outbox_id: int, error: str) -> int:
         """Count a failed attempt; returns how many there have been."""
@@ -815,7 +821,105 @@ class Store:
         self.db.execute("DELETE FROM reactions WHERE backend = ? AND event_id = ?", [backend, event_id])
         return row["target"], row["emoji"], row["person"]
 
+    def drop_reaction(self, backend: str, target: str, emoji: str, person: str) -> None:
+        """A reaction known to be gone (taken back while the bot was away)."""
+        self.db.execute("DELETE FROM reactions WHERE backend = ? AND target = ? AND emoji = ? AND person = ?",
+                        [backend, target, emoji, person])
+
+    def reaction_by_id(self, backend: str, event_id: str) -> str | None:
+        """The message a standing reaction with that id is on, or None."""
+        row = self._one("SELECT target FROM reactions WHERE backend = ? AND event_id = ?", [backend, event_id])
+        return row["target"] if row else None
+
     def reactions_on(self, backend: str, target: str) -> list[tuple[str, str]]:
         """The reactions standing on a message: (emoji, person), in the order they came."""
         return [(r["emoji"], r["person"]) for r in self._rows(
             "SELECT emoji, person FROM reactions WHERE backend = ? AND target = ? ORDER BY at, rowid", [backend, target])]
+
+    # ---- date polls -------------------------------------------------------------------------
+
+    def _poll(self, row: RowLike) -> Poll:
+        poll = Poll(id=row["id"], meeting_id=row["meeting_id"], backend=row["backend"], room=row["room"], lang=row["lang"],
+                    created_by=row["created_by"], created_at=parse_instant(row["created_at"]),
+                    closes_at=parse_instant(row["closes_at"]), status=row["status"], start_key=row["start_key"],
+                    chosen=row["chosen"], closed_at=parse_instant(row["closed_at"]) if row["closed_at"] else None,
+                    closed_by=row["closed_by"])
+        for r in self._rows("SELECT * FROM poll_options WHERE poll_id = ? ORDER BY position", [poll.id]):
+            start: datetime | date = date.fromisoformat(r["start"]) if r["all_day"] else parse_instant(r["start"])
+            poll.options.append(PollOption(r["position"], start, parse_instant(r["end"]) if r["end"] else None))
+        # Every answer in the order given: each member's latest stays.
+        for r in self._rows("SELECT person, choices FROM poll_answers WHERE poll_id = ? ORDER BY at, id", [poll.id]):
+            poll.answers[r["person"]] = json.loads(r["choices"])
+        return poll
+
+    def add_poll(self, meeting_id: int, backend: str, room: str, lang: str, created_by: str, now: datetime,
+                 closes_at: datetime, options: list[tuple[datetime | date, datetime | None]]) -> Poll:
+        cur = self.db.execute(
+            "INSERT INTO polls (meeting_id, backend, room, lang, created_by, created_at, closes_at, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open')", [meeting_id, backend, room, lang, created_by, iso(now), iso(closes_at)])
+        poll_id = cur.lastrowid
+        for position, (start, end) in enumerate(options, 1):
+            cols = self._when_columns(start, end)
+            self.db.execute('INSERT INTO poll_options (poll_id, position, start, "end", all_day) VALUES (?, ?, ?, ?, ?)',
+                            [poll_id, position, cols["start"], cols["end"], cols["all_day"]])
+        return self.poll(poll_id)  # type: ignore[return-value]
+
+    def poll(self, poll_id: int) -> Poll | None:
+        row = self._one("SELECT * FROM polls WHERE id = ?", [poll_id])
+        return self._poll(row) if row else None
+
+    def polls(self, statuses: tuple[str, ...] = ("open", "tied", "closed")) -> list[Poll]:
+        marks = ",".join("?" * len(statuses))
+        return [self._poll(r) for r in self._rows(f"SELECT * FROM polls WHERE status IN ({marks}) ORDER BY id", statuses)]
+
+    def polls_for_meeting(self, meeting_id: int, statuses: tuple[str, ...] = ("open", "tied")) -> list[Poll]:
+        marks = ",".join("?" * len(statuses))
+        return [self._poll(r) for r in self._rows(
+            f"SELECT * FROM polls WHERE meeting_id = ? AND status IN ({marks}) ORDER BY id", [meeting_id, *statuses])]
+
+    def polls_due(self, until: datetime) -> list[Poll]:
+        """Open polls whose deadline is at or before `until`, the earliest first."""
+        return [self._poll(r) for r in self._rows(
+            "SELECT * FROM polls WHERE status = 'open' AND closes_at <= ? ORDER BY closes_at, id", [iso(until)])]
+
+    def next_poll_deadline(self) -> datetime | None:
+        row = self._one("SELECT min(closes_at) AS at FROM polls WHERE status = 'open'")
+        return parse_instant(row["at"]) if row and row["at"] else None
+
+    def set_poll_start_key(self, poll_id: int, send_key: str) -> None:
+        self.db.execute("UPDATE polls SET start_key = ? WHERE id = ?", [send_key, poll_id])
+
+    def poll_by_message(self, backend: str, message_id: str) -> Poll | None:
+        """The poll whose own message has that id in its chat."""
+        row = self._one("SELECT polls.* FROM polls JOIN outbox ON outbox.send_key = polls.start_key"
+                        " WHERE outbox.backend = ? AND outbox.message_id = ?", [backend, message_id])
+        return self._poll(row) if row else None
+
+    def poll_message_id(self, poll_id: int) -> str | None:
+        row = self._one("SELECT outbox.message_id AS m FROM polls JOIN outbox ON outbox.send_key = polls.start_key"
+                        " WHERE polls.id = ?", [poll_id])
+        return row["m"] if row else None
+
+    def set_poll_answer(self, poll_id: int, person: str, choices: list[int], at: datetime, via: str,
+                        event_id: str | None = None) -> bool:
+        """Record an answer `person` gave at `at`; False when they gave a later one already
+        (it is kept all the same: a redaction of the later one makes it theirs again)."""
+        later = self._one("SELECT 1 AS x FROM poll_answers WHERE poll_id = ? AND person = ? AND at > ?",
+                          [poll_id, person, iso(at)])
+        self.db.execute("INSERT INTO poll_answers (poll_id, person, choices, at, via, event_id) VALUES (?, ?, ?, ?, ?, ?)",
+                        [poll_id, person, json.dumps(sorted(set(choices))), iso(at), via, event_id])
+        return later is None
+
+    def poll_answer_poll(self, backend: str, event_id: str) -> int | None:
+        """The poll a chat's poll response (by its id) answered."""
+        row = self._one("SELECT polls.id AS id FROM poll_answers JOIN polls ON polls.id = poll_answers.poll_id"
+                        " WHERE poll_answers.event_id = ? AND polls.backend = ?", [event_id, backend])
+        return row["id"] if row else None
+
+    def take_poll_answer(self, poll_id: int, event_id: str) -> None:
+        self.db.execute("DELETE FROM poll_answers WHERE poll_id = ? AND event_id = ?", [poll_id, event_id])
+
+    def close_poll(self, poll_id: int, status: str, chosen: int | None, by: str | None, now: datetime) -> Poll:
+        self.db.execute("UPDATE polls SET status = ?, chosen = ?, closed_at = ?, closed_by = ? WHERE id = ?",
+                        [status, chosen, iso(now), by, poll_id])
+        return self.poll(poll_id)  # type: ignore[return-value]

@@ -43,6 +43,23 @@ Contract, so that nothing is lost and nothing happens twice:
   delivered. Every event says whether its room is a direct-message room with the bot
   (`is_direct`) and whether the chat marks its sender as a bot or an integration
   (`from_bot`): the core reads conversation in neither.
+- Date polls (issue 12). `POLL_ANSWER`: `sender` answered the native poll `target` (the id
+  the chat gave the poll's own message) with `choices`, the ids of the options, in full
+  (empty: no option); `event_id` is the answer's own id (Matrix: the poll response event,
+  unstable `org.matrix.msc3381.poll.response` or stable `m.poll.response`). Handled once
+  by id, like a message. A chat without native polls (`polls_by_reaction`) answers by
+  reactions on the poll's message: the core gives it its option reactions (1️⃣ 2️⃣ …) once
+  it is sent, and reads members' REACTION / REMOVAL of those as answers.
+- `REACTIONS`: every reaction `target` carries now, in full (`text`: a JSON list of
+  [emoji, person]), from a chat that cannot tell a reaction taken back while the bot was
+  away (Rocket.Chat, after a restart, for each message it catches up on); `event_id` is its
+  own (Rocket.Chat: `<message id>:reactions:<_updatedAt>`). The core drops the reactions it
+  knew that are no longer there (a poll answer withdrawn while the bot was down).
+- `Outgoing.poll`: the message is a poll's own message (`{"start": {"question", "answers":
+  [{"id", "text"}], "max_selections"}}`) or its end (`{"end": {"text", "results"}}`, with
+  `reply_to` the poll's message); `body` is the text any chat can show. A chat with native
+  polls sends the poll (Matrix: MSC3381's unstable events); the others send `body`. `send`
+  returns the id the chat gave the message (or None): a poll's id is how answers find it.
 - `Outgoing.reaction`: the message is a reaction with that emoji on `reply_to`, sent under
   its send key like a message (Matrix: an `m.reaction` annotation with the key as
   transaction id; Rocket.Chat: `chat.react` with `shouldReact: true`, idempotent by itself).
@@ -77,6 +94,7 @@ log = logging.getLogger(__name__)
 
 # What an incoming event is (Incoming.kind): see the contract above.
 MESSAGE, EDIT, REACTION, REMOVAL = "message", "edit", "reaction", "removal"
+POLL_ANSWER, REACTIONS = "poll-answer", "reactions"
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,7 @@ class Incoming:
     from_bot: bool = False  # the chat says another bot or an integration sent it
     kind: str = MESSAGE
     target: str | None = None  # the message an edit, reaction or removal is about
+    choices: tuple[str, ...] = ()  # POLL_ANSWER: the option ids chosen
     # Set when the chat could not decrypt the message (Matrix, without its room key): `text` is
     # empty and the core tells the room, once per value of this key (the sender and session).
     unreadable: str | None = None
@@ -117,6 +136,7 @@ class Outgoing:
     reply_to: str | None = None  # the event id of the command this answers (or reacts to)
     thread: str | None = None
     reaction: str | None = None  # an emoji to put on `reply_to`, instead of a message (`body` is empty)
+    poll: dict | None = None  # a native poll's start or end (see the contract above)
 
 
 Deliver = Callable[[Incoming], Awaitable[None]]
@@ -190,14 +210,17 @@ class Backend(abc.ABC):
     # post due by now is made. A backend that shows one exchange at a time (the console)
     # awaits it after each message; a chat need not.
     settle: Settle | None = None
+    # No native polls: a poll is answered by reactions on its message (Rocket.Chat).
+    polls_by_reaction: bool = False
 
     @abc.abstractmethod
     async def run(self, deliver: Deliver) -> None:
         """Connect, catch up, deliver messages until stop() is called."""
 
     @abc.abstractmethod
-    async def send(self, out: Outgoing) -> None:
-        """Post `out`, idempotent on out.send_key; raise Refused or RetryLater when it fails."""
+    async def send(self, out: Outgoing) -> str | None:
+        """Post `out`, idempotent on out.send_key; raise Refused or RetryLater when it fails.
+        Returns the id the chat gave the message, when it has one."""
 
     @abc.abstractmethod
     async def stop(self) -> None:

@@ -41,8 +41,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.backends.base import (EDIT, REACTION, REMOVAL, Backend, BackendState, BackendStatus, CommandAge, Deliver,
-                               Incoming, Outgoing, Refused, RetryLater)
+from bot.backends.base import (EDIT, REACTION, REACTIONS, REMOVAL, Backend, BackendState, BackendStatus, CommandAge,
+                               Deliver, Incoming, Outgoing, Refused, RetryLater)
 from bot.backends.dm_rooms import DmRooms
 from bot.backends.rocketchat_cursor import Cursor, Reactions
 from bot.backends.rocketchat_ddp import DdpClosed, DdpConnection, DdpMethodError, ws_url
@@ -75,6 +75,9 @@ NOTIFY_ROOM = "stream-notify-room"  # "<rid>/deleteMessage": hard deletes
 EMOJI_NAMES = {
     "📅": "date", "✅": "white_check_mark", "👍": "thumbsup", "👎": "thumbsdown", "❤️": "heart",
     "🎉": "tada", "👀": "eyes", "❌": "x", "😄": "smile", "👋": "wave",
+    # A date poll's options (bot/services/polls.py KEYCAPS), as Rocket.Chat's emoji set names them.
+    "1️⃣": "one", "2️⃣": "two", "3️⃣": "three", "4️⃣": "four", "5️⃣": "five", "6️⃣": "six", "7️⃣": "seven",
+    "8️⃣": "eight", "9️⃣": "nine", "🔟": "keycap_ten",
 }
 EMOJI_OF_NAME = {name: emoji for emoji, name in EMOJI_NAMES.items()}
 TWO_FACTOR_HINT = (
@@ -108,6 +111,9 @@ def js_length(text: str) -> int:
 
 class RocketChatBackend(Backend):
     name = "rocketchat"
+    # No native polls: a date poll is its message with the bot's 1️⃣ 2️⃣ … on it, and members'
+    # reactions on it are their answers (base.py).
+    polls_by_reaction = True
 
     def __init__(
         self,
@@ -681,13 +687,25 @@ class RocketChatBackend(Backend):
                     backend=self.name, room=rid, sender=editor, text=msg.get("msg") or "", event_id=f"{mid}:edit:{ms}",
                     sent_at=edited_at, thread=msg.get("tmid"), is_direct=room_type == "d",
                     from_bot=bool(msg.get("bot")), kind=EDIT, target=mid), mid)
-        await self._reactions_changed(msg, room_type, deliver, seen.reactions(mid) if known else None)
+        before = seen.reactions(mid) if known else None
+        await self._reactions_changed(msg, room_type, deliver, before,
+                                      snapshot=before is None and self._own_with_own_reactions(msg))
         seen.remember(mid, edited_at)
 
+    def _own_with_own_reactions(self, msg: dict[str, Any]) -> bool:
+        """A message of the bot's that carries its own reactions: a date poll, whose answers are
+        the reactions on it (the one kind of message whose reactions taken back matter)."""
+        if (msg.get("u") or {}).get("_id") != self.self_id:
+            return False
+        return any(self.self_username in ((entry or {}).get("usernames") or [])
+                   for entry in (msg.get("reactions") or {}).values())
+
     async def _reactions_changed(self, msg: dict[str, Any], room_type: str | None, deliver: Deliver,
-                                 before: Reactions | None) -> None:
+                                 before: Reactions | None, snapshot: bool = False) -> None:
         """Deliver the reactions `msg` carries that `before` did not, and the removal of those
-        it no longer carries; with `before` unknown (None), every reaction it carries."""
+        it no longer carries; with `before` unknown (None), every reaction it carries, and with
+        `snapshot` (an update of a date poll not seen since the start) all of them at once as
+        REACTIONS, so that the core learns of one taken back while the bot was away."""
         mid, rid = str(msg["_id"]), str(msg["rid"])
         now_on: set[tuple[str, str]] = set()
         for name, entry in (msg.get("reactions") or {}).items():
@@ -708,6 +726,12 @@ class RocketChatBackend(Backend):
                     backend=self.name, room=rid, sender=username, text="",
                     event_id=f"{mid}:unreact:{name}:{username}:{stamp}", sent_at=at, is_direct=room_type == "d",
                     kind=REMOVAL, target=f"{mid}:react:{name}:{username}"), mid)
+            if snapshot:
+                standing = [[EMOJI_OF_NAME.get(name, f":{name}:"), username] for name, username in sorted(current)]
+                await self._hand_over(deliver, Incoming(
+                    backend=self.name, room=rid, sender="", text=json.dumps(standing, ensure_ascii=False),
+                    event_id=f"{mid}:reactions:{stamp}", sent_at=at, is_direct=room_type == "d", kind=REACTIONS,
+                    target=mid), mid)
         self.cursor.seen.remember(mid, self.cursor.seen.edited_at(mid), current)
 
     async def _organiser_or_forget(self, rid: str, username: str, room_type: str | None, mid: str) -> bool:
@@ -800,10 +824,11 @@ class RocketChatBackend(Backend):
     def fits(self, out: Outgoing) -> bool:
         return js_length(out.body.rocketchat()) <= self.max_message_length
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> str | None:
+        """Post `out`; the message's id (its client `_id`, the send key)."""
         if out.reaction is not None:
             await self._react(out)
-            return
+            return None
         try:
             await self._authenticate()
             await self._read_message_length()
@@ -825,8 +850,9 @@ class RocketChatBackend(Backend):
                     raise RetryLater("rocketchat: message too long for the server", 0.0) from exc
                 if exc.status == 400 and await self._already_posted(out.send_key, rid):
                     log.info("rocketchat: %s was already posted", out.send_key)
-                    return
+                    return out.send_key
                 raise
+            return out.send_key
         except RocketChatTransient as exc:
             raise RetryLater(str(exc), exc.delay) from exc
         except RocketChatAuthError as exc:

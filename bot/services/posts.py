@@ -21,6 +21,8 @@ from bot.richtext import Doc, Span, b, code, i, link
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import pledge_posts
+from bot.services import poll_posts
+from bot.services import polls as poll_svc
 from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
 from bot.services import topics as topic_svc
@@ -110,6 +112,11 @@ def _pending(store: Store, config: Config, now: datetime, lang: str, doc: Doc) -
         _listed(doc, waiting, lambda m: _waiting_line(m, now, lang, tz), lang,
                 f"{config.chambre.prefix}réunion liste", f"{config.chambre.prefix}meeting list",
                 total=meeting_svc.waiting_count(store, now))
+    polls = poll_svc.under_way(store)
+    if polls:
+        doc.heading(_t(lang, "Sondages de dates en cours", "Date polls under way"))
+        _listed(doc, polls, lambda poll: poll_posts.summary_line(poll, store.meeting(poll.meeting_id), lang, tz), lang,
+                f"{config.chambre.prefix}sondage liste", f"{config.chambre.prefix}poll list")
     unplanned = meeting_svc.to_organise(store)
     if unplanned:
         doc.heading(_t(lang, "Réunions à organiser", "Meetings to organise"))
@@ -264,6 +271,11 @@ def build_reminder(store: Store, config: Config, now: datetime, lang: str, occas
             missing.append([_t(lang, "pas de lieu", "no place")])
     if late:
         _late_note(doc, lang)
+    # A date poll that ended on a tie waits for an organiser to choose.
+    for poll in poll_svc.tied(store):
+        missing.append([_t(lang, "à départager, ", "to settle, "),
+                        *poll_posts.summary_line(poll, store.meeting(poll.meeting_id), lang, tz), _colon(lang),
+                        code(_t(lang, "{p}sondage clore {n} ; <option>", "{p}poll close {n} ; <option>", p=p, n=poll.id))])
     # Only the proposals that can show are read and rendered; the others are counted.
     total = len(missing) + meeting_svc.waiting_count(store, now, older_than=WAITING_TOO_LONG)
     for m in meeting_svc.waiting(store, now, older_than=WAITING_TOO_LONG, limit=LIST_LIMIT - len(missing)):

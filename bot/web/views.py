@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 from bot import minutes as minutes_text
 from bot.config import Config
 from bot.export import CalendarView, people, person
-from bot.records import BRICK_CATEGORIES, BRICK_PATH, Brick, HistoryEntry, JournalEntry, Meeting, Permanence, progress
+from bot.records import (BRICK_CATEGORIES, BRICK_PATH, Brick, HistoryEntry, JournalEntry, Meeting, Permanence, Poll,
+                         progress)
 from bot.records import Session as SessionRecord
 from bot.render import CATEGORY, STATUS, instant, number, tr, when_text, word
 from bot.richtext import Span, safe_url
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
+from bot.services import polls as poll_svc
 from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
 from bot.services.posts import DIGEST_GROUPS, journal_line
@@ -30,6 +32,7 @@ from storage.store import Store
 COMING = timedelta(weeks=4)
 MEETINGS_SHOWN = 30
 TO_ORGANISE_SHOWN = 30
+POLLS_SHOWN = 30
 PERMANENCE_DATES = 3
 CHANGES_SHOWN = 40
 MINUTES_SHOWN = 10
@@ -273,6 +276,30 @@ def _named(page: Page, entry: JournalEntry) -> JournalEntry:
     return replace(entry, by=page.who(entry.by) or "", data=data)
 
 
+# ---- date polls ---------------------------------------------------------------------------------
+
+@dataclass
+class PollRow:
+    id: int
+    number: str
+    meeting_id: int
+    meeting: str  # "n°5 Rencontre BGE"
+    answers: int
+    closes: When | None  # None when it ended on a tie and waits for an organiser
+    leading: list[str]  # the leading dates, written in full (none before the first answer)
+
+
+def poll_row(store: Store, page: Page, poll: Poll) -> PollRow:
+    from bot.services import poll_posts
+
+    m = store.meeting(poll.meeting_id)
+    answered = poll_svc.respondents(poll)
+    return PollRow(poll.id, number(poll.id, page.lang), poll.meeting_id,
+                   f"{number(poll.meeting_id, page.lang)} {m.title if m else ''}".strip(), answered,
+                   _instant(page, poll.closes_at) if poll.status == "open" else None,
+                   [poll_posts.option_text(poll, k, page.lang, page.tz) for k in poll_svc.leaders(poll)] if answered else [])
+
+
 # ---- the board ----------------------------------------------------------------------------------
 
 @dataclass
@@ -290,6 +317,7 @@ class Board:
     more_meetings: int
     to_organise: list[MeetingRow]
     more_to_organise: int
+    polls: list[PollRow]
     permanences: list[PermanenceRow]
     bricks: list[tuple[str, list[BrickRow]]]  # by category, in the group's order
     changes: list[tuple[str, list[list[Span]]]]
@@ -317,6 +345,7 @@ def board(store: Store, config: Config, page: Page, now: datetime) -> Board:
         meetings=[meeting_row(page, m) for m in coming[:MEETINGS_SHOWN]], more_meetings=max(len(coming) - MEETINGS_SHOWN, 0),
         to_organise=[meeting_row(page, m) for m in unplanned[:TO_ORGANISE_SHOWN]],
         more_to_organise=max(len(unplanned) - TO_ORGANISE_SHOWN, 0),
+        polls=[poll_row(store, page, p) for p in poll_svc.under_way(store)[:POLLS_SHOWN]],
         permanences=[permanence_row(page, p, now) for p in store.permanences(active_only=True)],
         bricks=[(_category_title(page, c), rows) for c, rows in by_category.items() if rows],
         changes=week_changes(store, page, now),

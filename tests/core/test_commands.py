@@ -34,6 +34,7 @@ def records(chat: Chat) -> None:
                  "!odj ajouter Trouver une salle", "!odj ajouter Budget"):
         assert "n°" in chat.say(line)
     assert "Engagement enregistré" in chat.say("!mécénat engager 50 par mois")  # for "!mécénat arrêter"
+    assert "Sondage n°1" in chat.say("!sondage 4 ; jeudi 10 décembre 18h ; vendredi 11 décembre 18h ; samedi 12 décembre 10h")
     suggest(chat, "On se retrouve samedi 14h à la MESHS ?")
 
 

@@ -209,3 +209,25 @@ def test_every_module_imports_in_a_fresh_interpreter():
     assert proc.returncode == 0, proc.stderr
     failures = json.loads(proc.stdout)
     assert not failures, "\n".join(f"{name}:\n{trace}" for name, trace in failures.items())
+
+
+POLL_SESSION = """\
+!sondage 1 ; jeudi 10 décembre 18h ; vendredi 11 décembre 18h
+!poll show 1
+!vote 1 1 2
+!sondage liste
+!poll close 1 ; 2
+"""
+
+
+def test_the_poll_commands_through_the_installed_script(tmp_path: Path):
+    """Each date-poll command (issue 12), French and English, through the installed script."""
+    proc = chambre_bot("console", "--now", NOW, "--db", str(tmp_path / "chambre.db"), "--user", "alice",
+                       stdin=POLL_SESSION)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Sondage n°1 : quelles dates vous conviennent pour la réunion n°1" in out
+    assert "Poll #1 — meeting #1" not in out  # the room speaks French: replies are in French
+    assert "Sondage n°1 — réunion n°1" in out and "Noté pour le sondage n°1" in out
+    assert "Sondages en cours" in out and "Sondage n°1 clos (1 réponse)" in out
+    assert "Date retenue pour la réunion n°1" in out and "vendredi 11 décembre 2026, 18:00" in out

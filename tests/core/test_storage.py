@@ -91,6 +91,9 @@ def insert_representative_rows(db: sqlite_utils.Database) -> None:
     """What an install at this schema would hold, for every table it has."""
     tables = set(db.table_names())
     with db.atomic():
+        if "meetings" in tables and "source" in db["meetings"].columns_dict:
+            # The group's page's meetings are seeded already: the install's own come first.
+            db.execute("UPDATE meetings SET id = id + 100 WHERE source = 'seed'")
         if "meetings" in tables:
             db.execute('INSERT INTO meetings (id, title, start, "end", all_day, place, status, proposed_by, room, created_at, updated_at)'
                        " VALUES (1, 'Atelier', '2026-12-04T18:00:00+00:00', NULL, 0, 'MESHS', 'confirmed', '@a:x', '!r:x', ?, ?)", [AT, AT])

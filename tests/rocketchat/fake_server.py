@@ -42,7 +42,8 @@ from aiohttp import WSMsgType, web
 from tests.support import wait_until
 
 METEOR_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
-EMOJI = {"thumbsup", "thumbsdown", "smile", "white_check_mark", "wave", "tada", "heart", "eyes", "x", "calendar", "date"}
+EMOJI = {"thumbsup", "thumbsdown", "smile", "white_check_mark", "wave", "tada", "heart", "eyes", "x", "calendar", "date",
+         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten"}
 BYPASS_ROLES = {"admin", "bot", "app"}
 LOGGED_OUT = "You've been logged out by the server. Please log in again."
 URL_RE = re.compile(r"https?://[^\s<>()]+")

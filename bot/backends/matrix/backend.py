@@ -174,7 +174,7 @@ class MatrixBackend(Backend):
 
     # -- sending ---------------------------------------------------------------------------------
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> str | None:
         if not self._ready.is_set():
             try:
                 await asyncio.wait_for(self._ready.wait(), timeout=self.ready_wait)
@@ -185,7 +185,7 @@ class MatrixBackend(Backend):
                 await asyncio.wait_for(self._set_up.wait(), timeout=self.ready_wait)
             except asyncio.TimeoutError:
                 raise RetryLater("matrix: DM rooms not read yet") from None
-        await self.sender.send(out)
+        return await self.sender.send(out)
 
     def fits(self, out: Outgoing) -> bool:
         return send.fits(out)

@@ -73,6 +73,55 @@ def reaction_content(out: Outgoing) -> dict[str, Any]:
     return {"m.relates_to": {"rel_type": "m.annotation", "event_id": out.reply_to, "key": out.reaction}}
 
 
+# MSC3381 polls, as Element and matrix-js-sdk send them today: the unstable event types and
+# content keys, the text fallback under MSC1767's unstable key.
+POLL_START = "org.matrix.msc3381.poll.start"
+POLL_END = "org.matrix.msc3381.poll.end"
+POLL_DISCLOSED = "org.matrix.msc3381.poll.disclosed"
+TEXT = "org.matrix.msc1767.text"
+
+
+def poll_start_content(out: Outgoing) -> dict:
+    """A disclosed poll (members see the counts while it runs, as `!sondage voir` shows them)
+    where each may choose every option; the fallback lists the options, numbered."""
+    start = (out.poll or {})["start"]
+    question, answers = start["question"], start["answers"]
+    fallback = "\n".join([question, *(f"{k}. {a['text']}" for k, a in enumerate(answers, 1))])
+    return {
+        POLL_START: {
+            "question": {TEXT: question, "body": question, "msgtype": "m.text"},
+            "kind": POLL_DISCLOSED,
+            "max_selections": start.get("max_selections", len(answers)),
+            "answers": [{"id": a["id"], TEXT: a["text"]} for a in answers],
+        },
+        TEXT: fallback,
+    }
+
+
+def poll_end_content(out: Outgoing) -> dict:
+    """The poll's end, a reference to its start, with the whole result (each option's count,
+    the date chosen) as its text: Element shows it under the closed poll, a client without
+    polls shows the text."""
+    return {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": out.reply_to},
+        POLL_END: {},
+        TEXT: out.body.plain(),
+    }
+
+
+def event_of(out: Outgoing) -> tuple[str, dict]:
+    """The event type and content `out` is sent as."""
+    if out.reaction is not None:
+        if not out.reply_to:
+            raise Refused(f"reaction {out.send_key} names no event to react to")
+        return "m.reaction", reaction_content(out)
+    if out.poll and "start" in out.poll:
+        return POLL_START, poll_start_content(out)
+    if out.poll and "end" in out.poll and out.reply_to:
+        return POLL_END, poll_end_content(out)
+    return "m.room.message", content(out)
+
+
 def fits(out: Outgoing) -> bool:
     """Plain and HTML bodies together, with the reply relation, within one event."""
     return content_size(content(out)) <= MAX_CONTENT_BYTES
@@ -95,12 +144,12 @@ class Sender:
     def __init__(self, transport: Transport, rooms: Rooms, direct: DirectRooms, crypto: Crypto) -> None:
         self.transport, self.rooms, self.direct, self.crypto = transport, rooms, direct, crypto
 
-    async def send(self, out: Outgoing) -> None:
-        """Post `out`; raise RetryLater or Refused."""
+    async def send(self, out: Outgoing) -> str | None:
+        """Post `out`; its event id. Raise RetryLater or Refused."""
         if not self.transport.logged_in:
             raise RetryLater("matrix: not connected")
         try:
-            await self._send(out, retried=False)
+            return await self._send(out, retried=False)
         except (MatrixError, Unavailable) as e:
             raise classify(e) from None
         except (LocalProtocolError, OlmTrustError, GroupEncryptionError) as e:
@@ -108,24 +157,20 @@ class Sender:
             # share): the next try checks again.
             raise RetryLater(f"matrix: not encrypted yet: {e}") from None
 
-    async def _send(self, out: Outgoing, retried: bool) -> None:
+    async def _send(self, out: Outgoing, retried: bool) -> str | None:
         room_id = await self._target(out)
-        if out.reaction is not None:
-            if not out.reply_to:
-                raise Refused(f"reaction {out.send_key} names no event to react to")
-            event_type, body = "m.reaction", reaction_content(out)
-        else:
-            event_type, body = "m.room.message", content(out)
+        event_type, body = event_of(out)
         try:
             # In an encrypted room: the room key shared with the members' devices first, then
             # the message encrypted (nio's room_send; nio sends reactions in the clear); in a
             # plain room, a plain event.
             unverified_too = await self.crypto.prepare(room_id, self.rooms.join)
-            await self.transport.call(self.transport.client.room_send(
+            resp = await self.transport.call(self.transport.client.room_send(
                 room_id, event_type, body, tx_id=out.send_key, ignore_unverified_devices=unverified_too))
+            return getattr(resp, "event_id", None)
         except MatrixError as e:
             if e.errcode == "M_DUPLICATE_ANNOTATION":
-                return  # the bot's reaction is already on that event
+                return None  # the bot's reaction is already on that event
             if e.status != 403 or retried:
                 raise
             # Not (or no longer) in that room: a DM the person left, an announce room not
@@ -134,7 +179,7 @@ class Sender:
                 await self.direct.forget(out.dm_user, room_id)
             else:
                 await self.rooms.join(room_id)
-            await self._send(out, retried=True)
+            return await self._send(out, retried=True)
 
     async def _target(self, out: Outgoing) -> str:
         if out.dm_user:

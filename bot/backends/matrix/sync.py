@@ -26,7 +26,8 @@ from typing import Any, Awaitable, Callable
 
 from nio import MessageDirection
 
-from bot.backends.base import EDIT, MESSAGE, REACTION, REMOVAL, BackendState, CommandAge, Deliver, Incoming
+from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REMOVAL, BackendState, CommandAge, Deliver,
+                               Incoming)
 from bot.backends.matrix.crypto import Crypto, thread_root
 from bot.backends.matrix.direct import DirectRooms
 from bot.backends.matrix.lifecycle import Lifecycle, Stopped
@@ -42,7 +43,9 @@ NAME = "matrix"
 # that says who is an organiser, and what encryption needs: whether a room is encrypted, and
 # who is in it. (In an encrypted room, messages, edits and reactions come as m.room.encrypted;
 # redactions never are.)
-_EVENT_TYPES = ["m.room.message", "m.reaction", "m.room.redaction"]
+# Poll responses (MSC3381): the unstable type Element sends today, and the stable one.
+POLL_RESPONSES = ("org.matrix.msc3381.poll.response", "m.poll.response")
+_EVENT_TYPES = ["m.room.message", "m.reaction", "m.room.redaction", *POLL_RESPONSES]
 _ENCRYPTION_TYPES = ["m.room.encryption", "m.room.member"]
 _ROOM_EVENT_TYPES = [*_EVENT_TYPES, "m.room.encrypted", "m.room.power_levels", "m.room.create", *_ENCRYPTION_TYPES]
 GAP_FILTER = {"types": [*_EVENT_TYPES, "m.room.encrypted"], "lazy_load_members": True}
@@ -216,6 +219,14 @@ class Sync:
         sent_at = datetime.fromtimestamp(ev.get("origin_server_ts", 0) / 1000, tz=timezone.utc)
         if self.age.too_old(sent_at, str(event_id), sender, room_id):
             return None
+        if kind in POLL_RESPONSES:
+            choices = poll_choices(kind, content)
+            target = relates.get("event_id")
+            if choices is None or relates.get("rel_type") != "m.reference" or not isinstance(target, str):
+                return None
+            return Incoming(backend=NAME, room=room_id, sender=sender, text="", event_id=str(event_id), sent_at=sent_at,
+                            is_direct=self.direct.is_direct(room_id), kind=POLL_ANSWER, target=target,
+                            choices=tuple(choices))
         found = _what(kind, ev, content, relates)
         if found is None:
             return None
@@ -235,6 +246,17 @@ class Sync:
             kind=what or MESSAGE,
             target=target,
         )
+
+
+def poll_choices(kind: str, content: dict[str, Any]) -> list[str] | None:
+    """The option ids a poll response chose (empty: none), or None when it is not one: the
+    unstable `{"org.matrix.msc3381.poll.response": {"answers": [...]}}`, the stable
+    `{"m.selections": [...]}`, and the stable type with the unstable shape some clients send."""
+    block = content.get("org.matrix.msc3381.poll.response") or content.get("m.poll.response")
+    answers = block.get("answers") if isinstance(block, dict) else content.get("m.selections")
+    if not isinstance(answers, list):
+        return None
+    return [a for a in answers if isinstance(a, str)] if all(isinstance(a, str) for a in answers) else []
 
 
 def _what(kind: str, ev: dict[str, Any], content: dict[str, Any],

@@ -721,7 +721,7 @@ class Store:
         self.db.execute("UPDATE outbox SET sent_at = ?, message_id = coalesce(?, message_id) WHERE id = ?",
                         [iso(now), message_id, outbox_id])
 
-    def outbox_row(self, send_key: str) -> dict | None:
+    def outbox_row(self, send_key: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM outbox WHERE send_key = ?", [send_key]))
         return rows[0] if rows else None
 
@@ -857,12 +857,12 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO polls (meeting_id, backend, room, lang, created_by, created_at, closes_at, status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 'open')", [meeting_id, backend, room, lang, created_by, iso(now), iso(closes_at)])
-        poll_id = cur.lastrowid
+        poll_id = _new_id(cur)
         for position, (start, end) in enumerate(options, 1):
             cols = self._when_columns(start, end)
             self.db.execute('INSERT INTO poll_options (poll_id, position, start, "end", all_day) VALUES (?, ?, ?, ?, ?)',
                             [poll_id, position, cols["start"], cols["end"], cols["all_day"]])
-        return self.poll(poll_id)  # type: ignore[return-value]
+        return _written(self.poll(poll_id))
 
     def poll(self, poll_id: int) -> Poll | None:
         row = self._one("SELECT * FROM polls WHERE id = ?", [poll_id])
@@ -922,4 +922,4 @@ class Store:
     def close_poll(self, poll_id: int, status: str, chosen: int | None, by: str | None, now: datetime) -> Poll:
         self.db.execute("UPDATE polls SET status = ?, chosen = ?, closed_at = ?, closed_by = ? WHERE id = ?",
                         [status, chosen, iso(now), by, poll_id])
-        return self.poll(poll_id)  # type: ignore[return-value]
+        return _written(self.poll(poll_id))

@@ -33,7 +33,7 @@ import json
 import logging
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot import conversation, poll_chat
 from bot.backends.base import (EDIT, MESSAGE, POLL_ANSWER, REACTION, REACTIONS, REMOVAL, Backend, BackendConfigError,
@@ -50,8 +50,12 @@ from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
 from commands.context import Context
 from commands.dispatcher import dispatch, is_command, needs_organiser, unreadable_notice
-from storage.db import DatabaseThread
+from storage.db import ChambreDatabase, DatabaseThread
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.listening import Proposal
+    from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +91,7 @@ class DbState:
         return await self.db.run(lambda d: Store(d).state_get(self.backend, key))
 
     async def set(self, key: str, value: str) -> None:
-        def write(d):
+        def write(d: ChambreDatabase) -> None:
             with d.atomic():
                 Store(d).state_set(self.backend, key, value)
 
@@ -103,9 +107,9 @@ class App:
         self.backends: dict[str, Backend] = {b.name: b for b in (backends or [])}
         self._wake: dict[str, asyncio.Event] = {}
         self._idle: dict[str, asyncio.Event] = {}
-        self._tasks: list[asyncio.Task] = []
-        self._run_tasks: dict[str, asyncio.Task] = {}
-        self.scheduler = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._run_tasks: dict[str, asyncio.Task[None]] = {}
+        self.scheduler: Scheduler | None = None
         # Set to False before start() for a console beside a running bot: the scheduled posts
         # are that bot's to make.
         self.schedule = True
@@ -162,7 +166,7 @@ class App:
         await self.clock.sleep(self.warm_up_after)
         await self.db.run(lambda _db: warm_up())
 
-    def _adopt_rhythm(self, db) -> None:
+    def _adopt_rhythm(self, db: ChambreDatabase) -> None:
         """The configured session rhythm, read once before anything reads it."""
         with db.atomic():
             rhythm_svc.adopt_configured(Store(db), self.config, self.clock.now())
@@ -296,7 +300,7 @@ class App:
             # the rhythm set): the scheduler looks again, at the cost of planning the next hour.
             self.scheduler.wake()
 
-    def _handle(self, db, msg: Incoming) -> Context | None:
+    def _handle(self, db: ChambreDatabase, msg: Incoming) -> Context | None:
         """Apply `msg` once; its context (what the dispatcher made of it, for the log), or
         None when it was handled before."""
         store = Store(db)
@@ -330,7 +334,7 @@ class App:
             store.mark_handled(msg.backend, msg.event_id, now)
         return ctx
 
-    def _tell_unreadable(self, db, msg: Incoming) -> bool:
+    def _tell_unreadable(self, db: ChambreDatabase, msg: Incoming) -> bool:
         """Tell the room, once per `msg.unreadable` key, that the bot could not read a message
         (marked handled under that key: the message itself may still be read later)."""
         store = Store(db)
@@ -388,7 +392,7 @@ class App:
                                  event=msg.event_id))
             self._changed(msg.backend)
 
-    def _heard(self, db, msg: Incoming, found, places: list[str], link: str | None) -> bool:
+    def _heard(self, db: ChambreDatabase, msg: Incoming, found: Proposal, places: list[str], link: str | None) -> bool:
         store = Store(db)
         with db.atomic():
             if store.was_handled(msg.backend, msg.event_id):
@@ -423,7 +427,7 @@ class App:
         if await self.db.run(lambda db: self._followed(db, msg, places, link)):
             self._changed(msg.backend)
 
-    def _followed(self, db, msg: Incoming, places: list[str], link: str | None) -> bool:
+    def _followed(self, db: ChambreDatabase, msg: Incoming, places: list[str], link: str | None) -> bool:
         store = Store(db)
         now = self.clock.now()
         with db.atomic():
@@ -588,7 +592,7 @@ class App:
         transaction, each under a key derived from the poll's."""
         now = self.clock.now()
 
-        def write(db) -> None:
+        def write(db: ChambreDatabase) -> None:
             store = Store(db)
             with db.atomic():
                 store.mark_sent(outbox_id, now, message_id)
@@ -601,7 +605,7 @@ class App:
         """Count a failed try in the message's outbox row (and give it up); the count so far."""
         now = self.clock.now()
 
-        def write(db) -> int:
+        def write(db: ChambreDatabase) -> int:
             store = Store(db)
             with db.atomic():
                 attempts = store.mark_failed(outbox_id, f"{type(err).__name__}: {err}") if count else 0

@@ -6,22 +6,33 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import io
 import json
 import logging
 import os
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from bot import __version__
 from bot.config import Config, ConfigError, load_config, read_env_file
 from bot.logs import LOG_FORMATS, LOG_LEVELS, configure
 
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.records import Minutes
+    from bot.richtext import Doc
+    from storage.db import ChambreDatabase, DatabaseThread
+    from bot.web import WebServer
+    from storage.store import Store
+
+T = TypeVar("T")
 DEFAULT_CONFIG = "config.toml"
 
 
-def _parse_now(text: str | None, tz) -> datetime | None:
+def _parse_now(text: str | None, tz: tzinfo) -> datetime | None:
     if text is None:
         return None
     try:
@@ -68,7 +79,7 @@ def _secrets_from(env_file: str | None) -> None:
         os.environ.setdefault(key, value)
 
 
-async def _start_web(config: Config, app):
+async def _start_web(config: Config, app: App) -> WebServer | None:
     """The board beside the chats, when [web] is configured (bot/web/)."""
     if config.web is None:
         return None
@@ -89,7 +100,8 @@ async def _run_console(config: Config, db: str | None, user: str, member: bool, 
     from bot.clock import Clock, ManualClock
 
     # Bytes that are not UTF-8 reach the console as such, which refuses that line alone.
-    sys.stdin.reconfigure(errors="surrogateescape")
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
     clock = ManualClock(now) if now else Clock()
     console = ConsoleBackend(user, clock, is_organiser=not member, lang=config.chambre.language,
                              tz=config.chambre.tz)
@@ -131,12 +143,22 @@ async def _run_chat(config: Config) -> int:
     return 1 if failed else 0
 
 
+def _console_input() -> None:
+    """The console reads its commands from standard input. Closed (`<&-`, a supervisor that
+    closes it), Python has none at all, and the first read would end in a traceback."""
+    if sys.stdin is None:
+        raise SystemExit("chambre-bot: the console reads commands from standard input, which is closed "
+                         "(give it a terminal, a file or /dev/null, or configure a chat)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from storage.lock import hold_serve_lock
 
     _secrets_from(args.env_file)
     config = _config(args.config)
     _logging(args.log_level, args.verbose, args.log_format)
+    if not config.has_chat:
+        _console_input()
     # Held while the bot runs: a second `run` on this database refuses to start.
     with hold_serve_lock(config.database_path()):
         if not config.has_chat:
@@ -156,6 +178,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     config = _config(args.config, secrets=False)  # the console reaches no chat
     _logging(args.log_level, args.verbose, args.log_format)
+    _console_input()
     now = _parse_now(args.now, config.chambre.tz)
     path = args.db or config.database_path()
     # Beside a running bot, the console answers commands and leaves the scheduled posts to the
@@ -223,7 +246,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
     return run_notice_cli(args.rest)
 
 
-def _open_store(config: Config, db: str | None):
+def _open_store(config: Config, db: str | None) -> DatabaseThread:
     from storage.db import DatabaseThread
 
     # Only `run` and `console` create a database: a mistyped path here is an error, not a new,
@@ -239,8 +262,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = _config(args.config, secrets=False)
     database = _open_store(config, args.db)
 
-    def read(export):  # one consistent state, while a running bot goes on writing
-        def run(db):
+    def read(export: Callable[[Store], T]) -> T:  # one consistent state, while a running bot goes on writing
+        def run(db: ChambreDatabase) -> T:
             with db.snapshot():
                 return export(Store(db))
         return database.run_sync(run)
@@ -278,13 +301,14 @@ def cmd_minutes(args: argparse.Namespace) -> int:
             return 2
     database = _open_store(config, args.db)
 
-    def read(db):
+    def read(db: ChambreDatabase) -> list[Minutes]:
         store = Store(db)
         with db.snapshot():  # a read, as the export's: a running bot goes on writing meanwhile
             if number is not None:
                 session = store.session(number)
                 found = [session] if session is not None else []
             else:
+                assert day is not None  # read above when no number is given
                 found = session_svc.held_on(store, day)
             return [session_svc.minutes(store, s) for s in found]
 
@@ -341,7 +365,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     now = _parse_now(args.now, config.chambre.tz) or Clock().now()
     database = _open_store(config, args.db)
 
-    def build(db):
+    def build(db: ChambreDatabase) -> Doc:
         store, at = Store(db), now.astimezone(timezone.utc)
         with db.atomic():
             rhythm.adopt_configured(store, config, at)  # as the bot does when it starts

@@ -17,7 +17,7 @@ from bot.config import Config
 Loader = Callable[..., Config]
 
 
-def add_operator_commands(sub: argparse._SubParsersAction, load: Loader) -> None:
+def add_operator_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], load: Loader) -> None:
     init = sub.add_parser("init", help="write a first config.toml (and secrets.env), from questions or flags")
     init.add_argument("--dir", default=".", help="the folder to write config.toml in (default: this one)")
     init.add_argument("--timezone", help="the group's time zone, such as Europe/Paris")

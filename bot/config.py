@@ -179,10 +179,10 @@ def _string(value: Any) -> str:
 
 
 def _nonempty(value: Any) -> str:
-    value = _string(value)
-    if not value.strip():
+    text = _string(value)
+    if not text.strip():
         raise ValueError("a non-empty text")
-    return value
+    return text
 
 
 def _optional_string(value: Any) -> str | None:
@@ -196,16 +196,16 @@ def _string_list(value: Any) -> list[str]:
 
 
 def _url(value: Any) -> str:
-    value = _string(value)
-    if not value.startswith(("http://", "https://")):
+    text = _string(value)
+    if not text.startswith(("http://", "https://")):
         raise ValueError("an http:// or https:// address")
-    return value.rstrip("/")
+    return text.rstrip("/")
 
 
 def _language(value: Any) -> str:
     if value not in ("fr", "en"):
         raise ValueError('"fr" or "en"')
-    return value
+    return _string(value)
 
 
 def _room_languages(value: Any) -> dict[str, str]:
@@ -220,7 +220,7 @@ LISTEN_MODES = ("record", "suggest", "off")
 def _listen_mode(value: Any) -> str:
     if value not in LISTEN_MODES:
         raise ValueError('"record", "suggest" or "off"')
-    return value
+    return str(value)
 
 
 def _listen_rooms(value: Any) -> dict[str, str]:
@@ -230,19 +230,19 @@ def _listen_rooms(value: Any) -> dict[str, str]:
 
 
 def _timezone(value: Any) -> str:
-    value = _string(value)
+    name = _string(value)
     try:
-        ZoneInfo(value)
+        ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError('a time zone name such as "Europe/Paris"') from None
-    return value
+    return name
 
 
 def _prefix(value: Any) -> str:
-    value = _string(value)
-    if not value or len(value) > 3 or any(c.isspace() or c.isalnum() for c in value):
+    prefix = _string(value)
+    if not prefix or len(prefix) > 3 or any(c.isspace() or c.isalnum() for c in prefix):
         raise ValueError('one to three punctuation characters, such as "!"')
-    return value
+    return prefix
 
 
 def _boolean(value: Any) -> bool:
@@ -252,9 +252,9 @@ def _boolean(value: Any) -> bool:
 
 
 def _listen(value: Any) -> str:
-    value = _string(value)
-    parse_listen(value)
-    return value
+    address = _string(value)
+    parse_listen(address)
+    return address
 
 
 def _token(value: Any) -> str:
@@ -281,7 +281,7 @@ LONGEST_DURATION = timedelta(days=365)
 def _trust(value: Any) -> str:
     if value not in ("all", "verified"):
         raise ValueError('"all" (every device of the room\'s members) or "verified" (only verified_devices)')
-    return value
+    return str(value)
 
 
 def _verified_devices(value: Any) -> list[str]:
@@ -312,13 +312,13 @@ def _recurrence_text(value: Any) -> str:
 
     from bot.when import WhenError, read_recurrence
 
-    value = _nonempty(value)
+    text = _nonempty(value)
     try:
         # Read against a fixed instant: only whether the text is a recurrence matters here.
-        read_recurrence(value, datetime(2026, 1, 1, tzinfo=timezone.utc))
+        read_recurrence(text, datetime(2026, 1, 1, tzinfo=timezone.utc))
     except WhenError as err:
         raise ValueError(f'a recurrence such as "un jeudi sur deux à 18h" ({err.explain("en")})') from None
-    return value
+    return text
 
 
 def _currency(value: Any) -> str:
@@ -392,6 +392,12 @@ SECTION_TYPES = {
 }
 
 
+def _given(data: dict[str, Any], section: str) -> dict[str, Any]:
+    """The keys the file gives in `section` (none if it is not a table: named as wrong already)."""
+    values = data.get(section)
+    return values if isinstance(values, dict) else {}
+
+
 def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: Path | None = None,
                  secrets: bool = True) -> Config:
     """The checked configuration; with `secrets=False`, one whose chat secrets may be missing
@@ -425,7 +431,7 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
         m = config.matrix
         m.password = m.password or env.get("CHAMBRE_MATRIX_PASSWORD") or None
         m.access_token = m.access_token or env.get("CHAMBRE_MATRIX_ACCESS_TOKEN") or None
-        given = data.get("matrix") if isinstance(data.get("matrix"), dict) else {}
+        given = _given(data, "matrix")
         if not m.homeserver and "homeserver" not in given:  # a wrong value was named above
             problems.append("[matrix] homeserver: missing (expected an address such as https://matrix.example.org)")
         if not m.user_id and "user_id" not in given:
@@ -447,7 +453,7 @@ def parse_config(data: dict[str, Any], env: dict[str, str] | None = None, path: 
         r = config.rocketchat
         r.token = r.token or env.get("CHAMBRE_ROCKETCHAT_TOKEN") or None
         r.password = r.password or env.get("CHAMBRE_ROCKETCHAT_PASSWORD") or None
-        if not r.url and "url" not in (data.get("rocketchat") if isinstance(data.get("rocketchat"), dict) else {}):
+        if not r.url and "url" not in _given(data, "rocketchat"):
             problems.append("[rocketchat] url: missing (expected an address such as https://chat.example.org)")
         if not ((r.user_id and (r.token or not secrets)) or (r.username and (r.password or not secrets))):
             problems.append("[rocketchat] expected user_id and token (or CHAMBRE_ROCKETCHAT_TOKEN), or username and password")

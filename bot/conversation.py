@@ -13,17 +13,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from bot.backends.base import Incoming
 from bot.errors import UserError
 from bot.records import Heard, Meeting, Permanence
 from bot.render import number, tr, when_text
-from bot.richtext import Doc, b, code
+from bot.richtext import Doc, Span, b, code
 from bot.services import Actor
 from bot.services import listening as svc
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.listening import Proposal
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ class Room:
     places: list[str]
 
 
-def read(text: str, now: datetime, room: Room, places: Iterable[str] | None = None):
+def read(text: str, now: datetime, room: Room, places: Iterable[str] | None = None) -> Proposal | None:
     """What a message proposes, as listening reads it (`bot.listening.notice`), or None. A
     message listening fails to read is left alone, with a log line: it must never hold up
     the commands said after it."""
@@ -66,7 +69,7 @@ def read(text: str, now: datetime, room: Room, places: Iterable[str] | None = No
         return None
 
 
-def new_heard(msg: Incoming, found, room: Room, link: str | None, now: datetime,
+def new_heard(msg: Incoming, found: Proposal, room: Room, link: str | None, now: datetime,
               message: str | None = None) -> Heard:
     kind, data = svc.proposal_data(found, room.tz.key)
     message = message or msg.event_id
@@ -77,7 +80,7 @@ def new_heard(msg: Incoming, found, room: Room, link: str | None, now: datetime,
 
 # ---- the four events ------------------------------------------------------------------------------
 
-def message(store: Store, msg: Incoming, found, room: Room, link: str | None, now: datetime) -> list[Said]:
+def message(store: Store, msg: Incoming, found: Proposal, room: Room, link: str | None, now: datetime) -> list[Said]:
     """A message that proposes something (`found`), in a room that listens."""
     heard = new_heard(msg, found, room, link, now)
     outcome = svc.noticed(store, heard, room.mode, now)
@@ -155,7 +158,10 @@ def _with_lang(room: Room, lang: str) -> Room:
 
 def _text(outcome: svc.Outcome, room: Room) -> Doc:
     lang, heard, p = room.lang, outcome.heard, room.prefix
-    t = lambda fr, en, **v: tr(lang, fr, en).format(**v)  # noqa: E731
+
+    def t(fr: str, en: str, **v: object) -> str:
+        return tr(lang, fr, en).format(**v)
+
     record = outcome.record
     doc = Doc()
     if outcome.what == "suggested":
@@ -222,13 +228,13 @@ def _show(kind: str, n: int, lang: str) -> str:
     return tr(lang, f"permanence voir {n}", f"permanence show {n}")
 
 
-def _proposal(heard: Heard, lang: str, tz: ZoneInfo) -> list:
+def _proposal(heard: Heard, lang: str, tz: ZoneInfo) -> list[Span]:
     """What a suggestion would record: "une réunion, « Titre », le jeudi 3 décembre 2026,
     18:00, à la MESHS"."""
     data = heard.proposal
     if heard.kind == "meeting":
         event = svc._event(data)
-        spans: list = [tr(lang, "une réunion : ", "a meeting: "), b(data["title"]), " — ",
+        spans: list[Span] = [tr(lang, "une réunion : ", "a meeting: "), b(data["title"]), " — ",
                        b(when_text(event.start, event.end, lang, tz))]
     else:
         from bot.when import describe_recurrence
@@ -240,9 +246,9 @@ def _proposal(heard: Heard, lang: str, tz: ZoneInfo) -> list:
     return spans
 
 
-def _record_line(record: Meeting | Permanence | None, lang: str, tz: ZoneInfo, status: bool = True) -> list:
+def _record_line(record: Meeting | Permanence | None, lang: str, tz: ZoneInfo, status: bool = True) -> list[Span]:
     if isinstance(record, Meeting):
-        spans: list = [tr(lang, "réunion ", "meeting "), b(number(record.id, lang)), " ", b(record.title), " — ",
+        spans: list[Span] = [tr(lang, "réunion ", "meeting "), b(number(record.id, lang)), " ", b(record.title), " — ",
                        b(when_text(record.start, record.end, lang, tz))]
         if record.place:
             spans += [" — ", record.place]

@@ -7,7 +7,7 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -16,6 +16,10 @@ from bot.services import permanences as permanence_svc
 from bot.services import pledges as pledge_svc
 from bot.services import sessions as session_svc
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.records import Topic
+    from bot.when import Recurrence
 
 VERSION = 1
 
@@ -154,7 +158,9 @@ def _fold(line: str) -> str:
     space, never inside a character's UTF-8 bytes (RFC 5545 §3.1)."""
     if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # 18 characters are at most 72 octets
         return line + "\r\n"
-    out, size, current = [], 0, []
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > 75:
@@ -187,7 +193,7 @@ def _at(name: str, at: datetime | date, zone: ZoneInfo) -> str:
     return f"{name};TZID={zone.key}:{_ical_time(local)}"
 
 
-def _wall_time(rec, occurrence: datetime) -> datetime:
+def _wall_time(rec: Recurrence, occurrence: datetime) -> datetime:
     """An occurrence as its rule writes it on the wall clock, which is how a calendar matches
     an EXDATE to it: on the day summer time begins, 02:30 (which the zone skips, and which
     the bot holds at 03:30) is still 02:30 with the zone's name."""
@@ -202,7 +208,7 @@ def _wall_time(rec, occurrence: datetime) -> datetime:
     return local
 
 
-def _wall(rec, occurrence: datetime) -> str:
+def _wall(rec: Recurrence, occurrence: datetime) -> str:
     return _ical_time(_wall_time(rec, occurrence))
 
 
@@ -211,7 +217,8 @@ def _zone_text(name: str, year: int) -> str:
     """The VTIMEZONE of `name` from the year before `year` on (bot/ical_zone.py), as text."""
     from bot.ical_zone import vtimezone
 
-    return vtimezone(name, date(year, 1, 1)).to_ical().decode("utf-8")
+    text: str = vtimezone(name, date(year, 1, 1)).to_ical().decode("utf-8")
+    return text
 
 
 @dataclass(frozen=True)
@@ -263,11 +270,17 @@ class _Event:
         return "".join(_fold(line) for line in self.lines)
 
 
-def _session_events(rhythm: Rhythm, topics, topics_at: datetime | None, view: CalendarView) -> str:
+def _zone(rec: Recurrence) -> ZoneInfo:
+    zone = rec.dtstart.tzinfo
+    assert isinstance(zone, ZoneInfo)  # bot/when reads every rule in a named zone
+    return zone
+
+
+def _session_events(rhythm: Rhythm, topics: list[Topic], topics_at: datetime | None, view: CalendarView) -> str:
     from bot.services import rhythm as rhythm_svc
 
     rec = rhythm_svc.recurrence_of(rhythm)
-    zone = rec.dtstart.tzinfo
+    zone = _zone(rec)
     stamp = max(filter(None, (rhythm.set_at, topics_at)), default=rhythm.dtstart)
     lines = [_t(view, "Ordre du jour :", "Topics:")]
     lines += [f"- {t.text} ({person(view, t.added_by)})" for t in topics] or [_t(view, "(vide pour l'instant)", "(none yet)")]
@@ -291,6 +304,7 @@ _STATUS_TEXT = {"proposed": ("Proposée, pas encore confirmée.", "Proposed, not
 def _meeting_event(m: Meeting, zone: ZoneInfo, view: CalendarView) -> str:
     ev = _Event(f"meeting-{m.id}@chambre-bot", m.updated_at or m.created_at, m.sequence)
     ev.text("SUMMARY", m.title)
+    assert m.start is not None  # export_ics leaves out the meetings still to organise
     if isinstance(m.start, datetime):
         ev.add(_at("DTSTART", m.start, zone)).add(_at("DTEND", m.end or m.start + _DEFAULT_LENGTH, zone))
     else:
@@ -315,7 +329,7 @@ def _permanence_events(p: Permanence, changed: tuple[datetime, int] | None, view
     """The series, then one event per hosted date (RECURRENCE-ID, from `hosts_from` on)
     saying who holds it."""
     rec = permanence_svc.recurrence_of(p)
-    zone = rec.dtstart.tzinfo
+    zone = _zone(rec)
     stamp, sequence = changed or (p.dtstart, len(p.cancelled))
     length = timedelta(minutes=p.duration_minutes) if p.duration_minutes else _DEFAULT_LENGTH
     uid = f"permanence-{p.id}@chambre-bot"
@@ -333,9 +347,9 @@ def _permanence_events(p: Permanence, changed: tuple[datetime, int] | None, view
     for cancelled in p.cancelled:
         series.add(f"EXDATE;TZID={zone.key}:{_wall(rec, cancelled)}")
     out = [series.done()]
-    cancelled = set(p.cancelled)
+    skipped = set(p.cancelled)
     for occurrence, hosts in sorted(p.hosts.items()):
-        if occurrence in cancelled or not hosts or hosts_from is not None and occurrence < hosts_from:
+        if occurrence in skipped or not hosts or hosts_from is not None and occurrence < hosts_from:
             continue
         said = _t(view, "Tenue par ", "Hosted by ") + people(view, hosts) + "."
         out.append(event(occurrence, said, _wall(rec, occurrence)).done())

@@ -15,6 +15,7 @@ import calendar
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
@@ -27,6 +28,11 @@ SCAN_YEARS = 40
 _STEP = timedelta(days=7)
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _SECOND = timedelta(seconds=1)
+# How a yearly rule names a day in its month: ("day", 31), ("nth", 2, "SU"), ("last", "SU"),
+# ("after", 25, "SU") for the Sunday on or after the 25th.
+Form = tuple[Any, ...]
+# An RRULE as icalendar takes it: {"freq": "yearly", "bymonth": 3, "byday": "-1SU"}.
+Rule = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -73,12 +79,12 @@ def changes(zone: ZoneInfo, start: datetime, end: datetime) -> list[Change]:
     return found
 
 
-def _byday_forms(day: date) -> set[tuple]:
+def _byday_forms(day: date) -> set[Form]:
     """The ways a yearly rule can name `day` within its month: the 2nd Sunday, the last
     Sunday, the 31st, the Sunday on or after the 25th."""
     weekday = DAYS[day.weekday()]
     last = calendar.monthrange(day.year, day.month)[1]
-    forms: set[tuple] = {("day", day.day)}
+    forms: set[Form] = {("day", day.day)}
     if day.day <= 28:
         forms.add(("nth", (day.day - 1) // 7 + 1, weekday))
     if day.day + 7 > last:
@@ -88,8 +94,8 @@ def _byday_forms(day: date) -> set[tuple]:
     return forms
 
 
-def _rrule(month: int, form: tuple) -> dict:
-    rule: dict = {"freq": "yearly", "bymonth": month}
+def _rrule(month: int, form: Form) -> Rule:
+    rule: Rule = {"freq": "yearly", "bymonth": month}
     if form[0] == "day":
         rule["bymonthday"] = form[1]
     elif form[0] == "nth":
@@ -105,7 +111,7 @@ def _rrule(month: int, form: tuple) -> dict:
 _PREFERENCE = {"last": 0, "nth": 1, "day": 2, "after": 3}
 
 
-def yearly_rule(found: list[Change], last_year: int) -> tuple[int, list[tuple[Change, dict]]]:
+def yearly_rule(found: list[Change], last_year: int) -> tuple[int, list[tuple[Change, Rule]]]:
     """How many of `found` are listed by date, and the yearly rules (first change, RRULE)
     that the rest follow: the longest run of final years alike (the same changes, in the
     same months, at the same hours, on days one rule names)."""
@@ -133,8 +139,9 @@ def yearly_rule(found: list[Change], last_year: int) -> tuple[int, list[tuple[Ch
     return settled, rules
 
 
-def _component(dst: bool, onset: datetime, before: timedelta, after: timedelta, name: str):
-    part = TimezoneDaylight() if dst else TimezoneStandard()
+def _component(dst: bool, onset: datetime, before: timedelta, after: timedelta,
+               name: str) -> TimezoneDaylight | TimezoneStandard:
+    part: TimezoneDaylight | TimezoneStandard = TimezoneDaylight() if dst else TimezoneStandard()
     part.add("dtstart", onset)
     part.add("tzoffsetfrom", before)
     part.add("tzoffsetto", after)
@@ -144,7 +151,7 @@ def _component(dst: bool, onset: datetime, before: timedelta, after: timedelta, 
 
 
 @functools.lru_cache(maxsize=32)
-def _read(name: str, year: int) -> tuple[list[Change], int, list[tuple[Change, dict]]]:
+def _read(name: str, year: int) -> tuple[list[Change], int, list[tuple[Change, Rule]]]:
     """The zone's changes from the start of `year` and how they settle (the zone database
     does not change while the bot runs)."""
     start = datetime(year, 1, 1, tzinfo=timezone.utc)
@@ -168,7 +175,7 @@ def vtimezone(name: str, first: date) -> Timezone:
     onset = (start + offset - timedelta(days=1)).replace(tzinfo=None)
     came_from = next((c.before for c in found if c.dst == dst and c.after == offset), offset)
     tz.add_component(_component(dst, onset, came_from, offset, abbreviation))
-    listed: dict[tuple, list[Change]] = {}
+    listed: dict[tuple[bool, timedelta, timedelta, str], list[Change]] = {}
     for change in found[:settled]:
         listed.setdefault((change.dst, change.before, change.after, change.name), []).append(change)
     for (dst, before, after, abbreviation), dated in listed.items():

@@ -21,9 +21,11 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, TextIO, TypeVar, overload
 
 from bot.config import DEFAULT_DATABASE, SCHEMA, ConfigError, parse_config, parse_env, read_env_file
+
+T = TypeVar("T")
 
 CONFIG_NAME = "config.toml"
 SECRETS_NAME = "secrets.env"
@@ -86,11 +88,13 @@ def _plain(value: str) -> str:
 
 
 def check_timezone(value: str) -> str:
-    return SCHEMA["chambre"]["timezone"](_plain(value))
+    name: str = SCHEMA["chambre"]["timezone"](_plain(value))  # the configuration's checks return Any
+    return name
 
 
 def check_language(value: str) -> str:
-    return SCHEMA["chambre"]["language"](_plain(value).lower())
+    lang: str = SCHEMA["chambre"]["language"](_plain(value).lower())
+    return lang
 
 
 def check_database(value: str) -> str:
@@ -101,7 +105,8 @@ def check_database(value: str) -> str:
 
 
 def check_url(value: str) -> str:
-    return SCHEMA["matrix"]["homeserver"](_plain(value))
+    url: str = SCHEMA["matrix"]["homeserver"](_plain(value))
+    return url
 
 
 def check_matrix_user(value: str) -> str:
@@ -172,8 +177,8 @@ class Asker:
             self.out.write("\n")  # a piped answer is not echoed: keep one question a line
         return line.rstrip("\n")
 
-    def ask(self, prompt: str, check: Callable[[str], object], default: str | None = None,
-            flag: str | None = None, secret: bool = False) -> object:
+    def ask(self, prompt: str, check: Callable[[str], T], default: str | None = None,
+            flag: str | None = None, secret: bool = False) -> T:
         if self.yes:
             if default is None:
                 raise InitError(f"{flag or prompt}: needed (--yes asks nothing)")
@@ -199,7 +204,12 @@ class Asker:
                 self.out.write(f"  expected, for each, {err}\n")
 
 
-def _flag(name: str, value: str | None, check: Callable[[str], object]) -> object:
+# A flag given is its checked value (a repeated flag's each one); a flag not given is None.
+@overload
+def _flag(name: str, value: str, check: Callable[[str], T]) -> T: ...
+@overload
+def _flag(name: str, value: str | None, check: Callable[[str], T]) -> T | None: ...
+def _flag(name: str, value: str | None, check: Callable[[str], T]) -> T | None:
     if value is None:
         return None
     try:
@@ -436,7 +446,9 @@ def _needed(a: Answers) -> list[str]:
 
 
 def next_steps(a: Answers, w: Written) -> str:
-    q = lambda p: shlex.quote(str(p.resolve()))  # noqa: E731
+    def q(p: Path) -> str:
+        return shlex.quote(str(p.resolve()))
+
     config = q(w.config)
     out = [f"Wrote {w.config.resolve()}"]
     if w.secrets is not None:
@@ -449,6 +461,7 @@ def next_steps(a: Answers, w: Written) -> str:
         steps.append("To serve a chat, add a [matrix] or [rocketchat] section (chambre-bot init in another "
                      "folder writes one), then: chambre-bot run -c " + config)
         return "\n".join(out + [f"  {n}. {s}" for n, s in enumerate(steps, 1)]) + "\n"
+    assert w.secrets is not None  # a chat is configured: write() wrote or kept secrets.env
     env = q(w.secrets)
     for var in w.missing:
         what = {"CHAMBRE_MATRIX_PASSWORD": "the bot's Matrix password (or CHAMBRE_MATRIX_ACCESS_TOKEN, its token)",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Callable
 
-from bot.records import Action, Minutes, Session
+from bot.records import Action, Minutes, Note, Session
 from bot.render import instant, number, tr
 from bot.richtext import Doc, Span, b, i, link
 
@@ -52,13 +52,13 @@ def session_title(session: Session, lang: str) -> str:
     return session.title or tr(lang, "Séance du ", "Session of ") + format_day(session.day, lang)
 
 
-def due_text(due: datetime | date, lang: str, tz) -> str:
+def due_text(due: datetime | date, lang: str, tz: tzinfo) -> str:
     from bot.when import format_day
 
     return instant(due, lang, tz) if isinstance(due, datetime) else format_day(due, lang)
 
 
-def _hour(at: datetime, tz) -> str:
+def _hour(at: datetime, tz: tzinfo) -> str:
     local = at.astimezone(tz)
     return f"{local.hour:02d}:{local.minute:02d}"
 
@@ -71,7 +71,7 @@ def _same(member: str) -> str:
     return member
 
 
-def action_details(a: Action, lang: str, tz, now: datetime | None = None,
+def action_details(a: Action, lang: str, tz: tzinfo, now: datetime | None = None,
                    who: Callable[[str], str] = _same) -> list[str]:
     parts = [tr(lang, "pour ", "for ") + who(a.person)]
     if a.due is not None:
@@ -83,7 +83,7 @@ def action_details(a: Action, lang: str, tz, now: datetime | None = None,
     return parts
 
 
-def view(m: Minutes, lang: str, tz, late: bool = False, who: Callable[[str], str] = _same) -> View:
+def view(m: Minutes, lang: str, tz: tzinfo, late: bool = False, who: Callable[[str], str] = _same) -> View:
     """What the minutes say. `who` names a member (the web board may hide them): the chair,
     whoever noted or closed, the person of an action, each one present."""
     s = m.session
@@ -99,7 +99,7 @@ def view(m: Minutes, lang: str, tz, late: bool = False, who: Callable[[str], str
             h=_hour(s.closed_at, tz), who=who(s.closed_by)))
     facts.append(tr(lang, "Présidence : ", "Chair: ") + who(s.chair))
 
-    def note_entry(n) -> Entry:
+    def note_entry(n: Note) -> Entry:
         label = tr(lang, "Décision", "Decision") if n.kind == "decision" else "Info"
         details = [who(n.by)]
         if n.brick_id is not None:
@@ -184,7 +184,7 @@ def entry_spans(e: Entry, lang: str) -> list[Span]:
 PAGE = "/seances/{n}"
 
 
-def minutes_doc(m: Minutes, lang: str, tz, late: bool = False, board: str | None = None) -> Doc:
+def minutes_doc(m: Minutes, lang: str, tz: tzinfo, late: bool = False, board: str | None = None) -> Doc:
     """The minutes as a chat message; `board`, the web board's public address (`[web]
     base_url`), adds the link to their page there."""
     v = view(m, lang, tz, late)
@@ -236,7 +236,7 @@ def md_escape(text: str) -> str:
     return out[0] if len(out) == 1 else "\\\n  ".join(out)  # a line break inside the list item
 
 
-def minutes_markdown(m: Minutes, lang: str, tz) -> str:
+def minutes_markdown(m: Minutes, lang: str, tz: tzinfo) -> str:
     v = view(m, lang, tz)
     lines = [f"# {md_escape(v.title)}", ""]
     for note in v.notes:
@@ -263,7 +263,7 @@ def minutes_markdown(m: Minutes, lang: str, tz) -> str:
 
 # ---- HTML ------------------------------------------------------------------------------------------------
 
-def minutes_html(m: Minutes, lang: str, tz) -> str:
+def minutes_html(m: Minutes, lang: str, tz: tzinfo) -> str:
     """A standalone page (no external resource), every member text escaped by Jinja2."""
     import jinja2
 

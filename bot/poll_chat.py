@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from bot.backends.base import EDIT, POLL_ANSWER, REACTION, REACTIONS, REMOVAL, Incoming
@@ -19,7 +19,7 @@ from bot.services import polls as svc
 from storage.store import Store
 
 
-def native(store: Store, poll_json: dict | None) -> str | None:
+def native(store: Store, poll_json: dict[str, Any] | None) -> str | None:
     """The outbox's `poll` column for a reply or post: a poll's end only once its own message
     has an id in the chat (else the end is a plain message)."""
     if not poll_json:
@@ -29,7 +29,7 @@ def native(store: Store, poll_json: dict | None) -> str | None:
     return json.dumps(poll_json, ensure_ascii=False)
 
 
-def reply_to(store: Store, poll_json: dict | None, default: str | None) -> str | None:
+def reply_to(store: Store, poll_json: dict[str, Any] | None, default: str | None) -> str | None:
     """A poll's end answers the poll's own message; anything else, what it answers."""
     if poll_json and "end" in poll_json:
         return store.poll_message_id(poll_json.get("poll", 0)) or default

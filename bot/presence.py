@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from bot.backends.base import Incoming
 from bot.services import sessions as session_svc
-from storage.db import DatabaseThread
+from storage.db import ChambreDatabase, DatabaseThread
 from storage.store import Store
 
 
 async def note_speaker(db: DatabaseThread, msg: Incoming) -> None:
-    def note(d) -> None:
+    def note(d: ChambreDatabase) -> None:
         store = Store(d)
         # Nearly every message: no session open here, a plain read and no write lock.
         if msg.is_direct or session_svc.open_in(store, msg.backend, msg.room) is None:

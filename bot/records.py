@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 BRICK_PATH = ("idea", "described", "recipe", "building", "exists")  # the path, for progress bars
 BRICK_CATEGORIES = ("brick", "infrastructure", "topic")
@@ -115,7 +116,7 @@ class JournalEntry:
     kind: str  # meeting.proposed, meeting.confirmed, brick.status, topic.added, ...
     record_id: int | None
     by: str
-    data: dict
+    data: dict[str, Any]  # what the change was, as journalled (JSON)
 
 
 @dataclass
@@ -129,7 +130,7 @@ class Heard:
     link: str | None
     lang: str
     kind: str  # "meeting" or "permanence"
-    proposal: dict  # what it proposes (bot.services.listening reads it back)
+    proposal: dict[str, Any]  # what it proposes (bot.services.listening reads it back)
     state: str  # "suggested", "recorded", "duplicate", "dropped"
     record_id: int | None
     written_at: datetime | None

@@ -3,10 +3,10 @@ the bot makes by itself (`bot/services/posts.py`), later a web page. It sits bel
 them and imports none: only the records, rich text and the time layer's formats."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from bot.records import Brick, Meeting, Permanence, Topic, progress
-from bot.richtext import Span, b, i, link
+from bot.richtext import Mark, Span, b, i, link
 
 STATUS = {
     "proposed": ("proposée", "proposed"), "confirmed": ("confirmée", "confirmed"), "cancelled": ("annulée", "cancelled"),
@@ -23,7 +23,7 @@ def number(n: int, lang: str) -> str:
     return f"#{n}" if lang == "en" else f"n°{n}"
 
 
-def word(table: dict, code: str, lang: str) -> str:
+def word(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:
     fr, en = table.get(code, (code, code))
     return en if lang == "en" else fr
 
@@ -32,7 +32,7 @@ def tr(lang: str, fr: str, en: str) -> str:
     return en if lang == "en" else fr
 
 
-def when_text(start: datetime | date | None, end: datetime | None, lang: str, tz) -> str:
+def when_text(start: datetime | date | None, end: datetime | None, lang: str, tz: tzinfo) -> str:
     from bot.when import Event, format_event
 
     if start is None:
@@ -43,7 +43,7 @@ def when_text(start: datetime | date | None, end: datetime | None, lang: str, tz
     return format_event(Event(start=start, end=end), lang)
 
 
-def instant(dt: datetime, lang: str, tz) -> str:
+def instant(dt: datetime, lang: str, tz: tzinfo) -> str:
     from bot.when import format_instant
 
     return format_instant(dt.astimezone(tz), lang)
@@ -59,7 +59,7 @@ def bar(status: str, lang: str) -> str:
     return "▰" * filled + "▱" * (5 - filled) + f" {label}"
 
 
-def meeting_line(m: Meeting, lang: str, tz) -> list[Span]:
+def meeting_line(m: Meeting, lang: str, tz: tzinfo) -> list[Span]:
     spans: list[Span] = [b(number(m.id, lang)), " ", b(m.title), " — ",
                          when_text(m.start, m.end, lang, tz)]
     if m.place:
@@ -72,7 +72,7 @@ def meeting_line(m: Meeting, lang: str, tz) -> list[Span]:
     return spans
 
 
-def permanence_occurrence_line(p: Permanence, when: datetime, lang: str, tz) -> list[Span]:
+def permanence_occurrence_line(p: Permanence, when: datetime, lang: str, tz: tzinfo) -> list[Span]:
     from datetime import timedelta
 
     end = when + timedelta(minutes=p.duration_minutes) if p.duration_minutes else None
@@ -104,5 +104,5 @@ def topic_line(t: Topic, lang: str) -> list[Span]:
     return spans
 
 
-def link_span(url: str, label: str | None) -> list:
+def link_span(url: str, label: str | None) -> Mark:
     return link(url, label or url)

@@ -14,9 +14,14 @@ import html
 import json
 import re
 import unicodedata
-from typing import Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
-Span = Union[str, list]  # "text" | ["b", [spans]] | ["i", [spans]] | ["code", "x"] | ["a", url, label]
+# A mark is a list whose first item names it, as JSON stores it: ["b", [spans]], ["i", [spans]],
+# ["code", "x"], ["a", url, label]. Its items differ in type by position, so they stay Any.
+Mark = list[Any]
+Span = Union[str, Mark]
+# A block: ["h", spans], ["p", spans] or ["ul", [spans, ...]].
+Block = list[Any]
 
 WORD_JOINER = "\u2060"
 # Mentions that notify a whole room: Matrix @room, Rocket.Chat @all / @here.
@@ -25,27 +30,27 @@ _ANY_MENTION = re.compile(r"@(?=\w)")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
-def b(*spans: Span) -> list:
+def b(*spans: Span) -> Mark:
     return ["b", list(spans)]
 
 
-def i(*spans: Span) -> list:
+def i(*spans: Span) -> Mark:
     return ["i", list(spans)]
 
 
-def code(text: str) -> list:
+def code(text: str) -> Mark:
     return ["code", text]
 
 
-def link(url: str, label: str | None = None) -> list:
+def link(url: str, label: str | None = None) -> Mark:
     return ["a", url, label or url]
 
 
 class Doc:
     """Blocks: ["h", spans] heading, ["p", spans] paragraph, ["ul", [spans, ...]] bullet list."""
 
-    def __init__(self, blocks: list | None = None) -> None:
-        self.blocks: list = blocks if blocks is not None else []
+    def __init__(self, blocks: list[Block] | None = None) -> None:
+        self.blocks: list[Block] = blocks if blocks is not None else []
 
     # building
     def heading(self, *spans: Span) -> "Doc":
@@ -105,7 +110,7 @@ def neutralise_room_mentions(text: str) -> str:
 
 # ---- plain text (console, Matrix body) ------------------------------------------------
 
-def _plain_spans(spans: list) -> str:
+def _plain_spans(spans: list[Span]) -> str:
     out = []
     for span in spans:
         if isinstance(span, str):
@@ -142,7 +147,7 @@ def _esc(text: str) -> str:
     return neutralise_room_mentions(html.escape(text, quote=True))
 
 
-def _html_spans(spans: list) -> str:
+def _html_spans(spans: list[Span]) -> str:
     out = []
     for span in spans:
         if isinstance(span, str):
@@ -193,7 +198,7 @@ def _rc_esc(text: str) -> str:
     return _ANY_MENTION.sub("@" + WORD_JOINER, text)
 
 
-def _rc_spans(spans: list) -> str:
+def _rc_spans(spans: list[Span]) -> str:
     out = []
     for span in spans:
         if isinstance(span, str):
@@ -277,7 +282,7 @@ def split(doc: Doc, fits: Callable[[Doc], bool]) -> list[Doc]:
     return parts
 
 
-def _longest_fitting(units: list, start: int, fits: Callable[[Doc], bool]) -> int:
+def _longest_fitting(units: list[tuple[int, Block]], start: int, fits: Callable[[Doc], bool]) -> int:
     """The largest end such that units[start:end] fits (units[start:start + 1] does)."""
     good, step = start + 1, 1
     bad = None
@@ -299,10 +304,10 @@ def _longest_fitting(units: list, start: int, fits: Callable[[Doc], bool]) -> in
     return good
 
 
-def _units(doc: Doc) -> list[tuple[int, list]]:
+def _units(doc: Doc) -> list[tuple[int, Block]]:
     """The smallest blocks a split may separate: a heading, a paragraph, one list item
     (tagged with its list, so that items of one list are put back into one list)."""
-    units: list[tuple[int, list]] = []
+    units: list[tuple[int, Block]] = []
     for n, block in enumerate(doc.blocks):
         if block[0] == "ul":
             units.extend((n, ["ul", [row]]) for row in block[1])
@@ -311,8 +316,8 @@ def _units(doc: Doc) -> list[tuple[int, list]]:
     return units
 
 
-def _assemble(units: list[tuple[int, list]]) -> Doc:
-    blocks: list = []
+def _assemble(units: list[tuple[int, Block]]) -> Doc:
+    blocks: list[Block] = []
     last = None
     for n, block in units:
         if block[0] == "ul" and last == n and blocks and blocks[-1][0] == "ul":
@@ -323,7 +328,7 @@ def _assemble(units: list[tuple[int, list]]) -> Doc:
     return Doc(blocks)
 
 
-def _cut(unit: tuple[int, list]) -> list[tuple[int, list]] | None:
+def _cut(unit: tuple[int, Block]) -> list[tuple[int, Block]] | None:
     """One block too large for a message, as two smaller blocks of the same kind."""
     n, block = unit
     spans = block[1][0] if block[0] == "ul" else block[1]
@@ -335,7 +340,7 @@ def _cut(unit: tuple[int, list]) -> list[tuple[int, list]] | None:
     return [(n, [block[0], halves[0]]), (n, [block[0], halves[1]])]
 
 
-def _halve(spans: list) -> tuple[list, list] | None:
+def _halve(spans: list[Span]) -> tuple[list[Span], list[Span]] | None:
     if len(spans) >= 2:
         mid = len(spans) // 2
         return spans[:mid], spans[mid:]

@@ -30,8 +30,11 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
+from bot.config import Config
 from bot.services.posts import Occasion, build_agenda, build_digest, build_late_action, build_reminder
 from bot.richtext import Doc
 from bot.services import meetings as meeting_svc
@@ -41,7 +44,12 @@ from bot.services import pledges as pledge_svc
 from bot.services.polls import next_close
 from bot.services import rhythm as rhythm_svc
 from bot.services import sessions as session_svc
+from storage.db import ChambreDatabase, DatabaseThread
 from storage.store import Store, iso, parse_instant
+
+if TYPE_CHECKING:
+    from bot.backends.base import Backend
+    from bot.when import Recurrence
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +87,7 @@ class Due:
     where: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
-    def order(self) -> tuple:
+    def order(self) -> tuple[datetime, int, str]:
         return self.due, KIND_ORDER[self.kind], self.name
 
 
@@ -94,7 +102,7 @@ def _stamp(when: datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).isoformat(timespec="minutes")
 
 
-def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime):
+def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime) -> Recurrence:
     """The digest's rule, read once and kept, so that "un lundi sur deux" keeps its weeks
     whenever the bot restarts; read again when the configured text changes."""
     from bot.when import Recurrence, read_recurrence
@@ -111,7 +119,7 @@ def digest_recurrence(store: Store, rule: str, tz: str, reference: datetime):
     return rec
 
 
-def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[str], digest_rooms: list[str],
+def plan(store: Store, config: Config, lo: datetime, hi: datetime, announce_rooms: list[str], digest_rooms: list[str],
          organisers: list[str]) -> list[Due]:
     """Every post due in (lo, hi], in due order, from the records as they are now."""
     tz = config.chambre.tz
@@ -142,6 +150,8 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
 
     for meeting in meeting_svc.confirmed_between(store, lo, horizon):
         start = meeting.start
+        if start is None:  # not dated: confirmed_between gives none of these
+            continue
         if not isinstance(start, datetime):  # all day
             start = datetime.combine(start, ALL_DAY_HOUR, tzinfo=tz)
         remind(f"meeting/{meeting.id}/{_stamp(start, tz)}", start, Occasion("meeting", start, meeting.id), tz)
@@ -150,11 +160,11 @@ def plan(store: Store, config, lo: datetime, hi: datetime, announce_rooms: list[
         zone = ZoneInfo(perm.tz)
         remind(f"permanence/{perm.id}/{_stamp(start, zone)}", start, Occasion("permanence", start, perm.id), zone)
 
-    for session in session_svc.still_open(store):
-        closes = session_svc.closes_at(session)
+    for held in session_svc.still_open(store):
+        closes = session_svc.closes_at(held)
         if closes <= hi:  # whatever `lo`: an open session past its midnight is closed at the next look
-            out.append(Due(f"close/session/{session.id}", "close", closes, session.room, False, ALWAYS,
-                           record_id=session.id, where=(session.backend, session.room)))
+            out.append(Due(f"close/session/{held.id}", "close", closes, held.room, False, ALWAYS,
+                           record_id=held.id, where=(held.backend, held.room)))
 
     for action in session_svc.late_actions(store, hi):
         at = session_svc.late_message_at(action, tz)
@@ -180,11 +190,32 @@ def person_target(backend: str, user: str) -> str:
     return f"rocketchat:{user}" if backend == "rocketchat" else user
 
 
+class Host(Protocol):
+    """What the scheduler uses of the App that runs it (bot/app.py), named here because the
+    app imports the scheduler, not the other way round."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def db(self) -> DatabaseThread: ...
+    @property
+    def backends(self) -> Mapping[str, Backend]: ...
+
+    def notify(self, backend: str | None = None) -> None: ...
+    def destination(self, target: str, dm: bool = False) -> tuple[str, str] | None: ...
+    def language(self, backend: str, room: str) -> str: ...
+    def enqueue_post(self, store: Store, name: str, body: Doc, destination: tuple[str, str], now: datetime,
+                     dm: bool = False) -> bool: ...
+    def send_key(self, *parts: str) -> str: ...
+
+
 class Scheduler:
     """Makes the posts as they fall due: `run()` sleeps until the next one (or until `wake()`);
     `catch_up()` makes every post due up to now and returns."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         # Posts due before this instant and not yet made were missed while the bot was down.
         self.started_at: datetime = app.clock.now()
@@ -256,7 +287,7 @@ class Scheduler:
 
     # ---- on the database thread ---------------------------------------------------------------
 
-    def _next_due(self, db, now: datetime) -> datetime | None:
+    def _next_due(self, db: ChambreDatabase, now: datetime) -> datetime | None:
         """The first post not yet made due in (now, now + MAX_SLEEP]. If the clock has moved
         past it meanwhile, the sleep returns at once and the loop catches up."""
         store = Store(db)
@@ -268,7 +299,7 @@ class Scheduler:
                     return min(due.due, poll_deadline) if poll_deadline else due.due
         return poll_deadline
 
-    def _process(self, db, now: datetime) -> set[str]:
+    def _process(self, db: ChambreDatabase, now: datetime) -> set[str]:
         store = Store(db)
         kept = store.state_get(STATE, PROCESSED_UNTIL)
         # A fresh install owes nothing from before it started; the instant it starts counts.
@@ -379,8 +410,10 @@ class Scheduler:
                 return None
             build = pledge_posts.reminder_doc if due.kind == pledge_svc.REMINDER else pledge_posts.ending_doc
             return build(store, config, pledge, at, pledge.lang, late=late)  # in the language they pledged in
+        if due.kind == "digest":
+            return build_digest(store, config, at, lang, late=late)
+        if due.occasion is None:  # plan() gives every agenda and reminder its occasion
+            raise ValueError(f"{due.name}: no occasion to post about")
         if due.kind == "agenda":
             return build_agenda(store, config, at, lang, session=due.occasion.start, late=late)
-        if due.kind == "reminder":
-            return build_reminder(store, config, at, lang, due.occasion, late=late)
-        return build_digest(store, config, at, lang, late=late)
+        return build_reminder(store, config, at, lang, due.occasion, late=late)

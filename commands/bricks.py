@@ -1,8 +1,8 @@
 """!brique / !brick"""
 from __future__ import annotations
 
-from bot.records import BRICK_CATEGORIES
-from bot.richtext import Doc, b, i
+from bot.records import BRICK_CATEGORIES, HistoryEntry
+from bot.richtext import Doc, Span, b, i
 from bot.services import Actor
 from bot.services import bricks as svc
 from commands.context import Context
@@ -83,7 +83,7 @@ def show(ctx: Context, brick: int) -> Doc:
     doc.para(ctx.t("Historique :", "History:"))
     rows = []
     for h in br.history[-HISTORY_SHOWN:]:
-        row = [instant(h.at, ctx.lang, ctx.tz), " — ", h.by, " — ", _change(ctx, h)]
+        row: list[Span] = [instant(h.at, ctx.lang, ctx.tz), " — ", h.by, " — ", _change(ctx, h)]
         if h.note and h.change not in ("link", "lead"):  # already part of the change's label
             note = h.note if len(h.note) <= NOTE_SHOWN else h.note[:NOTE_SHOWN].rstrip() + "…"
             row += [" : " if ctx.lang != "en" else ": ", i(note)]
@@ -95,14 +95,14 @@ def show(ctx: Context, brick: int) -> Doc:
     return doc
 
 
-def _change(ctx: Context, h) -> str:
+def _change(ctx: Context, h: HistoryEntry) -> str:
     labels = {
         "created": ("créée", "created"), "status": ("statut", "status"), "description": ("description changée", "description changed"),
         "note": ("note", "note"), "link": ("lien ajouté", "link added"), "lead": ("référent·e", "lead"),
         "decision": ("décision en séance", "decision in session"),
     }
     text = word(labels, h.change, ctx.lang)
-    if h.change in ("created", "status"):
+    if h.change in ("created", "status") and h.status:
         text += " → " + word(STATUS, h.status, ctx.lang)
     if h.change in ("link", "lead") and h.note:
         text += " " + h.note

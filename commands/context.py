@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -29,10 +30,10 @@ class Context:
     listen_mode: str = "record"  # what listening does in this room (bot.services.listening.MODES)
     # A reply that is a date poll's own message (`poll_message`: its number) or its end: the
     # native poll a chat shows for it (bot/backends/base.py `Outgoing.poll`).
-    reply_poll: dict | None = None
+    reply_poll: dict[str, Any] | None = None
     poll_message: int | None = None
     # Posts to another room than the command's, each once: (name, backend, room, body, poll).
-    posts: list[tuple[str, str, str, Doc, dict | None]] = field(default_factory=list)
+    posts: list[tuple[str, str, str, Doc, dict[str, Any] | None]] = field(default_factory=list)
     # What the dispatcher made of the line, for the operator's log (never the member's text):
     # the command's English name ("meeting propose"), and done, refused, unknown or failed.
     command: str = ""

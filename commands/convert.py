@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable
 
 from bot.errors import NotFound, UserError
 from bot.richtext import safe_url
 from commands import registry as reg
 from commands.context import Context
 
+if TYPE_CHECKING:
+    from bot.when import Event, Recurrence, WhenError
 
-def _when_error(err: Exception, ctx: Context) -> UserError:
-    return UserError("{why}", "{why}", why=err.explain(ctx.lang))  # type: ignore[attr-defined]
+
+def _when_error(err: WhenError, ctx: Context) -> UserError:
+    return UserError("{why}", "{why}", why=err.explain(ctx.lang))
 
 
 def text(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> str:
@@ -43,7 +47,7 @@ def number(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> int:
     return n
 
 
-def when(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
+def when(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Event | None:
     from bot.when import WhenError, read_event
 
     if value.strip() == "?":
@@ -54,7 +58,7 @@ def when(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
         raise _when_error(err, ctx) from None
 
 
-def recurrence(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
+def recurrence(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Recurrence:
     from bot.when import WhenError, read_recurrence
 
     try:
@@ -63,7 +67,7 @@ def recurrence(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
         raise _when_error(err, ctx) from None
 
 
-def day(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> Any:
+def day(ctx: Context, cmd: reg.Command, arg: reg.Arg, value: str) -> date:
     from bot.when import WhenError, read_day
 
     try:

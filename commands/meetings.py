@@ -1,12 +1,17 @@
 """!réunion / !meeting"""
 from __future__ import annotations
 
-from bot.richtext import Doc, b
+from typing import TYPE_CHECKING
+
+from bot.richtext import Doc, Span, b
 from bot.services import Actor
 from bot.services import meetings as svc
 from commands.context import Context
 from commands.registry import ALL, ORGANISERS, ORGANISERS_OR_OWNER, Arg, command
 from bot.render import RSVP, STATUS, meeting_line, tr, when_text, word
+
+if TYPE_CHECKING:
+    from bot.when import Event
 
 N = Arg("n", "n", "number")
 LIST_LIMIT = 50  # a chat message, not a report: the export has everything
@@ -24,7 +29,7 @@ def actor(ctx: Context) -> Actor:
          help_en="propose a meeting; \"?\" for a meeting still to organise",
          example_fr="!réunion proposer vendredi 19h ; Atelier briques ; MESHS",
          example_en="!meeting propose friday 7pm ; Bricks workshop ; MESHS")
-def propose(ctx: Context, when, title: str, place: str | None = None) -> Doc:
+def propose(ctx: Context, when: Event | None, title: str, place: str | None = None) -> Doc:
     m = svc.propose(ctx.store, actor(ctx), ctx.now, when, title, place, ctx.room)
     doc = Doc().para(ctx.t("Réunion n°{n} proposée : ", "Meeting #{n} proposed: ", n=m.id), b(m.title))
     doc.para(ctx.t("Quand : ", "When: "), b(when_text(m.start, m.end, ctx.lang, ctx.tz)))
@@ -59,13 +64,15 @@ def list_(ctx: Context, which: str | None = None) -> Doc:
 def show(ctx: Context, n: int) -> Doc:
     m = svc.get(ctx.store, n)
     doc = Doc().heading(ctx.t("Réunion n°{n} : ", "Meeting #{n}: ", n=m.id), m.title)
-    doc.bullets([
+    rows: list[list[Span]] = [
         [ctx.t("Quand : ", "When: "), b(when_text(m.start, m.end, ctx.lang, ctx.tz))],
         [ctx.t("Lieu : ", "Place: "), m.place or ctx.t("pas encore de lieu", "no place yet")],
-        [ctx.t("Statut : ", "Status: "), word(STATUS, m.status, ctx.lang)]
-        + ([" — ", m.cancel_reason] if m.cancel_reason else []),
+        [ctx.t("Statut : ", "Status: "), word(STATUS, m.status, ctx.lang),
+         *([" — ", m.cancel_reason] if m.cancel_reason else [])],
         [ctx.t("Proposée par ", "Proposed by "), m.proposed_by],
-    ] + [[word(RSVP, a, ctx.lang), " : " if ctx.lang != "en" else ": ", ", ".join(m.rsvp[a]) or "—"] for a in ("yes", "maybe", "no")])
+    ]
+    rows += [[word(RSVP, a, ctx.lang), " : " if ctx.lang != "en" else ": ", ", ".join(m.rsvp[a]) or "—"] for a in ("yes", "maybe", "no")]
+    doc.bullets(rows)
     return doc
 
 
@@ -95,7 +102,7 @@ def cancel(ctx: Context, n: int, reason: str | None = None) -> Doc:
          help_fr="change la date (ou en donne une à une réunion à organiser) ; une réunion confirmée redevient proposée",
          help_en="change the date (or give one to a meeting still to organise); a confirmed meeting goes back to proposed",
          example_fr="!réunion déplacer 1 ; jeudi 18h-20h", example_en="!meeting move 1 ; thursday 6pm-8pm")
-def move(ctx: Context, n: int, when) -> Doc:
+def move(ctx: Context, n: int, when: Event | None) -> Doc:
     m, moved = svc.move(ctx.store, actor(ctx), ctx.now, n, when)
     if not moved:
         return Doc().para(ctx.t("Réunion n°{n} : déjà le ", "Meeting #{n}: already on ", n=m.id),

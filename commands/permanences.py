@@ -1,12 +1,19 @@
 """!permanence"""
 from __future__ import annotations
 
-from bot.richtext import Doc, b
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.records import Permanence
+from bot.richtext import Doc, Span, b
 from bot.services import Actor
 from bot.services import permanences as svc
 from commands.context import Context
 from commands.registry import ORGANISERS_OR_OWNER, Arg, command
 from bot.render import instant, permanence_occurrence_line, tr
+
+if TYPE_CHECKING:
+    from bot.when import Recurrence
 
 N = Arg("n", "n", "number")
 LIST_LIMIT = 20  # permanences in a list, each with its next dates; the export has them all
@@ -17,13 +24,13 @@ def actor(ctx: Context) -> Actor:
     return Actor(ctx.sender, ctx.is_organiser)
 
 
-def _describe(ctx: Context, perm) -> str:
+def _describe(ctx: Context, perm: Permanence) -> str:
     from bot.when import describe_recurrence
 
     return describe_recurrence(svc.recurrence_of(perm), ctx.lang)
 
 
-def _next(ctx: Context, perm, count: int = 3) -> list:
+def _next(ctx: Context, perm: Permanence, count: int = 3) -> list[list[Span]]:
     return [permanence_occurrence_line(perm, w, ctx.lang, ctx.tz) for w in svc.occurrences(perm, ctx.now, count=count)]
 
 
@@ -33,7 +40,7 @@ def _next(ctx: Context, perm, count: int = 3) -> list:
          help_fr="ajoute une permanence régulière", help_en="add a recurring permanence",
          example_fr="!permanence ajouter tous les mardis 17h-19h ; Permanence des communs ; Tiers-lieu",
          example_en="!permanence add every tuesday 5pm-7pm ; Commons drop-in ; Third place")
-def add(ctx: Context, rec, title: str, place: str | None = None) -> Doc:
+def add(ctx: Context, rec: Recurrence, title: str, place: str | None = None) -> Doc:
     perm = svc.add(ctx.store, actor(ctx), ctx.now, rec, title, place, ctx.room)
     doc = Doc().para(ctx.t("Permanence n°{n} ajoutée : ", "Permanence #{n} added: ", n=perm.id), b(title),
                      " — ", _describe(ctx, perm))
@@ -87,7 +94,7 @@ def show(ctx: Context, n: int) -> Doc:
 @command(fr="permanence tenir", en="permanence host", args=(N, DAY),
          help_fr="se propose pour tenir la permanence ce jour-là", help_en="volunteer to host that day's occurrence",
          example_fr="!permanence tenir 1 ; 17/12", example_en="!permanence host 1 ; 17/12")
-def host(ctx: Context, n: int, day) -> Doc:
+def host(ctx: Context, n: int, day: date) -> Doc:
     perm, when = svc.host(ctx.store, actor(ctx), ctx.now, n, day)
     hosts = next((h for occ, h in perm.hosts.items() if occ == when), [])
     return Doc().para(ctx.t("Merci ! Permanence n°{n} ", "Thank you! Permanence #{n} ", n=perm.id), b(perm.title), " — ",
@@ -97,7 +104,7 @@ def host(ctx: Context, n: int, day) -> Doc:
 @command(fr="permanence annuler", en="permanence cancel", args=(N, DAY), who=ORGANISERS_OR_OWNER,
          help_fr="annule une seule date de la permanence", help_en="cancel one occurrence",
          example_fr="!permanence annuler 1 ; 24/12", example_en="!permanence cancel 1 ; 24/12")
-def cancel(ctx: Context, n: int, day) -> Doc:
+def cancel(ctx: Context, n: int, day: date) -> Doc:
     perm, when = svc.cancel_occurrence(ctx.store, actor(ctx), ctx.now, n, day)
     return Doc().para(ctx.t("Permanence n°{n} ", "Permanence #{n} ", n=perm.id), b(perm.title),
                       ctx.t(" annulée le ", " cancelled on "), b(instant(when, ctx.lang, ctx.tz)),

@@ -6,6 +6,7 @@ room says what was recorded, and the details go to them alone (`ctx.private`).""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot.errors import UserError
 from bot.money import per_month, read_amount
@@ -51,7 +52,9 @@ class NotMonths(UserError):
 
 def read_months(text: str) -> int:
     """A pledge's length in whole months: "6 mois", "six months", "1 an", "2 years"."""
-    from bot.when import Reader, WhenError, tokenize
+    from bot.when import WhenError
+    from bot.when.grammar import Reader
+    from bot.when.tokens import tokenize
     from bot.when.lexicon import NUMBER_WORDS
     from bot.when.scan import detect_language
 
@@ -86,10 +89,10 @@ def _brick(ctx: Context, value: str) -> int:
     return convert.brick(ctx, None, None, value)  # type: ignore[arg-type]
 
 
-def read_options(ctx: Context, text: str | None) -> dict:
+def read_options(ctx: Context, text: str | None) -> dict[str, Any]:
     """The optional parts, in any order, each said by its word: "pendant 6 mois", "pour
     Redistribution", "anonyme" / "montant public"."""
-    found: dict = {}
+    found: dict[str, Any] = {}  # months: int, brick: int | None, visibility: str
 
     def once(key: str, value: object, piece: str) -> None:
         if key in found:

@@ -3,6 +3,7 @@ mechanism or by command, closed at its deadline or by hand (bot/services/polls.p
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from bot.errors import UserError
 from bot.richtext import Doc, b
@@ -11,6 +12,9 @@ from bot.services import poll_posts as posts
 from bot.services import polls as svc
 from commands.context import Context
 from commands.registry import ALL, ORGANISERS_OR_OWNER, Arg, command, fold
+
+if TYPE_CHECKING:
+    from bot.when import Event
 
 N = Arg("n", "n", "number")
 DATES = Arg("dates", "dates", "text", max_len=2000,
@@ -22,14 +26,14 @@ _CHOICES = re.compile(r"\d{1,3}")
 _SEPARATORS = re.compile(r"[\s,;]+|\bet\b|\band\b")
 
 
-def _read_date(ctx: Context, k: int, text: str):
+def _read_date(ctx: Context, k: int, text: str) -> Event:
     from bot.when import WhenError, read_event
 
     try:
         return read_event(text, ctx.now, ctx.tz, ctx.lang)
     except WhenError as err:
         raise UserError("Date {k} (« {v} ») : {why}", "Date {k} (\"{v}\"): {why}", k=k, v=text,
-                        why=err.explain(ctx.lang)) from None  # type: ignore[attr-defined]
+                        why=err.explain(ctx.lang)) from None
 
 
 def _closing(piece: str) -> str | None:
@@ -57,7 +61,7 @@ def open_(ctx: Context, n: int, dates: str) -> Doc:
             closes = read_event(text, ctx.now, ctx.tz, ctx.lang)
         except WhenError as err:
             raise UserError("Clôture (« {v} ») : {why}", "Closing (\"{v}\"): {why}", v=text,
-                            why=err.explain(ctx.lang)) from None  # type: ignore[attr-defined]
+                            why=err.explain(ctx.lang)) from None
     if len(pieces) > svc.MAX_OPTIONS:
         raise UserError("Un sondage propose de {lo} à {hi} dates ; vous en donnez {k}.",
                         "A poll offers {lo} to {hi} dates; you give {k}.", lo=svc.MIN_OPTIONS, hi=svc.MAX_OPTIONS,

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from bot.richtext import Doc
+
+# A handler: fn(ctx, **args) -> Doc, the args by their `kwarg`, each converted by its kind.
+Handler = Callable[..., "Doc"]
 
 ALL = "all"
 ORGANISERS = "organisers"
@@ -33,7 +39,7 @@ class Arg:
     choices: tuple[tuple[str, str, str], ...] = ()  # (code, french word, english word)
     key: str = ""  # the handler's keyword; defaults to the English name
     # How usage writes it, when "<name>" is not enough: ("<montant> par mois", "<amount> a month").
-    shown: tuple[str, str] = ()
+    shown: tuple[str, str] | tuple[()] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -62,7 +68,7 @@ class Command:
     help_en: str
     example_fr: str
     example_en: str
-    handler: Callable = field(repr=False, default=None)  # type: ignore[assignment]
+    handler: Handler = field(repr=False, default=None)  # type: ignore[assignment]
     spaced_choice: bool = False  # the last argument follows the first after a space: "participe 3 oui"
 
     def words(self, lang: str) -> tuple[str, ...]:
@@ -103,10 +109,11 @@ class Registry:
         self.commands.append(cmd)
 
     def command(self, *, fr: str, en: str, args: tuple[Arg, ...] = (), who: str = ALL, help_fr: str,
-                help_en: str, example_fr: str, example_en: str, spaced_choice: bool = False) -> Callable:
+                help_en: str, example_fr: str, example_en: str,
+                spaced_choice: bool = False) -> Callable[[Handler], Handler]:
         """Decorator declaring a handler `fn(ctx, **args) -> Doc` (args by English name)."""
 
-        def deco(fn: Callable) -> Callable:
+        def deco(fn: Handler) -> Handler:
             self.add(Command(tuple(fr.split()), tuple(en.split()), args, who, help_fr, help_en,
                              example_fr, example_en, fn, spaced_choice))
             return fn

@@ -1,18 +1,24 @@
 """!rythme / !rhythm"""
 from __future__ import annotations
 
-from bot.richtext import Doc, b
+from typing import TYPE_CHECKING
+
+from bot.records import Rhythm
+from bot.richtext import Doc, Span, b
 from bot.services import Actor
 from bot.services import rhythm as svc
 from commands.context import Context
 from commands.registry import ORGANISERS, Arg, command
 from bot.render import instant
 
+if TYPE_CHECKING:
+    from bot.when import Recurrence
 
-def _describe(ctx: Context, rhythm) -> list:
+
+def _describe(ctx: Context, rhythm: Rhythm) -> list[Span]:
     from bot.when import describe_recurrence
 
-    spans = [describe_recurrence(svc.recurrence_of(rhythm), ctx.lang)]
+    spans: list[Span] = [describe_recurrence(svc.recurrence_of(rhythm), ctx.lang)]
     if rhythm.place:
         spans += [" — ", rhythm.place]
     return spans
@@ -45,7 +51,7 @@ def show(ctx: Context) -> Doc:
          help_fr="règle le rythme des séances", help_en="set the session rhythm",
          example_fr="!rythme régler un jeudi sur deux à 18h à partir du 3 décembre ; MESHS",
          example_en="!rhythm set every other thursday at 6pm ; MESHS")
-def set_(ctx: Context, rec, place: str | None = None) -> Doc:
+def set_(ctx: Context, rec: Recurrence, place: str | None = None) -> Doc:
     rhythm = svc.set_rhythm(ctx.store, Actor(ctx.sender, ctx.is_organiser), ctx.now, rec, rec_text(rec, ctx), place)
     doc = Doc().para(ctx.t("Rythme réglé : ", "Rhythm set: "), *_describe(ctx, rhythm))
     upcoming = svc.sessions(rhythm, ctx.now, count=3)
@@ -54,7 +60,7 @@ def set_(ctx: Context, rec, place: str | None = None) -> Doc:
     return doc
 
 
-def rec_text(rec, ctx: Context) -> str:
+def rec_text(rec: Recurrence, ctx: Context) -> str:
     from bot.when import describe_recurrence
 
     return describe_recurrence(rec, ctx.lang)

@@ -3,10 +3,11 @@ the actions agreed in it (bot/services/sessions.py holds the rules)."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from bot.errors import UserError
 from bot.minutes import action_details, minutes_doc, session_title
-from bot.records import Action, Minutes, Session
+from bot.records import Action, Minutes, Session, SessionTopic
 from bot.render import number
 from bot.richtext import Doc, Span, b, code, i
 from bot.services import Actor
@@ -16,6 +17,9 @@ from commands.bricks import REF as BRICK_REF
 from commands.context import Context
 from commands.convert import record_number
 from commands.registry import ORGANISERS, ORGANISERS_OR_CHAIR, ORGANISERS_OR_PERSON, Arg, command, fold
+
+if TYPE_CHECKING:
+    from bot.when import Event
 
 LIST_LIMIT = 50  # a chat reply; the export has every action
 # "!séance ouvrir réunion 3": the minutes of meeting n°3.
@@ -163,13 +167,15 @@ def to_topic(ctx: Context, ref: str) -> Doc:
         from commands.dispatcher import usage_error
         from commands.registry import REGISTRY
 
-        raise usage_error(ctx, REGISTRY.lookup(["point", "1"])[0], "« {v} » n'est pas un numéro de point ({nxt} passe au suivant).",
+        cmd = REGISTRY.lookup(["point", "1"])[0]
+        assert cmd is not None  # this very command
+        raise usage_error(ctx, cmd, "« {v} » n'est pas un numéro de point ({nxt} passe au suivant).",
                           "\"{v}\" is not a topic number ({nxt} moves to the next one).", v=ref,
                           nxt=_cmd(ctx, "point suivant", "topic next"))
     return _moved(ctx, svc.move_to(ctx.store, actor(ctx), ctx.now, open_here(ctx), n))
 
 
-def _moved(ctx: Context, topic) -> Doc:
+def _moved(ctx: Context, topic: SessionTopic | None) -> Doc:
     if topic is None:
         return Doc.text(ctx.t("Plus de point à traiter : la suite est notée hors des points.",
                               "No topic left: what follows is filed outside the topics."))
@@ -216,7 +222,7 @@ def brick_decision(ctx: Context, brick: int, text: str) -> Doc:
          help_fr="une action pour quelqu'un (« moi » pour soi), avec une échéance si on veut",
          help_en="an action for someone (\"me\" for yourself), with a due date if wanted",
          example_fr="!action Camille ; réserver la salle ; vendredi", example_en="!action Camille ; book the room ; friday")
-def action(ctx: Context, person: str, text: str, due=None) -> Doc:
+def action(ctx: Context, person: str, text: str, due: Event | None = None) -> Doc:
     session = svc.open_in(ctx.store, ctx.backend, ctx.room)
     a = svc.add_action(ctx.store, ctx.config, actor(ctx), ctx.now, ctx.backend, session, person, text,
                        due.start if due is not None else None)

@@ -191,9 +191,9 @@ class DatabaseThread:
         self.path = path
         self.create = create
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chambre-db")
-        self._db: sqlite_utils.Database | None = None
+        self._db: ChambreDatabase | None = None
 
-    def _get(self) -> sqlite_utils.Database:
+    def _get(self) -> ChambreDatabase:
         if self._db is None:
             self._db = connect(self.path, self.create)
         return self._db
@@ -201,11 +201,11 @@ class DatabaseThread:
     async def open(self) -> None:
         await self.run(lambda db: None)
 
-    async def run(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+    async def run(self, fn: Callable[[ChambreDatabase], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(self._get()))
 
-    def run_sync(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+    def run_sync(self, fn: Callable[[ChambreDatabase], T]) -> T:
         """For the command line tools that have no event loop."""
         return self._executor.submit(lambda: fn(self._get())).result()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date, datetime, timezone
-from typing import Any, ContextManager, Iterable
+from typing import Any, ContextManager, Iterable, TypeVar
 
 import sqlite_utils
 
@@ -15,6 +15,7 @@ from bot.records import (Action, Brick, Heard, HistoryEntry, JournalEntry, Link,
 
 # A row read by column name: sqlite3's Row (Store._rows) or sqlite-utils' dict (db.query).
 RowLike = sqlite3.Row | dict[str, Any]
+R = TypeVar("R")
 
 
 def iso(value: datetime) -> str:
@@ -33,6 +34,21 @@ Source = tuple[str, str | None, str | None] | None
 # The columns a service may change, by name (the names are spliced into the UPDATE).
 _MEETING_CHANGES = frozenset({"title", "start", "end", "all_day", "place", "status", "cancel_reason"})
 _BRICK_CHANGES = frozenset({"name", "category", "status", "description", "lead"})
+
+
+def _written(record: R | None) -> R:
+    """A record this transaction has just written, read back: it is there (the getters say
+    "or None" for the numbers members type)."""
+    if record is None:
+        raise LookupError("a record written in this transaction cannot be read back")
+    return record
+
+
+def _new_id(cur: sqlite3.Cursor) -> int:
+    """The id an INSERT gave its row (sqlite3 says None only for statements that insert nothing)."""
+    if cur.lastrowid is None:
+        raise LookupError("the INSERT gave no row id")
+    return cur.lastrowid
 
 
 def _columns(changes: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
@@ -84,15 +100,15 @@ class Store:
         return meeting
 
     @staticmethod
-    def _when_columns(start: datetime | date | None, end: datetime | None) -> dict:
+    def _when_columns(start: datetime | date | None, end: datetime | None) -> dict[str, Any]:
         if start is None:
             return {"start": None, "end": None, "all_day": 0}
         if isinstance(start, datetime):
             return {"start": iso(start), "end": iso(end) if end else None, "all_day": 0}
         return {"start": start.isoformat(), "end": None, "all_day": 1}
 
-    def add_meeting(self, title: str, start, end, place: str | None, proposed_by: str, room: str, now: datetime,
-                    source: Source = None) -> Meeting:
+    def add_meeting(self, title: str, start: datetime | date | None, end: datetime | None, place: str | None,
+                    proposed_by: str, room: str, now: datetime, source: Source = None) -> Meeting:
         cols = self._when_columns(start, end)
         origin, message, link = source or (None, None, None)
         cur = self.db.execute(
@@ -101,7 +117,7 @@ class Store:
             [title, cols["start"], cols["end"], cols["all_day"], place, proposed_by, room, iso(now), iso(now),
              origin, message, link],
         )
-        return self.meeting(cur.lastrowid)
+        return _written(self.meeting(_new_id(cur)))
 
     def meeting(self, meeting_id: int) -> Meeting | None:
         rows = self._rows("SELECT * FROM meetings WHERE id = ?", [meeting_id])
@@ -112,7 +128,7 @@ class Store:
             changes.update(self._when_columns(changes.pop("start"), changes.pop("end", None)))
         sets = ", ".join(f'"{k}" = ?' for k in _columns(changes, _MEETING_CHANGES))
         self.db.execute(f"UPDATE meetings SET {sets}, updated_at = ? WHERE id = ?", [*changes.values(), iso(now), meeting_id])
-        return self.meeting(meeting_id)
+        return _written(self.meeting(meeting_id))
 
     # Meetings in date order: dated ones by start (UTC text sorts in time order), then the
     # ones still to organise, each group by number.
@@ -130,7 +146,8 @@ class Store:
         return self._with_rsvps(self._rows(sql, params))
 
     def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
-        return self.db.execute(sql, list(params)).fetchone()[0]
+        count: int = self.db.execute(sql, list(params)).fetchone()[0]
+        return count
 
     def meetings_by_number(self) -> list[Meeting]:
         """Every meeting, cancelled and past ones too, by number."""
@@ -174,11 +191,11 @@ class Store:
             by_id = {m.id: m for m in meetings}
             marks = ",".join("?" * len(by_id))
             if len(by_id) > 500:  # more than SQLite's parameter limit allows: read them all
-                rows = self.db.conn.execute("SELECT meeting_id, person, answer FROM rsvps ORDER BY at, person")
+                answers = self.db.conn.execute("SELECT meeting_id, person, answer FROM rsvps ORDER BY at, person")
             else:
-                rows = self.db.conn.execute(f"SELECT meeting_id, person, answer FROM rsvps WHERE meeting_id IN ({marks})"
-                                            " ORDER BY at, person", list(by_id))
-            for meeting_id, person, answer in rows:
+                answers = self.db.conn.execute(f"SELECT meeting_id, person, answer FROM rsvps WHERE meeting_id IN ({marks})"
+                                               " ORDER BY at, person", list(by_id))
+            for meeting_id, person, answer in answers:
                 if meeting_id in by_id:
                     by_id[meeting_id].rsvp[answer].append(person)
         return meetings
@@ -243,7 +260,7 @@ class Store:
             [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, created_by, room, iso(now),
              origin, message, link],
         )
-        return self.permanence(cur.lastrowid)
+        return _written(self.permanence(_new_id(cur)))
 
     def permanence(self, permanence_id: int) -> Permanence | None:
         row = self._one("SELECT * FROM permanences WHERE id = ?", [permanence_id])
@@ -275,7 +292,7 @@ class Store:
         """A permanence as a message that proposed it now says (listening follows edits)."""
         self.db.execute("UPDATE permanences SET title = ?, place = ?, rrule = ?, dtstart = ?, tz = ?, duration_minutes = ?"
                         " WHERE id = ?", [title, place, rrule, dtstart.isoformat(), tz, duration_minutes, permanence_id])
-        return self.permanence(permanence_id)
+        return _written(self.permanence(permanence_id))
 
     def permanences_in(self, room: str, rrule: str, created_since: datetime) -> list[Permanence]:
         """Active permanences of `room` on this rule, made since then."""
@@ -328,8 +345,9 @@ class Store:
             "INSERT INTO bricks (name, category, status, description, created_at, updated_at) VALUES (?, ?, 'idea', ?, ?, ?)",
             [name, category, description, iso(now), iso(now)],
         )
-        self.add_history(cur.lastrowid, by, "created", "idea", None, now)
-        return self.brick(cur.lastrowid)
+        brick_id = _new_id(cur)
+        self.add_history(brick_id, by, "created", "idea", None, now)
+        return _written(self.brick(brick_id))
 
     def update_brick(self, brick_id: int, now: datetime, **changes: Any) -> None:
         # No change but the time: a note or a link only touches updated_at.
@@ -356,7 +374,7 @@ class Store:
     def add_topic(self, text: str, by: str, room: str, now: datetime) -> Topic:
         cur = self.db.execute("INSERT INTO topics (text, added_by, room, created_at) VALUES (?, ?, ?, ?)",
                               [text, by, room, iso(now)])
-        return self.topic(cur.lastrowid)
+        return _written(self.topic(_new_id(cur)))
 
     def topic(self, topic_id: int) -> Topic | None:
         row = self._one("SELECT * FROM topics WHERE id = ?", [topic_id])
@@ -392,7 +410,7 @@ class Store:
     # ---- pledges ---------------------------------------------------------------------------
 
     @staticmethod
-    def _pledge(r: dict) -> Pledge:
+    def _pledge(r: RowLike) -> Pledge:
         return Pledge(id=r["id"], person=r["person"], room=r["room"], amount_cents=r["amount_cents"],
                       currency=r["currency"], months=r["months"], brick_id=r["brick_id"], visibility=r["visibility"],
                       started_at=parse_instant(r["started_at"]), since=parse_instant(r["since"]),
@@ -410,7 +428,7 @@ class Store:
             [person, room, amount_cents, currency, months, brick_id, visibility, iso(started_at), iso(since),
              iso(ends_at), tz, lang, int(reminders), replaces],
         )
-        return self.pledge(cur.lastrowid)
+        return _written(self.pledge(_new_id(cur)))
 
     def pledge(self, pledge_id: int) -> Pledge | None:
         row = self._one("SELECT * FROM pledges WHERE id = ?", [pledge_id])
@@ -431,8 +449,8 @@ class Store:
 
     def count_running_pledges(self, at: datetime) -> int:
         t = iso(at)
-        return self.db.execute("SELECT count(*) FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?",
-                               [t, t]).fetchone()[0]
+        return self._count("SELECT count(*) FROM pledges WHERE coalesce(stopped_at, ends_at) > ? AND started_at <= ?",
+                           [t, t])
 
     def pledges_ending(self, after: datetime, until: datetime) -> list[Pledge]:
         """The commitments not ended early whose end falls in (after, until]."""
@@ -527,7 +545,7 @@ class Store:
             [title, day.isoformat(), tz, place, iso(scheduled) if scheduled else None, meeting_id, backend, room,
              chair, iso(now)],
         )
-        return self.session(cur.lastrowid)
+        return _written(self.session(_new_id(cur)))
 
     def session(self, session_id: int) -> Session | None:
         row = self._one("SELECT * FROM sessions WHERE id = ?", [session_id])
@@ -639,7 +657,7 @@ class Store:
             [session_id, topic_id, person, person_id, backend, text, due_text, all_day,
              iso(overdue_at) if overdue_at else None, by, iso(now)],
         )
-        return self.action(cur.lastrowid)
+        return _written(self.action(_new_id(cur)))
 
     def action(self, action_id: int) -> Action | None:
         row = self._one("SELECT * FROM actions WHERE id = ?", [action_id])
@@ -686,7 +704,7 @@ class Store:
         )
         return cur.rowcount > 0
 
-    def pending(self, backend: str, limit: int = 50, replies_to: str | None = None) -> list[dict]:
+    def pending(self, backend: str, limit: int = 50, replies_to: str | None = None) -> list[dict[str, Any]]:
         """What is left to send, oldest first. With `replies_to` (an event id prefix), only the
         replies to those events and the posts: another console process on the same database
         shows its own replies."""
@@ -703,14 +721,15 @@ class Store:
         self.db.execute("UPDATE outbox SET sent_at = ?, message_id = coalesce(?, message_id) WHERE id = ?",
                         [iso(now), message_id, outbox_id])
 
-    def outbox_row(self, send_key: str) -> dict | None:
+    def outbox_row(self, send_key: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM outbox WHERE send_key = ?", [send_key]))
         return rows[0] if rows else None
 
     def mark_failed(self, outbox_id: int, error: str) -> int:
         """Count a failed attempt; returns how many there have been."""
         self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", [error[:500], outbox_id])
-        return self.db.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+        attempts: int = self.db.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+        return attempts
 
     def give_up(self, outbox_id: int, now: datetime) -> None:
         """Stop trying a message the chat keeps refusing, keeping it (and why) in the table."""
@@ -838,12 +857,12 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO polls (meeting_id, backend, room, lang, created_by, created_at, closes_at, status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 'open')", [meeting_id, backend, room, lang, created_by, iso(now), iso(closes_at)])
-        poll_id = cur.lastrowid
+        poll_id = _new_id(cur)
         for position, (start, end) in enumerate(options, 1):
             cols = self._when_columns(start, end)
             self.db.execute('INSERT INTO poll_options (poll_id, position, start, "end", all_day) VALUES (?, ?, ?, ?, ?)',
                             [poll_id, position, cols["start"], cols["end"], cols["all_day"]])
-        return self.poll(poll_id)  # type: ignore[return-value]
+        return _written(self.poll(poll_id))
 
     def poll(self, poll_id: int) -> Poll | None:
         row = self._one("SELECT * FROM polls WHERE id = ?", [poll_id])
@@ -903,4 +922,4 @@ class Store:
     def close_poll(self, poll_id: int, status: str, chosen: int | None, by: str | None, now: datetime) -> Poll:
         self.db.execute("UPDATE polls SET status = ?, chosen = ?, closed_at = ?, closed_by = ? WHERE id = ?",
                         [status, chosen, iso(now), by, poll_id])
-        return self.poll(poll_id)  # type: ignore[return-value]
+        return _written(self.poll(poll_id))

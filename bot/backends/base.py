@@ -84,7 +84,7 @@ import abc
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 from bot.clock import Clock
 from bot.richtext import Doc
@@ -136,7 +136,7 @@ class Outgoing:
     reply_to: str | None = None  # the event id of the command this answers (or reacts to)
     thread: str | None = None
     reaction: str | None = None  # an emoji to put on `reply_to`, instead of a message (`body` is empty)
-    poll: dict | None = None  # a native poll's start or end (see the contract above)
+    poll: dict[str, Any] | None = None  # a native poll's start or end (see the contract above)
 
 
 Deliver = Callable[[Incoming], Awaitable[None]]

@@ -170,7 +170,7 @@ class RocketChatBackend(Backend):
         self._conn: DdpConnection | None = None
         self.cursor = Cursor(state, catchup_overlap)
         self.dm_rooms = DmRooms(state)
-        self._rooms: dict[str, dict] = {}  # rid -> subscription (t, name)
+        self._rooms: dict[str, dict[str, Any]] = {}  # rid -> subscription (t, name)
         self._room_ids: dict[str, str] = {}  # channel name -> rid
         self._roles: dict[str, tuple[datetime, dict[str, set[str]]]] = {}  # rid -> (read at, username -> roles)
         self._rooms_roles_missing = False  # server older than 7.10: no rooms.roles
@@ -485,7 +485,7 @@ class RocketChatBackend(Backend):
 
     async def _load_rooms(self) -> None:
         body = await self.rest.call("GET", "subscriptions.get")
-        rooms: dict[str, dict] = {}
+        rooms: dict[str, dict[str, Any]] = {}
         for sub in body.get("update") or []:
             rid = sub.get("rid")
             if rid:
@@ -535,7 +535,7 @@ class RocketChatBackend(Backend):
 
     # ---- live events --------------------------------------------------------------------
 
-    async def _on_frame(self, frame: dict, deliver: Deliver) -> None:
+    async def _on_frame(self, frame: dict[str, Any], deliver: Deliver) -> None:
         if frame.get("collection") == NOTIFY_ROOM:
             await self._on_notify_room(frame, deliver)
             return
@@ -570,7 +570,7 @@ class RocketChatBackend(Backend):
         await self._process(msg, room_type, deliver)
         await self.cursor.save()
 
-    async def _on_notify_room(self, frame: dict, deliver: Deliver) -> None:
+    async def _on_notify_room(self, frame: dict[str, Any], deliver: Deliver) -> None:
         fields = frame.get("fields") or {}
         rid, _, event = str(fields.get("eventName") or "").partition("/")
         args = fields.get("args") or []
@@ -588,7 +588,7 @@ class RocketChatBackend(Backend):
         await self._hand_over(deliver, Incoming(backend=self.name, room=rid, sender="", text="", event_id=f"{mid}:removed",
                                                 sent_at=at, kind=REMOVAL, target=mid, is_direct=room_type == "d"), mid)
 
-    async def _subscribed_room(self, rid: str) -> dict | None:
+    async def _subscribed_room(self, rid: str) -> dict[str, Any] | None:
         """The bot's room `rid` (type and name), or None when the bot is not in it. A room
         not known yet (a new DM, a channel the bot was just invited to) sends the bot to its
         subscriptions once; a room found not to be the bot's (a public channel it has not
@@ -610,7 +610,7 @@ class RocketChatBackend(Backend):
         return room
 
     async def _process(
-        self, msg: dict, room_type: str | None, deliver: Deliver, *, floor: datetime | None = None
+        self, msg: dict[str, Any], room_type: str | None, deliver: Deliver, *, floor: datetime | None = None
     ) -> None:
         mid, rid = msg.get("_id"), msg.get("rid")
         if not mid or not rid:
@@ -669,7 +669,7 @@ class RocketChatBackend(Backend):
         await self._reactions_changed(msg, room_type, deliver, None)
         await cursor.advance(rid, mid, updated_at)
 
-    async def _update(self, msg: dict, room_type: str | None, deliver: Deliver, *, known: bool,
+    async def _update(self, msg: dict[str, Any], room_type: str | None, deliver: Deliver, *, known: bool,
                       edited: bool | None = None) -> None:
         """Another copy of a message seen before: an edit and reactions added or taken back
         are delivered (base.py); a thread counter, a preview, a read flag are nothing."""
@@ -692,7 +692,7 @@ class RocketChatBackend(Backend):
                                       snapshot=before is None and self._own_with_own_reactions(msg))
         seen.remember(mid, edited_at)
 
-    def _own_with_own_reactions(self, msg: dict) -> bool:
+    def _own_with_own_reactions(self, msg: dict[str, Any]) -> bool:
         """A message of the bot's that carries its own reactions: a date poll, whose answers are
         the reactions on it (the one kind of message whose reactions taken back matter)."""
         if (msg.get("u") or {}).get("_id") != self.self_id:
@@ -700,7 +700,7 @@ class RocketChatBackend(Backend):
         return any(self.self_username in ((entry or {}).get("usernames") or [])
                    for entry in (msg.get("reactions") or {}).values())
 
-    async def _reactions_changed(self, msg: dict, room_type: str | None, deliver: Deliver,
+    async def _reactions_changed(self, msg: dict[str, Any], room_type: str | None, deliver: Deliver,
                                  before: Reactions | None, snapshot: bool = False) -> None:
         """Deliver the reactions `msg` carries that `before` did not, and the removal of those
         it no longer carries; with `before` unknown (None), every reaction it carries, and with
@@ -800,7 +800,7 @@ class RocketChatBackend(Backend):
         cached = self._roles.get(rid)
         if cached is not None and self.clock.now() - cached[0] < self.roles_ttl:
             return cached[1]
-        body: dict | None = None
+        body: dict[str, Any] | None = None
         if not self._rooms_roles_missing:
             try:
                 body = await self.rest.call("GET", "rooms.roles", params={"rid": rid})
@@ -945,6 +945,6 @@ class RocketChatBackend(Backend):
         body = await self.rest.call("POST", "im.create", json={"username": username})
         room = body.get("room") or {}
         rid = room.get("rid") or room.get("_id")
-        if not rid:
+        if not rid or not isinstance(rid, str):
             raise RocketChatError(f"im.create gave no room for {username}")
         return rid

@@ -24,7 +24,7 @@ class DdpClosed(Exception):
 
 
 class DdpMethodError(Exception):
-    def __init__(self, error: dict) -> None:
+    def __init__(self, error: dict[str, Any]) -> None:
         self.code = error.get("error")
         self.reason = str(error.get("reason") or error.get("message") or error)
         super().__init__(f"DDP error {self.code}: {self.reason}")
@@ -57,11 +57,11 @@ class DdpConnection:
         self._connect_timeout = connect_timeout
         self._ids = itertools.count(1)
         self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._calls: dict[str, asyncio.Future] = {}
-        self._subs: dict[str, asyncio.Future] = {}
-        self._pongs: dict[str, asyncio.Future] = {}
-        self._tasks: list[asyncio.Task] = []
-        self.events: asyncio.Queue[dict | None] = asyncio.Queue()
+        self._calls: dict[str, asyncio.Future[Any]] = {}
+        self._subs: dict[str, asyncio.Future[Any]] = {}
+        self._pongs: dict[str, asyncio.Future[Any]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self.events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.closed = asyncio.Event()
         self.close_reason = ""
         self.session_id: str | None = None
@@ -92,7 +92,7 @@ class DdpConnection:
             asyncio.create_task(self._pinger(), name="rocketchat-ddp-pinger"),
         ]
 
-    async def _receive_frame(self) -> dict:
+    async def _receive_frame(self) -> dict[str, Any]:
         assert self._ws is not None
         while True:
             msg = await self._ws.receive()
@@ -110,7 +110,7 @@ class DdpConnection:
             if msg.type == aiohttp.WSMsgType.ERROR:
                 raise DdpClosed(f"socket error: {msg.data!r}")
 
-    async def _send(self, frame: dict) -> None:
+    async def _send(self, frame: dict[str, Any]) -> None:
         if self._ws is None or self._ws.closed:
             raise DdpClosed("socket is closed")
         try:
@@ -118,7 +118,7 @@ class DdpConnection:
         except (ConnectionError, aiohttp.ClientError, RuntimeError) as exc:
             raise DdpClosed(f"send failed: {exc}") from exc
 
-    async def _pong(self, frame: dict) -> None:
+    async def _pong(self, frame: dict[str, Any]) -> None:
         reply: dict[str, Any] = {"msg": "pong"}
         if "id" in frame:
             reply["id"] = frame["id"]
@@ -208,14 +208,14 @@ class DdpConnection:
             table.clear()
         self.events.put_nowait(None)
 
-    async def call(self, method: str, params: list, timeout: float = 30.0) -> Any:
+    async def call(self, method: str, params: list[Any], timeout: float = 30.0) -> Any:
         call_id = str(next(self._ids))
         fut = asyncio.get_running_loop().create_future()
         self._calls[call_id] = fut
         await self._send({"msg": "method", "method": method, "id": call_id, "params": params})
         return await asyncio.wait_for(fut, timeout)
 
-    async def subscribe(self, name: str, params: list, timeout: float = 30.0) -> str:
+    async def subscribe(self, name: str, params: list[Any], timeout: float = 30.0) -> str:
         sub_id = f"s{next(self._ids)}"
         fut = asyncio.get_running_loop().create_future()
         self._subs[sub_id] = fut

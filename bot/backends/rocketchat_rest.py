@@ -183,7 +183,7 @@ class RestClient:
             return min(max(float(match.group(1)), self._min_wait), self._max_wait)
         return max(self._min_wait, 5.0)
 
-    async def server_info(self, timeout: float) -> dict:
+    async def server_info(self, timeout: float) -> dict[str, Any]:
         """GET /api/info (outside /api/v1, no auth): `{"version": "6.3", ...}`. Any user may
         read the major and minor version; only the patch level is reserved to admins.
         Raises RocketChatTransient when nothing answers, RocketChatNotRocketChat when
@@ -208,11 +208,11 @@ class RestClient:
         method: str,
         endpoint: str,
         *,
-        params: dict | None = None,
-        json: dict | None = None,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
         auth: bool = True,
         no_wait: bool = False,
-    ) -> dict:
+    ) -> dict[str, Any]:
         route = f"{endpoint}:{method}"
         reauthed = False
         waits = 0

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.when import Recurrence, WhenError, looks_recurring, read_event, read_recurrence
@@ -70,7 +71,7 @@ class MeetingProposal:
 
     kind = "meeting"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"meeting": {"start": self.start.isoformat(),
                             "end": self.end.isoformat() if self.end else None,
                             "place": self.place, "title": self.title}}
@@ -87,7 +88,7 @@ class PermanenceProposal:
 
     kind = "permanence"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"permanence": {"rrule": self.recurrence.rrule,
                                "first": self.recurrence.dtstart.isoformat(),
                                "duration_minutes": self.recurrence.duration_minutes,
@@ -174,7 +175,7 @@ def notice(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
         event = read_event(_without_rhythm_word(date.text), now, tz, lang_)
     except WhenError:
         return None
-    if event.all_day or event.start < now:
+    if not isinstance(event.start, datetime) or event.start < now:  # all day, or past
         return None
     title = make_title(body, folded, lo, hi, blanks, noun[0] if noun else None, "meeting", lang_)
     return MeetingProposal(event.start, event.end, title, place_name, date.text, lang_)

@@ -24,6 +24,7 @@ thread reply.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from datetime import datetime, timedelta
 
 from bot.config import LISTEN_MODES as MODES
@@ -33,6 +34,10 @@ from bot.services import Actor
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.listening import Proposal
+    from bot.when import Event, Recurrence
 
 DUPLICATE_WINDOW = timedelta(days=14)
 SOURCE = "conversation"
@@ -52,7 +57,7 @@ class Outcome:
     record: Meeting | Permanence | None = None
 
 
-def proposal_data(found, tz_name: str) -> tuple[str, dict]:
+def proposal_data(found: Proposal, tz_name: str) -> tuple[str, dict[str, Any]]:
     """A proposal from `bot.listening.notice` as it is kept: its kind and its JSON form, with
     the member's words for the date and the zone it was read in."""
     data = dict(found.to_json()[found.kind])
@@ -60,14 +65,14 @@ def proposal_data(found, tz_name: str) -> tuple[str, dict]:
     return found.kind, data
 
 
-def _event(data: dict):
+def _event(data: dict[str, Any]) -> Event:
     from bot.when import Event
 
     end = datetime.fromisoformat(data["end"]) if data.get("end") else None
     return Event(datetime.fromisoformat(data["start"]), end)
 
 
-def _recurrence(data: dict):
+def _recurrence(data: dict[str, Any]) -> Recurrence:
     from bot.when import Recurrence
 
     return Recurrence.from_parts(data["rrule"], datetime.fromisoformat(data["first"]), data["duration_minutes"],
@@ -96,11 +101,13 @@ def set_mode(store: Store, actor: Actor, now: datetime, backend: str, room: str,
 
 # ---- a message noticed ------------------------------------------------------------------------
 
-def duplicate(store: Store, kind: str, data: dict, room: str, now: datetime) -> Meeting | Permanence | None:
+def duplicate(store: Store, kind: str, data: dict[str, Any], room: str, now: datetime) -> Meeting | Permanence | None:
     """The record this proposal names again in the same room, if there is one."""
     since = now - DUPLICATE_WINDOW
     if kind == "meeting":
-        found = store.meetings_at(_event(data).start, room, since)
+        start = _event(data).start
+        assert isinstance(start, datetime)  # listening notices meetings with a time (bot/listening)
+        found = store.meetings_at(start, room, since)
         return found[0] if found else None
     first = _recurrence(data).dtstart
     for perm in store.permanences_in(room, data["rrule"], since):
@@ -182,7 +189,7 @@ def untouched(store: Store, heard: Heard) -> bool:
     return p is not None and p.active and not p.hosts and not p.cancelled
 
 
-def edited(store: Store, heard: Heard, editor: str, kind: str | None, data: dict | None,
+def edited(store: Store, heard: Heard, editor: str, kind: str | None, data: dict[str, Any] | None,
            now: datetime) -> Outcome:
     """The message was edited by `editor`; it now proposes `kind`/`data`, or nothing (None)."""
     if editor != heard.author or heard.state in ("duplicate", "dropped"):
@@ -279,7 +286,7 @@ def _current(store: Store, heard: Heard) -> Meeting | Permanence | None:
     return store.meeting(heard.record_id) if heard.kind == "meeting" else store.permanence(heard.record_id)
 
 
-def _comparable(data: dict | None) -> dict | None:
+def _comparable(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """What an edit must change for the record to change: the date, title and place, not
     the words that gave the date."""
     if data is None:

@@ -3,11 +3,15 @@ or their proposer, answered yes / no / maybe by anyone."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.errors import Forbidden, NotFound, UserError
 from bot.records import Meeting
 from bot.services import Actor
 from storage.store import Source, Store
+
+if TYPE_CHECKING:
+    from bot.when import Event
 
 
 def get(store: Store, n: int) -> Meeting:
@@ -29,13 +33,13 @@ def _not_cancelled(meeting: Meeting) -> None:
         raise UserError("La réunion n°{n} est annulée.", "Meeting #{n} is cancelled.", n=meeting.id)
 
 
-def _split(event) -> tuple[datetime | date | None, datetime | None]:
+def _split(event: Event | None) -> tuple[datetime | date | None, datetime | None]:
     if event is None:
         return None, None
     return event.start, event.end
 
 
-def propose(store: Store, actor: Actor, now: datetime, event, title: str, place: str | None, room: str,
+def propose(store: Store, actor: Actor, now: datetime, event: Event | None, title: str, place: str | None, room: str,
             source: Source = None) -> Meeting:
     start, end = _split(event)
     meeting = store.add_meeting(title, start, end, place, actor.user, room, now, source)
@@ -65,7 +69,7 @@ def cancel(store: Store, actor: Actor, now: datetime, n: int, reason: str | None
     return meeting
 
 
-def move(store: Store, actor: Actor, now: datetime, n: int, event) -> tuple[Meeting, bool]:
+def move(store: Store, actor: Actor, now: datetime, n: int, event: Event | None) -> tuple[Meeting, bool]:
     """The meeting at its new date, and whether it moved: to the date it already has, it
     does not (and a confirmed meeting stays confirmed)."""
     meeting = get(store, n)

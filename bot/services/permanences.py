@@ -3,6 +3,7 @@ one by one; the whole series can be ended."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import Forbidden, NotFound, UserError
@@ -10,8 +11,11 @@ from bot.records import Permanence
 from bot.services import Actor
 from storage.store import Source, Store
 
+if TYPE_CHECKING:
+    from bot.when import Recurrence
 
-def recurrence_of(perm: Permanence):
+
+def recurrence_of(perm: Permanence) -> Recurrence:
     from bot.when import Recurrence
 
     return Recurrence.from_parts(perm.rrule, perm.dtstart, perm.duration_minutes, perm.tz)
@@ -41,7 +45,7 @@ def active(store: Store) -> list[Permanence]:
     return store.permanences(active_only=True)
 
 
-def add(store: Store, actor: Actor, now: datetime, rec, title: str, place: str | None, room: str,
+def add(store: Store, actor: Actor, now: datetime, rec: Recurrence, title: str, place: str | None, room: str,
         source: Source = None) -> Permanence:
     perm = store.add_permanence(title, place, rec.rrule, rec.dtstart, rec.tz, rec.duration_minutes, actor.user, room, now,
                                 source)

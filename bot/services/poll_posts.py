@@ -4,6 +4,9 @@ agenda, the digest). The same builders serve the replies and the posts the bot m
 itself, so every reader sees the same thing."""
 from __future__ import annotations
 
+from datetime import tzinfo
+from typing import Any
+
 from bot.records import Meeting, Poll
 from bot.render import instant, number, tr, when_text
 from bot.richtext import Doc, Span, b, code, i
@@ -14,7 +17,7 @@ def _t(lang: str, fr: str, en: str, **values: object) -> str:
     return tr(lang, fr, en).format(**values)
 
 
-def option_text(poll: Poll, position: int, lang: str, tz) -> str:
+def option_text(poll: Poll, position: int, lang: str, tz: tzinfo) -> str:
     option = poll.options[position - 1]
     return when_text(option.start, option.end, lang, tz)
 
@@ -25,7 +28,7 @@ def question(poll: Poll, meeting: Meeting, lang: str) -> str:
               m=number(meeting.id, lang), title=meeting.title)
 
 
-def native_start(poll: Poll, meeting: Meeting, lang: str, tz) -> dict:
+def native_start(poll: Poll, meeting: Meeting, lang: str, tz: tzinfo) -> dict[str, Any]:
     """The poll as a chat with native polls shows it (Outgoing.poll's "start"): option ids
     are the positions, as text."""
     return {"start": {"question": question(poll, meeting, lang),
@@ -34,7 +37,7 @@ def native_start(poll: Poll, meeting: Meeting, lang: str, tz) -> dict:
                       "max_selections": len(poll.options)}}
 
 
-def poll_doc(poll: Poll, meeting: Meeting, lang: str, tz, prefix: str) -> Doc:
+def poll_doc(poll: Poll, meeting: Meeting, lang: str, tz: tzinfo, prefix: str) -> Doc:
     """The poll's own message, and the text a chat without polls shows."""
     doc = Doc().para(b(question(poll, meeting, lang)))
     doc.bullets([[svc.keycap(o.position), " ", option_text(poll, o.position, lang, tz)] for o in poll.options])
@@ -47,7 +50,7 @@ def poll_doc(poll: Poll, meeting: Meeting, lang: str, tz, prefix: str) -> Doc:
     return doc
 
 
-def _tally(poll: Poll, lang: str, tz) -> list[list[Span]]:
+def _tally(poll: Poll, lang: str, tz: tzinfo) -> list[list[Span]]:
     lines: list[list[Span]] = []
     for o in poll.options:
         people = svc.voters(poll, o.position)
@@ -65,7 +68,7 @@ def _responses(poll: Poll, lang: str) -> str:
     return _t(lang, "{k} réponse", "{k} answer", k=k) if k == 1 else _t(lang, "{k} réponses", "{k} answers", k=k)
 
 
-def tally_doc(poll: Poll, meeting: Meeting | None, lang: str, tz, prefix: str) -> Doc:
+def tally_doc(poll: Poll, meeting: Meeting | None, lang: str, tz: tzinfo, prefix: str) -> Doc:
     title = meeting.title if meeting is not None else "?"
     doc = Doc().heading(_t(lang, "Sondage {n} — réunion {m} « {t} »", "Poll {n} — meeting {m} \"{t}\"",
                            n=number(poll.id, lang), m=number(poll.meeting_id, lang), t=title))
@@ -92,7 +95,7 @@ def _tie_request(poll: Poll, lang: str, prefix: str) -> str:
               c=f"{prefix}{tr(lang, 'sondage clore', 'poll close')} {poll.id} ; {best[0]}", o=", ".join(map(str, best)))
 
 
-def result_doc(closed: svc.Closed, lang: str, tz, prefix: str) -> Doc:
+def result_doc(closed: svc.Closed, lang: str, tz: tzinfo, prefix: str) -> Doc:
     """What the bot posts when a poll closes: each option with its count, and the date
     chosen (or the tie, and who chooses)."""
     poll = closed.poll
@@ -123,7 +126,7 @@ def result_doc(closed: svc.Closed, lang: str, tz, prefix: str) -> Doc:
     return doc
 
 
-def end_text(closed: svc.Closed, lang: str, tz) -> str:
+def end_text(closed: svc.Closed, lang: str, tz: tzinfo) -> str:
     """The one line a chat's poll end event carries."""
     poll = closed.poll
     if closed.tied:
@@ -133,13 +136,13 @@ def end_text(closed: svc.Closed, lang: str, tz) -> str:
               d=option_text(poll, poll.chosen or 1, lang, tz))
 
 
-def native_end(closed: svc.Closed, lang: str, tz) -> dict:
+def native_end(closed: svc.Closed, lang: str, tz: tzinfo) -> dict[str, Any]:
     poll = closed.poll
     return {"end": {"text": end_text(closed, lang, tz),
                     "results": {str(o.position): len(svc.voters(poll, o.position)) for o in poll.options}}}
 
 
-def summary_line(poll: Poll, meeting: Meeting | None, lang: str, tz) -> list[Span]:
+def summary_line(poll: Poll, meeting: Meeting | None, lang: str, tz: tzinfo) -> list[Span]:
     """"Sondage n°2 (réunion n°5 Pocheco) : 5 réponses, clôture jeudi 3 décembre 2026, 10:00"."""
     about = f" ({tr(lang, 'réunion', 'meeting')} {number(poll.meeting_id, lang)}" + \
         (f" {meeting.title})" if meeting is not None else ")")

@@ -14,6 +14,7 @@ bot/services/poll_posts.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,9 @@ from bot.errors import Forbidden, NotFound, UserError
 from bot.records import Meeting, Poll, PollOption
 from bot.services import Actor
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.when import Event
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 DEFAULT_DEADLINE = timedelta(days=3)
@@ -67,14 +71,14 @@ def _day_before(start: datetime | date, tz: ZoneInfo) -> datetime:
     return _local_midnight(start - timedelta(days=1), tz)
 
 
-def deadline_of(event, tz: ZoneInfo) -> datetime:
+def deadline_of(event: Event, tz: ZoneInfo) -> datetime:
     """A deadline typed with "clôture": a day alone means the end of that day."""
     if isinstance(event.start, datetime):
         return event.start.astimezone(timezone.utc)
     return _local_midnight(event.start + timedelta(days=1), tz)
 
 
-def default_deadline(options: list, now: datetime, tz: ZoneInfo) -> datetime:
+def default_deadline(options: list[PollOption], now: datetime, tz: ZoneInfo) -> datetime:
     """Three days from now, or the day before the earliest option if that is sooner. When the
     earliest option is less than a day away, the poll closes when it begins."""
     earliest = min(options, key=lambda o: option_start(o, tz))
@@ -88,8 +92,8 @@ def _same(a: PollOption, b: PollOption) -> bool:
     return type(a.start) is type(b.start) and a.start == b.start and a.end == b.end
 
 
-def open_poll(store: Store, actor: Actor, now: datetime, tz: ZoneInfo, meeting_n: int, events: list,
-              closes, backend: str, room: str, lang: str) -> Poll:
+def open_poll(store: Store, actor: Actor, now: datetime, tz: ZoneInfo, meeting_n: int, events: list[Event],
+              closes: Event | None, backend: str, room: str, lang: str) -> Poll:
     """Open a poll on meeting `meeting_n` with `events` (read by the time layer) as options,
     closing at `closes` (an event) or by default."""
     meeting = store.meeting(meeting_n)
@@ -257,8 +261,9 @@ CATCH_UP_GRACE = timedelta(minutes=2)
 def due(store: Store, now: datetime, started_at: datetime | None = None) -> list[Poll]:
     """Open polls whose deadline has come: at once when it came while the bot ran (since
     `started_at`), else once the chats had time to catch up (CATCH_UP_GRACE)."""
-    waited = started_at is None or now >= started_at + CATCH_UP_GRACE
-    return [p for p in store.polls_due(now) if waited or p.closes_at >= started_at]
+    if started_at is None or now >= started_at + CATCH_UP_GRACE:
+        return store.polls_due(now)
+    return [p for p in store.polls_due(now) if p.closes_at >= started_at]
 
 
 def next_close(store: Store, now: datetime, started_at: datetime | None = None) -> datetime | None:

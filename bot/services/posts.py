@@ -10,10 +10,11 @@ post's hour."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from typing import Callable, Sequence, TypeVar
 
 from bot.config import Config
-from bot.records import JournalEntry, Meeting
+from bot.records import JournalEntry, Meeting, Rhythm
 from bot.render import (STATUS, bar, instant, meeting_line, number, permanence_occurrence_line, topic_line, tr,
                         when_text, word)
 from bot.richtext import Doc, Span, b, code, i, link
@@ -27,6 +28,7 @@ from bot.services import sessions as session_svc
 from bot.services import topics as topic_svc
 from storage.store import Store
 
+T = TypeVar("T")
 TWO_WEEKS = timedelta(days=14)
 WAITING_TOO_LONG = timedelta(days=3)
 # The journal is read over (since, until]: an entry made at the very instant a post is due
@@ -67,7 +69,7 @@ def _age(since: datetime, now: datetime, lang: str) -> str:
 LIST_LIMIT = 15
 
 
-def _listed(doc: Doc, items: list, render, lang: str, more_fr: str = "", more_en: str = "",
+def _listed(doc: Doc, items: Sequence[T], render: Callable[[T], list[Span]], lang: str, more_fr: str = "", more_en: str = "",
             total: int | None = None) -> None:
     doc.bullets([render(item) for item in items[:LIST_LIMIT]])
     hidden = (len(items) if total is None else total) - LIST_LIMIT
@@ -96,7 +98,7 @@ def coming(store: Store, config: Config, now: datetime, lang: str, doc: Doc) -> 
         doc.para(i(_t(lang, "aucune", "none")))
 
 
-def _waiting_line(m: Meeting, now: datetime, lang: str, tz) -> list[Span]:
+def _waiting_line(m: Meeting, now: datetime, lang: str, tz: tzinfo) -> list[Span]:
     return [*meeting_line(m, lang, tz), " — ", _t(lang, "proposée ", "proposed "), _age(m.created_at, now, lang),
             _t(lang, " par ", " by "), m.proposed_by]
 
@@ -155,7 +157,7 @@ def _actions(store: Store, config: Config, now: datetime, lang: str, doc: Doc, l
             f"{config.chambre.prefix}action liste", f"{config.chambre.prefix}action list")
 
 
-def _session_heading(doc: Doc, rhythm, session: datetime, lang: str, tz, label_fr: str, label_en: str) -> None:
+def _session_heading(doc: Doc, rhythm: Rhythm | None, session: datetime, lang: str, tz: tzinfo, label_fr: str, label_en: str) -> None:
     place = rhythm.place if rhythm and rhythm.place else _t(lang, "lieu à préciser", "place to be decided")
     doc.heading(_t(lang, label_fr, label_en), instant(session, lang, tz), " — ", place)
 
@@ -326,7 +328,7 @@ DIGEST_GROUPS = (
 )
 
 
-def journal_line(entry: JournalEntry, lang: str, tz) -> list[Span]:
+def journal_line(entry: JournalEntry, lang: str, tz: tzinfo) -> list[Span]:
     """One journal entry as the digest lists it (the web board's week of changes shows the
     same lines)."""
     if entry.kind == "brick.status":

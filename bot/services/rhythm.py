@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.records import Rhythm
 from bot.services import Actor
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.when import Recurrence
 
 log = logging.getLogger(__name__)
 CONFIGURATION = "configuration"  # set_by of a rhythm that comes from [rhythm] rule
@@ -48,7 +52,7 @@ def adopt_configured(store: Store, config: Config, now: datetime) -> None:
     store.set_rhythm(rhythm, now)
 
 
-def recurrence_of(rhythm: Rhythm):
+def recurrence_of(rhythm: Rhythm) -> Recurrence:
     from bot.when import Recurrence
 
     return Recurrence.from_parts(rhythm.rrule, rhythm.dtstart, rhythm.duration_minutes, rhythm.tz)
@@ -65,7 +69,7 @@ def next_session(rhythm: Rhythm | None, now: datetime) -> datetime | None:
     return found[0] if found else None
 
 
-def set_rhythm(store: Store, actor: Actor, now: datetime, rec, text: str, place: str | None) -> Rhythm:
+def set_rhythm(store: Store, actor: Actor, now: datetime, rec: Recurrence, text: str, place: str | None) -> Rhythm:
     rhythm = Rhythm(rrule=rec.rrule, dtstart=rec.dtstart, tz=rec.tz, duration_minutes=rec.duration_minutes,
                     place=place, text=text, set_by=actor.user)
     store.set_rhythm(rhythm, now)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.errors import Forbidden, NotFound, UserError
-from bot.records import Action, Minutes, Session, SessionTopic
+from bot.records import Action, Minutes, Note, Session, SessionTopic
 from bot.services import Actor
 from bot.services import bricks as brick_svc
 from bot.services import rhythm as rhythm_svc
@@ -245,11 +245,12 @@ def move_to(store: Store, actor: Actor, now: datetime, session: Session, topic_i
     agenda."""
     _check_lead(actor, session, "changer de point", "change the topic")
     items = store.session_topics(session.id)
+    chosen: SessionTopic | None
     if topic_id is None:
         current = next((it.position for it in items if it.topic_id == session.current_topic), 0)
         waiting = [it for it in items if it.discussed_at is None and it.topic_id != session.current_topic]
         after = [it for it in waiting if it.position > current]
-        chosen = (after or waiting or [None])[0]
+        chosen = after[0] if after else waiting[0] if waiting else None
         if chosen is None:
             store.set_current_topic(session.id, None)
             return None
@@ -287,12 +288,13 @@ def _check_room(store: Store, session: Session) -> None:
                         "and open another.", max=MAX_ENTRIES)
 
 
-def add_info(store: Store, actor: Actor, now: datetime, session: Session, text: str):
+def add_info(store: Store, actor: Actor, now: datetime, session: Session, text: str) -> Note:
     _check_room(store, session)
     return store.add_note(session.id, session.current_topic, "info", text, None, actor.user, now)
 
 
-def add_decision(store: Store, actor: Actor, now: datetime, session: Session, text: str, brick_id: int | None = None):
+def add_decision(store: Store, actor: Actor, now: datetime, session: Session, text: str,
+                 brick_id: int | None = None) -> Note:
     """A decision in the minutes; under a brick, also in the brick's history."""
     _check_lead(actor, session, "noter une décision", "record a decision")
     _check_room(store, session)

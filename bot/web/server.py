@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
@@ -36,7 +36,7 @@ from bot.export import CalendarView, export_ics, export_json_text
 from bot.richtext import safe_url
 from bot.services import rhythm as rhythm_svc
 from bot.web import views
-from storage.db import DatabaseThread
+from storage.db import ChambreDatabase, DatabaseThread
 from storage.store import Store
 
 if TYPE_CHECKING:
@@ -66,7 +66,10 @@ class _Cached:
     body: bytes
 
 
-def _read(db, fn: Callable[[Store], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _read(db: ChambreDatabase, fn: Callable[[Store], T]) -> T:
     """`fn` in one read transaction: a consistent view, without taking the write lock."""
     with db.snapshot():
         return fn(Store(db))
@@ -241,7 +244,7 @@ class WebServer:
                                   lambda found, _: found.minutes.title)
 
     @web.middleware
-    async def _errors(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    async def _errors(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         try:
             return await handler(request)
         except web.HTTPNotFound:
@@ -251,7 +254,7 @@ class WebServer:
 
     # ---- documents with an ETag -----------------------------------------------------------------
 
-    async def _document(self, request: web.Request, kind: str, options: tuple, content_type: str,
+    async def _document(self, request: web.Request, kind: str, options: tuple[object, ...], content_type: str,
                         build: Callable[[Store], bytes]) -> web.Response:
         """A document that changes only with the records: 304 when the reader has it, else
         the last build when still current, else a new build (in the same transaction as the
@@ -264,7 +267,7 @@ class WebServer:
             return web.Response(status=304, headers=headers)
         cached = self._cache.get(kind)
         if cached is None or cached.etag != etag:
-            def fresh(db) -> tuple[int, bytes]:
+            def fresh(db: ChambreDatabase) -> tuple[int, bytes]:
                 return _read(db, lambda store: (store.records_revision()[0], build(store)))
 
             n, body = await self.db.run(fresh)
@@ -275,7 +278,7 @@ class WebServer:
                 self._cache.pop(next(iter(self._cache)))
         return web.Response(body=cached.body, headers={**headers, "Content-Type": content_type})
 
-    def _etag(self, kind: str, revision: int, options: tuple) -> str:
+    def _etag(self, kind: str, revision: int, options: tuple[object, ...]) -> str:
         key = "\0".join(str(part) for part in (FORMAT, kind, revision, self.config.chambre.timezone, *options))
         return '"' + hashlib.sha256(key.encode()).hexdigest()[:24] + '"'
 
@@ -366,7 +369,7 @@ async def serve(config: Config, db_path: str, listen: str | None, stop: asyncio.
         await asyncio.to_thread(db.close)
 
 
-def _adopt_rhythm(db, config: Config, now: datetime) -> None:
+def _adopt_rhythm(db: ChambreDatabase, config: Config, now: datetime) -> None:
     """`[rhythm] rule`, read once and stored before anything reads it, as the bot does when
     it opens its database (bot/services/rhythm.py): the board alone shows it too."""
     with db.atomic():

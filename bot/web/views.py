@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from bot import minutes as minutes_text
 from bot.config import Config
 from bot.export import CalendarView, people, person
-from bot.records import (BRICK_CATEGORIES, BRICK_PATH, HistoryEntry, JournalEntry, Meeting, Permanence, Poll,
+from bot.records import (BRICK_CATEGORIES, BRICK_PATH, Brick, HistoryEntry, JournalEntry, Meeting, Permanence, Poll,
                          progress)
 from bot.records import Session as SessionRecord
 from bot.render import CATEGORY, STATUS, instant, number, tr, when_text, word
-from bot.richtext import safe_url
+from bot.richtext import Span, safe_url
 from bot.services import meetings as meeting_svc
 from bot.services import permanences as permanence_svc
 from bot.services import polls as poll_svc
@@ -62,6 +63,11 @@ class When:
     iso: str  # for <time datetime>
 
 
+# A time is always shown; a meeting's missing date is None (still to organise).
+@overload
+def _when(page: Page, start: datetime, end: datetime | None = None) -> When: ...
+@overload
+def _when(page: Page, start: datetime | date | None, end: datetime | None = None) -> When | None: ...
 def _when(page: Page, start: datetime | date | None, end: datetime | None = None) -> When | None:
     if start is None:
         return None
@@ -186,7 +192,7 @@ CHANGES = {
 }
 
 
-def brick_row(page: Page, br, last: HistoryEntry | None) -> BrickRow:
+def brick_row(page: Page, br: Brick, last: HistoryEntry | None) -> BrickRow:
     along = progress(br.status)
     return BrickRow(br.id, br.name, br.category, br.status, word(STATUS, br.status, page.lang),
                     None if along is None else round(along * 100),
@@ -245,14 +251,14 @@ def minutes_page(store: Store, page: Page, n: int) -> MinutesPage | None:
 
 # ---- the week's changes: the digest's own lines ---------------------------------------------------
 
-def week_changes(store: Store, page: Page, now: datetime) -> list[tuple[str, list[list]]]:
+def week_changes(store: Store, page: Page, now: datetime) -> list[tuple[str, list[list[Span]]]]:
     """The last seven days of changes, grouped as the weekly digest groups them, each line
     the digest's own (rich-text spans, rendered by the template)."""
     groups: dict[str, list[JournalEntry]] = {}
     tick = timedelta(microseconds=1)  # the digest's window, (a week ago, now]
     for entry in store.journal(now - WEEK + tick, now + tick):
         groups.setdefault(entry.kind.split(".")[0], []).append(_named(page, entry))
-    shown = []
+    shown: list[tuple[str, list[list[Span]]]] = []
     for key, fr, en in DIGEST_GROUPS:
         entries = groups.get(key, [])[-CHANGES_SHOWN:]
         if entries:
@@ -314,7 +320,7 @@ class Board:
     polls: list[PollRow]
     permanences: list[PermanenceRow]
     bricks: list[tuple[str, list[BrickRow]]]  # by category, in the group's order
-    changes: list[tuple[str, list[list]]]
+    changes: list[tuple[str, list[list[Span]]]]
     minutes: list[MinutesRow] = field(default_factory=list)  # the latest sessions first
     more_minutes: int = 0
 
@@ -323,7 +329,7 @@ def board(store: Store, config: Config, page: Page, now: datetime) -> Board:
     rhythm = rhythm_svc.current(store, config)
     start = rhythm_svc.next_session(rhythm, now)
     session = None
-    if start is not None:
+    if rhythm is not None and start is not None:  # a next session needs a rhythm
         length = timedelta(minutes=rhythm.duration_minutes) if rhythm.duration_minutes else None
         session = Session(_when(page, start, start + length if length else None), rhythm.place,
                           [(t.id, t.text, page.who(t.added_by) or "") for t in store.topics()])

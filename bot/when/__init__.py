@@ -53,7 +53,7 @@ def _read_length(text: str, lang: str | None) -> Length:
 
 def format_event(ev: Event, lang: str) -> str:
     """"vendredi 26 mars 2027, 19:00–21:00"; an end on another day is written in full."""
-    if ev.all_day:
+    if not isinstance(ev.start, datetime):  # all day
         return format_day(ev.start, lang)
     text = format_instant(ev.start, lang)
     if ev.end is None:

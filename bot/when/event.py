@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .errors import WhenError
@@ -11,6 +12,8 @@ from .grammar import (DateSpec, DayRel, Duration, Length, Offset, Period, Reader
                       TimeOfDay, TimeSpec, WeekdaySpec)
 from .names import WEEKDAYS_EN, WEEKDAYS_FR, day_fr_en, instant_fr_en, spoken_time
 from .scan import looks_recurring, scan, understood_text
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Event:
     def all_day(self) -> bool:
         return not isinstance(self.start, datetime)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(),
                 "end": self.end.isoformat() if self.end is not None else None}
 
@@ -140,7 +143,7 @@ class _Resolver:
                              "duration")
         return length
 
-    def one(self, cls: type, fr: str, en: str):
+    def one(self, cls: type[T], fr: str, en: str) -> T | None:
         found = self.reading.of(cls)
         if len(found) > 1:
             raise self.error(f"Il y a deux {fr} dans la demande.", f"The request has two {en}.",
@@ -326,6 +329,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
     _check_period(res, time_of_day)
     if timespec is not None and timespec.end is not None and duration is not None:
         raise res.end_and_duration()
+    start: datetime | None  # None: a wall time the spring change skips
 
     if offset is not None and offset.length.is_exact:
         others = [p for p in reading.pieces if not isinstance(p.value, (Offset, Duration))]
@@ -374,7 +378,7 @@ def read_event(text: str, now: datetime, tz: ZoneInfo | str = "Europe/Paris",
         raise res.error(f"Le {instant_fr_en(start)[0]} est passé.",
                         f"{instant_fr_en(start)[1]} is in the past.", "past")
     end = None
-    if timespec.end is not None:
+    if timespec is not None and timespec.end is not None:  # there is one: time_of_day is its start
         e = timespec.end
         end_day = day + timedelta(days=1) if e.midnight else day
         end = localise(datetime.combine(end_day, time(e.hour, e.minute)), zone_)

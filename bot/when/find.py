@@ -8,6 +8,7 @@ read_event / read_recurrence on its text, with all their rules. It reads no date
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from .errors import WhenError
 from .grammar import (DAY_RELATIVES, DAY_WORDS, HOUR_WORDS, MINUTE_WORDS, MONTH_WORDS, PERIODS,
@@ -80,7 +81,7 @@ class _TextReader(Reader):
                 return None
         return j
 
-    def any_phrase(self, i: int, phrases) -> int | None:
+    def any_phrase(self, i: int, phrases: Iterable[str]) -> int | None:
         if not 0 <= i < len(self.t) or self.t[i].kind != "word":
             return None
         first = self.t[i].text

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Iterable, TypeVar
 
 from .errors import WhenError
 from .lexicon import (NUMBER_WORDS, ORDINAL_SUFFIXES, ORDINALS, TUESDAY_OR_MARCH,
                       calendar_names)
 from .tokens import Token
 
+T = TypeVar("T")
 
 # ---- what the readers return ------------------------------------------------------------
 
@@ -121,7 +123,7 @@ class Piece:
 class Reading:
     pieces: list[Piece] = field(default_factory=list)
 
-    def of(self, kind: type) -> list:
+    def of(self, kind: type[T]) -> list[T]:
         return [p.value for p in self.pieces if isinstance(p.value, kind)]
 
 
@@ -214,7 +216,7 @@ class Reader:
             i += 1
         return i
 
-    def any_phrase(self, i: int, phrases) -> int | None:
+    def any_phrase(self, i: int, phrases: Iterable[str]) -> int | None:
         for p in phrases:
             j = self.phrase(i, p)
             if j is not None:
@@ -262,8 +264,8 @@ class Reader:
         w = self.w(i)
         if words and w in NUMBER_WORDS:
             # "dix sept" written apart
-            if w == "dix" and self.w(i + 1) in ("sept", "huit", "neuf"):
-                return NUMBER_WORDS["dix" + self.w(i + 1)], i + 2
+            if w == "dix" and (unit := self.w(i + 1)) in ("sept", "huit", "neuf"):
+                return NUMBER_WORDS[f"dix{unit}"], i + 2
             if w == "vingt" and self.w(i + 1) == "et" and self.w(i + 2) == "un":
                 return 21, i + 3
             return NUMBER_WORDS[w], i + 1
@@ -323,11 +325,11 @@ class Reader:
                 j += 2
             hour, j = self._day_part(n, j)
             return self._checked(hour, minute, i, j), j
-        if self.sym(j) == ":" and self.n(j + 1) is not None and self.digits(j + 1) == 2:
-            minute = self.n(j + 1)
+        if self.sym(j) == ":" and (minutes := self.n(j + 1)) is not None and self.digits(j + 1) == 2:
+            minute = minutes
             j += 2
-            if self.w(j) in ("am", "pm"):
-                return self._meridiem(n, minute, self.w(j), i, j + 1), j + 1
+            if (ampm := self.w(j)) in ("am", "pm"):
+                return self._meridiem(n, minute, ampm, i, j + 1), j + 1
             hour, j = self._day_part(n, j)
             return self._checked(hour, minute, i, j), j
         if w in ("am", "pm"):
@@ -376,7 +378,7 @@ class Reader:
             return None
         start, j = first
         end = None
-        for sep in RANGE_SEPARATORS.get(lead, ("-", "a", "to")):
+        for sep in RANGE_SEPARATORS.get(lead or "", ("-", "a", "to")):
             k = (j + 1 if self.sym(j) == "-" else None) if sep == "-" else self.phrase(j, sep)
             if k is None:
                 continue
@@ -422,7 +424,7 @@ class Reader:
         if count > LONGEST.days * 24 * 60 and unit in UNIT_WORDS:
             raise self.too_long(i, j + 1)  # more than ten years in any unit; timedelta may overflow
         got = self._length_of(count, unit, j)
-        if got is None:
+        if got is None or unit is None:  # a length has a unit: _length_of found none
             return None
         span, end = got
         if span.months > LONGEST_MONTHS or span.exact + timedelta(days=span.days) > LONGEST:
@@ -553,25 +555,25 @@ class Reader:
         n = self.n(j)
         if n is not None:
             # 2027-06-12
-            if self.digits(j) == 4 and self.sym(j + 1) == "-" and self.n(j + 2) is not None \
-                    and self.sym(j + 3) == "-" and self.n(j + 4) is not None:
+            if self.digits(j) == 4 and self.sym(j + 1) == "-" and (month_n := self.n(j + 2)) is not None \
+                    and self.sym(j + 3) == "-" and (day_n := self.n(j + 4)) is not None:
                 end = j + 5
                 if self.w(end) == "t":
                     end += 1
-                return self._numeric(self.n(j + 4), self.n(j + 2), n, weekday, i, end), end
+                return self._numeric(day_n, month_n, n, weekday, i, end), end
             if self.digits(j) > 2:
                 return None
             # 12/06, 12/06/2027, 12/06/27
-            if self.sym(j + 1) == "/" and self.n(j + 2) is not None and self.digits(j + 2) <= 2:
+            if self.sym(j + 1) == "/" and (month_n := self.n(j + 2)) is not None and self.digits(j + 2) <= 2:
                 end = j + 3
                 year = None
-                if self.sym(end) == "/" and self.n(end + 1) is not None \
+                if self.sym(end) == "/" and (year_n := self.n(end + 1)) is not None \
                         and self.digits(end + 1) in (2, 4):
-                    year = self.n(end + 1)
+                    year = year_n
                     if self.digits(end + 1) == 2:  # "12/06/27"; "01/01/0099" is the year 99
                         year += 2000
                     end += 2
-                return self._numeric(n, self.n(j + 2), year, weekday, i, end), end
+                return self._numeric(n, month_n, year, weekday, i, end), end
             k = j + 1
             suffix = self.w(k) in ORDINAL_SUFFIXES
             if suffix:
@@ -601,10 +603,9 @@ class Reader:
         month = self.month_at(j, after_day=False)
         if month is not None and self.sym(j + 1) == "." and self.n(j + 2) is not None:
             j += 1  # the dot of an abbreviated month
-        if month is not None and self.n(j + 1) is not None and self.digits(j + 1) <= 2 \
+        if month is not None and (day := self.n(j + 1)) is not None and self.digits(j + 1) <= 2 \
                 and self.w(j + 2) not in HOUR_WORDS and self.sym(j + 2) != ":" \
                 and self.w(j + 2) not in ("am", "pm"):
-            day = self.n(j + 1)
             k = j + 2
             if self.w(k) in ORDINAL_SUFFIXES:
                 k += 1
@@ -687,7 +688,9 @@ class Reader:
             j = k + 1
         return tuple(dict.fromkeys(days)), j
 
-    def read_freq(self, i: int) -> tuple[Freq, int] | None:
+    def read_freq(self, i: int) -> tuple[Freq | list[object], int] | None:
+        """A rule's frequency; "tous les matins" is two pieces, a daily rule and its period."""
+        k: int | None
         w = self.w(i)
         if w in ("tous", "toutes") and self.w(i + 1) == "les":
             j = i + 2
@@ -827,6 +830,7 @@ class Reader:
         if k is None:
             return None
         j = k
+        day: int | None
         if self.w(j) in ("premier", "first"):
             day, j = 1, j + 1
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule as RRule, rrulestr
@@ -84,6 +85,8 @@ class Recurrence:
         until = parts.pop("UNTIL", None)
         naive_start = self.dtstart.replace(tzinfo=None)
         rule = rrulestr(";".join(f"{k}={v}" for k, v in parts.items()), dtstart=naive_start)
+        if not isinstance(rule, RRule):  # a set comes only from several lines, which _parts never gives
+            raise ValueError(f"not one rule: {self.rrule!r}")
         if until is not None:
             rule = rule.replace(until=_until_naive(until, self._zone))
         return rule
@@ -154,7 +157,7 @@ class Recurrence:
     def duration_minutes(self) -> int | None:
         return _minutes(self.duration)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"rrule": self.rrule,
                 "occurrences": [o.isoformat() for o in self.first(4)],
                 "duration_minutes": self.duration_minutes}
@@ -227,7 +230,7 @@ def _read_recurrence(text: str, now: datetime, tz: ZoneInfo | str, lang: str | N
     daylist = res.one(DayList, "listes de jours", "lists of days")
     timespec = res.one(TimeSpec, "heures", "times")
     duration = res.one(Duration, "durées", "durations")
-    if reading.of(DayRel) or reading.of(DateSpec) or reading.of(WeekdaySpec):
+    if any(reading.of(kind) for kind in (DayRel, DateSpec, WeekdaySpec)):
         raise err("Une date seule n'a pas sa place dans une récurrence : écrivez "
                   "« à partir du … » ou « jusqu'au … ».",
                   'A date alone has no place in a recurrence: write "starting …" or "until …".',

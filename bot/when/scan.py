@@ -3,6 +3,7 @@ piece: a word left over is never ignored, it makes the request unreadable."""
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .errors import WhenError
 from .grammar import Period, Piece, Reader, Reading
@@ -43,6 +44,8 @@ def scan(text: str, kind: str, lang: str | None) -> tuple[Reader, Reading]:
     if not tokens:
         raise WhenError("Il n'y a rien à lire.", "There is nothing to read.", kind=kind, lang=lang,
                         code="empty")
+    # Each reader gives a piece (or a list of pieces) and where it stopped, or None.
+    readers: tuple[Callable[[int], tuple[object, int] | None], ...]
     if kind == "recurrence":
         readers = (reader.read_freq, reader.read_ordinal_weekdays, reader.read_daylist,
                    reader.read_monthday, reader.read_timespec, reader.read_duration,

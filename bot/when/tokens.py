@@ -46,7 +46,7 @@ def _fold_char(ch: str) -> str:
     return base if len(base) == 1 else "?"
 
 
-class _FoldTable(dict):
+class _FoldTable(dict[int, str]):
     """str.translate's table for _fold_char, filled as characters are met (a few hundred
     at most are kept: beyond that, the rare ones are folded each time)."""
 

@@ -214,6 +214,17 @@ def test_console_input_that_is_not_utf8(tmp_path: Path):
     assert [t["text"] for t in topics] == ["thé", "thé"]  # the valid line, once per session
 
 
+@pytest.mark.parametrize("command", [["console", "--db", "chambre.db"], ["run"]])
+def test_a_console_whose_input_is_closed(tmp_path: Path, command: list[str]):
+    """`chambre-bot console <&-` (or `run` with no chat, under a supervisor that closes its
+    input): Python has no sys.stdin at all. Found by the type check."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAMBRE_")}
+    proc = subprocess.run(["sh", "-c", 'exec "$@" <&-', "sh", *chambre_bot(), *command], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=60)
+    assert "standard input, which is closed" in one_sentence(proc)
+    assert not (tmp_path / "chambre.db").exists()
+
+
 # ---- what operators see ------------------------------------------------------------------------
 
 def test_a_post_skipped_while_the_bot_was_down_shows_at_the_default_level(tmp_path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
 from bot.backends.base import Backend, BackendState, BackendStatus, CommandAge, Deliver, Outgoing, RetryLater
 from bot.backends.dm_rooms import DmRooms
@@ -57,7 +58,7 @@ class MatrixBackend(Backend):
         self.sender = send.Sender(self.transport, self.rooms, self.direct, self.crypto)
         self._ready = asyncio.Event()
         self._set_up = asyncio.Event()  # the configured rooms joined, the DM rooms read
-        self._run_task: asyncio.Task | None = None
+        self._run_task: asyncio.Task[Any] | None = None
         self._sync: Sync | None = None
 
     @property
@@ -109,7 +110,7 @@ class MatrixBackend(Backend):
         sync.timeout_ms, sync.timeline_limit = self.sync_timeout_ms, self.timeline_limit
         sync.gap_page_size, sync.gap_max_pages = self.gap_page_size, self.gap_max_pages
         self._sync = sync
-        setup: asyncio.Task | None = None
+        setup: asyncio.Task[None] | None = None
         try:
             await self.login.reach(self.life, self._backoff(), self.first_start_timeout, self.probe_timeout)
             await self.life.retrying(self._connect, self._backoff())

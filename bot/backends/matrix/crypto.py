@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from nio import Event, LocalProtocolError, MatrixRoom, MegolmEvent, SyncResponse
 from nio.crypto import ENCRYPTION_ENABLED
@@ -66,7 +66,7 @@ class Unread:
     """A message the bot could not decrypt yet."""
 
     room_id: str
-    event: dict  # the encrypted event, as the homeserver sent it
+    event: dict[str, Any]  # the encrypted event, as the homeserver sent it
     sender: str
     session_id: str
     sent_at: datetime
@@ -85,11 +85,11 @@ class Crypto:
         self.verified = _verified_devices(config.verified_devices)
         self._unread: dict[str, Unread] = {}  # event id -> message waiting for its key
         self._told: set[tuple[str, str]] = set()  # (sender, session) the room was told about
-        self._decrypted: dict[str, dict] = {}  # event id -> decrypted event, from the last sync
+        self._decrypted: dict[str, dict[str, Any]] = {}  # event id -> decrypted event, from the last sync
         self._synced = asyncio.Event()  # set after each sync nio was shown
         self._first_sync = asyncio.Event()
         self._keys_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- the store ---------------------------------------------------------------------------
 
@@ -153,7 +153,7 @@ class Crypto:
 
     # -- each sync ---------------------------------------------------------------------------
 
-    async def receive(self, raw: dict) -> None:
+    async def receive(self, raw: dict[str, Any]) -> None:
         """Show a sync to nio: room keys sent to the bot, devices that changed, rooms and their
         members and encryption. Messages it decrypted are kept for `decrypt`."""
         # A copy: nio's parsers change the dicts they are given (defaults filled in, fields
@@ -198,7 +198,7 @@ class Crypto:
 
     # -- incoming ----------------------------------------------------------------------------
 
-    async def decrypt(self, room_id: str, ev: dict) -> dict | None:
+    async def decrypt(self, room_id: str, ev: dict[str, Any]) -> dict[str, Any] | None:
         """The decrypted form of an `m.room.encrypted` event (its `type` and `content` as the
         sender wrote them, with the event's id, sender and time), or None when it cannot be
         read now: then it is logged, its key requested, and kept for `late`."""
@@ -219,9 +219,10 @@ class Crypto:
         if not getattr(decrypted, "decrypted", False):
             log.warning("matrix: event %s from %s in %s decrypts to nothing usable", event_id, parsed.sender, room_id)
             return None
-        return decrypted.source
+        source: dict[str, Any] = decrypted.source  # nio's event (nio has no type hints)
+        return source
 
-    async def _unreadable(self, room_id: str, ev: dict, event: MegolmEvent, why: str) -> None:
+    async def _unreadable(self, room_id: str, ev: dict[str, Any], event: MegolmEvent, why: str) -> None:
         if event.event_id in self._unread:
             return
         sent_at = datetime.fromtimestamp(ev.get("origin_server_ts", 0) / 1000, tz=timezone.utc)
@@ -239,10 +240,10 @@ class Crypto:
         except Exception as e:  # a request is a courtesy: the message is kept all the same
             log.info("matrix: key request for session %s failed: %s", event.session_id, e)
 
-    async def late(self) -> list[tuple[str, dict]]:
+    async def late(self) -> list[tuple[str, dict[str, Any]]]:
         """Messages kept for want of a key that decrypt now (their key came with a later sync),
         each once; messages past `max_command_age` are let go."""
-        found: list[tuple[str, dict]] = []
+        found: list[tuple[str, dict[str, Any]]] = []
         cutoff = self.age.cutoff()
         for event_id, unread in list(self._unread.items()):
             if unread.sent_at < cutoff:
@@ -263,7 +264,7 @@ class Crypto:
                 found.append((unread.room_id, decrypted.source))
         return found
 
-    def tell_later(self, deliver: Deliver, thread_of: Callable[[dict], str | None]) -> None:
+    def tell_later(self, deliver: Deliver, thread_of: Callable[[dict[str, Any]], str | None]) -> None:
         """For each sender and session newly unreadable: after the grace, if the message is
         still unread and recent, the room is told (once: the core keeps the mark)."""
         for event_id, unread in self._unread.items():
@@ -379,6 +380,6 @@ def _verified_devices(entries: list[str]) -> dict[tuple[str, str], str]:
     return out
 
 
-def thread_root(ev: dict) -> str | None:
+def thread_root(ev: dict[str, Any]) -> str | None:
     relates = (ev.get("content") or {}).get("m.relates_to") or {}
     return relates.get("event_id") if relates.get("rel_type") == "m.thread" else None

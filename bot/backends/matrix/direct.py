@@ -9,7 +9,7 @@ direct invite or a new room, and a room the person left taken out.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 from nio import RoomPreset, RoomVisibility
 
@@ -32,7 +32,7 @@ class DirectRooms:
         """Whether `room` is a direct-message room of the bot's with someone."""
         return any(room in rooms for rooms in self._direct.values())
 
-    def replace(self, content: dict) -> None:
+    def replace(self, content: dict[str, Any]) -> None:
         """m.direct as a sync or the account data has it."""
         self._direct = {
             person: [r for r in rooms if isinstance(r, str)]
@@ -85,13 +85,14 @@ class DirectRooms:
                 initial_state=[{"type": "m.room.encryption", "state_key": "",
                                 "content": {"algorithm": "m.megolm.v1.aes-sha2"}}],
             ))
-            log.info("matrix: created DM room %s for %s", r.room_id, person)
-            self._direct[person] = [r.room_id]
+            room_id: str = r.room_id  # nio's RoomCreateResponse (nio has no type hints)
+            log.info("matrix: created DM room %s for %s", room_id, person)
+            self._direct[person] = [room_id]
             await self._save()
             # The first reminder is encrypted for the person's devices: nio must know the room
             # is encrypted and that the person is invited.
-            await self.crypto.made(r.room_id, lambda room: room.encrypted and person in room.users)
-            return r.room_id
+            await self.crypto.made(room_id, lambda room: room.encrypted and person in room.users)
+            return room_id
 
     async def _save(self) -> None:
         await self.transport.json("PUT", api_path("user", self._user_id(), "account_data", "m.direct"),

@@ -82,7 +82,7 @@ class Lifecycle:
                 delay = max(backoff.failed(), e.retry_after)
             await self.sleep(delay)
 
-    async def wait_for_end(self, task: asyncio.Task | None, timeout: float) -> None:
+    async def wait_for_end(self, task: asyncio.Task[Any] | None, timeout: float) -> None:
         """After stop(): until `task` (run) has returned, at most `timeout` seconds. A
         cancellation of the caller itself is passed on, not swallowed."""
         if task is None or task is asyncio.current_task() or task.done():

@@ -7,6 +7,7 @@ comes; a room the bot has no state for yet (after a restart) is read on first ne
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from bot.backends.matrix.transport import MatrixError, Transport, api_path
 
@@ -21,10 +22,10 @@ class PowerLevels:
     def __init__(self, transport: Transport, needed: int | None) -> None:
         self.transport = transport
         self.needed = needed  # organiser_power_level; None: no one is an organiser by power level
-        self._power: dict[str, dict] = {}  # room id -> m.room.power_levels content
-        self._create: dict[str, dict] = {}  # room id -> m.room.create event (sender + content)
+        self._power: dict[str, dict[str, Any]] = {}  # room id -> m.room.power_levels content
+        self._create: dict[str, dict[str, Any]] = {}  # room id -> m.room.create event (sender + content)
 
-    def note_state(self, room_id: str, ev: dict) -> None:
+    def note_state(self, room_id: str, ev: dict[str, Any]) -> None:
         """A state event from a sync."""
         if ev.get("state_key") != "":
             return

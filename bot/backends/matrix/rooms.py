@@ -3,7 +3,7 @@ invites accepted only from the configured rooms, users and servers (`invites_fro
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 from bot.backends.matrix.direct import DirectRooms
 from bot.backends.matrix.transport import MatrixError, Transport
@@ -51,7 +51,7 @@ class Rooms:
         """The configured aliases that name this room."""
         return [alias for alias, rid in self._aliases.items() if rid == room_id]
 
-    def invite_allowed(self, room_id: str, inviter: str | None, invite_state: list[dict]) -> bool:
+    def invite_allowed(self, room_id: str, inviter: str | None, invite_state: list[dict[str, Any]]) -> bool:
         # The configured ids too: the first sync may come before join_configured is done.
         if room_id in self._configured_ids or room_id in self.config.rooms:
             return True
@@ -68,7 +68,7 @@ class Rooms:
         allowed = set(self.config.invites_from)
         return inviter in allowed or server in allowed
 
-    async def handle_invite(self, room_id: str, invite: dict) -> None:
+    async def handle_invite(self, room_id: str, invite: dict[str, Any]) -> None:
         client = self.transport.client
         events = (invite.get("invite_state") or {}).get("events") or []
         mine = next(

@@ -34,12 +34,12 @@ ENVELOPE_RESERVE = 8_192
 MAX_CONTENT_BYTES = MAX_EVENT_BYTES - ENVELOPE_RESERVE
 
 
-def content_size(content: dict) -> int:
+def content_size(content: dict[str, Any]) -> int:
     """The content's size as the homeserver counts it: canonical JSON (no spaces, UTF-8)."""
     return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def content(out: Outgoing) -> dict:
+def content(out: Outgoing) -> dict[str, Any]:
     body: dict[str, Any] = {
         "msgtype": "m.notice",
         "body": out.body.plain(),
@@ -68,7 +68,7 @@ def permalink(room_id: str, event_id: str) -> str:
     return f"{link}?via={quote(server, safe='')}" if server else link
 
 
-def reaction_content(out: Outgoing) -> dict:
+def reaction_content(out: Outgoing) -> dict[str, Any]:
     """An annotation: the emoji on the event it reacts to."""
     return {"m.relates_to": {"rel_type": "m.annotation", "event_id": out.reply_to, "key": out.reaction}}
 
@@ -81,7 +81,7 @@ POLL_DISCLOSED = "org.matrix.msc3381.poll.disclosed"
 TEXT = "org.matrix.msc1767.text"
 
 
-def poll_start_content(out: Outgoing) -> dict:
+def poll_start_content(out: Outgoing) -> dict[str, Any]:
     """A disclosed poll (members see the counts while it runs, as `!sondage voir` shows them)
     where each may choose every option; the fallback lists the options, numbered."""
     start = (out.poll or {})["start"]
@@ -98,7 +98,7 @@ def poll_start_content(out: Outgoing) -> dict:
     }
 
 
-def poll_end_content(out: Outgoing) -> dict:
+def poll_end_content(out: Outgoing) -> dict[str, Any]:
     """The poll's end, a reference to its start, with the whole result (each option's count,
     the date chosen) as its text: Element shows it under the closed poll, a client without
     polls shows the text."""
@@ -109,7 +109,7 @@ def poll_end_content(out: Outgoing) -> dict:
     }
 
 
-def event_of(out: Outgoing) -> tuple[str, dict]:
+def event_of(out: Outgoing) -> tuple[str, dict[str, Any]]:
     """The event type and content `out` is sent as."""
     if out.reaction is not None:
         if not out.reply_to:

@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from nio import MessageDirection
 
@@ -84,7 +84,7 @@ class Sync:
         self.count = 0  # syncs handled, for tests and the benchmark
         self.synced_at: datetime | None = None  # the last sync the homeserver answered (the backend's status())
 
-    async def _sync(self, since: str | None, timeout_ms: int, full_state: bool = False) -> dict:
+    async def _sync(self, since: str | None, timeout_ms: int, full_state: bool = False) -> dict[str, Any]:
         """One /sync as the homeserver's JSON (see transport.py). The first after a start asks
         for the full state of every room: nio learns which rooms are encrypted."""
         query = {"filter": sync_filter(self.timeline_limit), "timeout": str(timeout_ms), "set_presence": "offline"}
@@ -144,7 +144,7 @@ class Sync:
             self.count += 1
             await self.crypto.maintain()
 
-    async def _handle(self, resp: dict, since: str | None, deliver: Deliver) -> None:
+    async def _handle(self, resp: dict[str, Any], since: str | None, deliver: Deliver) -> None:
         for ev in (resp.get("account_data") or {}).get("events") or []:
             if ev.get("type") == "m.direct":
                 self.direct.replace(ev.get("content") or {})
@@ -171,7 +171,7 @@ class Sync:
                     continue
                 await self._deliver_event(room_id, ev, deliver)
 
-    async def _deliver_event(self, room_id: str, ev: dict, deliver: Deliver) -> None:
+    async def _deliver_event(self, room_id: str, ev: dict[str, Any], deliver: Deliver) -> None:
         if ev.get("sender") == self._user_id():
             return  # the bot's own
         if ev.get("type") == "m.room.encrypted":
@@ -183,12 +183,12 @@ class Sync:
         if msg is not None:
             await deliver(msg)
 
-    async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict]:
+    async def _fetch_gap(self, room_id: str, prev_batch: str, since: str | None) -> list[dict[str, Any]]:
         """The messages between the previous sync position (or the age limit) and this
         sync's timeline, oldest first."""
         client = self.transport.client
         cutoff_ms = self.age.cutoff().timestamp() * 1000
-        chunks: list[dict] = []
+        chunks: list[dict[str, Any]] = []
         token = prev_batch
         for _ in range(self.gap_max_pages):
             r = await self.transport.call(client.room_messages(
@@ -210,7 +210,7 @@ class Sync:
         chunks.reverse()
         return chunks
 
-    async def _incoming(self, room_id: str, ev: dict) -> Incoming | None:
+    async def _incoming(self, room_id: str, ev: dict[str, Any]) -> Incoming | None:
         kind, sender, event_id = ev.get("type"), ev.get("sender"), ev.get("event_id")
         if kind not in _EVENT_TYPES or not isinstance(sender, str) or sender == self._user_id():
             return None
@@ -248,7 +248,7 @@ class Sync:
         )
 
 
-def poll_choices(kind: str, content: dict) -> list[str] | None:
+def poll_choices(kind: str, content: dict[str, Any]) -> list[str] | None:
     """The option ids a poll response chose (empty: none), or None when it is not one: the
     unstable `{"org.matrix.msc3381.poll.response": {"answers": [...]}}`, the stable
     `{"m.selections": [...]}`, and the stable type with the unstable shape some clients send."""
@@ -259,7 +259,8 @@ def poll_choices(kind: str, content: dict) -> list[str] | None:
     return [a for a in answers if isinstance(a, str)] if all(isinstance(a, str) for a in answers) else []
 
 
-def _what(kind: str, ev: dict, content: dict, relates: dict) -> tuple[str | None, str, str | None] | None:
+def _what(kind: str, ev: dict[str, Any], content: dict[str, Any],
+          relates: dict[str, Any]) -> tuple[str | None, str, str | None] | None:
     """(kind, text, target) of an event the bot reads, the kind None for a message; None for
     anything else (a notice, an image, a redacted message, an annotation without its key)."""
     target = relates.get("event_id")

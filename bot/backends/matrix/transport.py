@@ -135,8 +135,8 @@ class Transport:
                            resp.retry_after_ms)
         return resp
 
-    async def _request(self, method: str, path: str, query: dict[str, str] | None, body: dict | None,
-                       timeout: float | None) -> tuple[int, dict | None]:
+    async def _request(self, method: str, path: str, query: dict[str, str] | None, body: dict[str, Any] | None,
+                       timeout: float | None) -> tuple[int, dict[str, Any] | None]:
         """One raw request through nio's session: the status and the JSON object (None when
         the answer is not one)."""
         client = self.client
@@ -159,8 +159,8 @@ class Transport:
             parsed = None
         return resp.status, parsed if isinstance(parsed, dict) else None
 
-    async def json(self, method: str, path: str, query: dict[str, str] | None = None, body: dict | None = None,
-                   timeout: float | None = None) -> dict:
+    async def json(self, method: str, path: str, query: dict[str, str] | None = None, body: dict[str, Any] | None = None,
+                   timeout: float | None = None) -> dict[str, Any]:
         """A request nio has no typed call for (see the module docstring): the JSON answer,
         or MatrixError / Unavailable."""
         status, answer = await self._request(method, path, query, body, timeout)

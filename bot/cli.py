@@ -229,7 +229,7 @@ def _configured_zone() -> None:
     chosen = os.environ.get("CHAMBRE_CONFIG") or (DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None)
     if chosen and "CHAMBRE_TIMEZONE" not in os.environ:
         with contextlib.suppress(ConfigError):
-            os.environ["CHAMBRE_TIMEZONE"] = load_config(chosen).chambre.timezone
+            os.environ["CHAMBRE_TIMEZONE"] = load_config(chosen, secrets=False).chambre.timezone
 
 
 def cmd_when(args: argparse.Namespace) -> int:
@@ -289,7 +289,7 @@ def cmd_minutes(args: argparse.Namespace) -> int:
     from bot.services import sessions as session_svc
     from storage.store import Store
 
-    config = _config(args.config)
+    config = _config(args.config, secrets=False)  # reads the database only: a cron job needs no chat secret
     ref = args.session.strip()
     number = int(ref) if ref.isdigit() else None
     day = None

@@ -166,7 +166,7 @@ def test_backup_refusals_change_nothing(database: Path, tmp_path: Path):
 def test_backup_reads_the_configured_database_and_needs_no_secret(tmp_path: Path):
     """A backup run from cron, or a restore by hand, reads the service's configuration
     without its secrets file: neither needs the chats' password or token (nor does the
-    console, export or digest; `run` does)."""
+    console, export, digest or minutes; `run` does)."""
     config = tmp_path / "config.toml"
     config.write_text('[chambre]\ndatabase = "state/chambre.db"\n[matrix]\nhomeserver = "https://m.example.org"\n'
                       'user_id = "@chambre:example.org"\n', encoding="utf-8")
@@ -175,6 +175,8 @@ def test_backup_reads_the_configured_database_and_needs_no_secret(tmp_path: Path
     assert topics(tmp_path / "b.db") == ["Depuis la configuration"]
     assert "Depuis la configuration" in run_cli("export", "-c", str(config)).stdout
     assert "Depuis la configuration" in run_cli("digest", "-c", str(config), "--now", "2026-12-07T09:00").stdout
+    run_cli("console", "-c", str(config), "--now", NOW, stdin="!séance ouvrir Sans secret\n!info Lu par cron\n!séance clore\n")
+    assert "Lu par cron" in run_cli("minutes", "-c", str(config), "1", "--format", "md").stdout
     run_cli("restore", "-c", str(config), str(tmp_path / "b.db"))
     refused = run_cli("run", "-c", str(config), check=False)
     assert refused.returncode == 2 and "[matrix] password or access_token: missing" in refused.stderr

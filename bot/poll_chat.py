@@ -130,22 +130,24 @@ def followed(store: Store, msg: Incoming, now: datetime, prefix: str = "!") -> l
         if answered is not None:  # a poll response redacted
             svc.take_back(store, answered, msg.target or "")
             return []
-        poll = store.poll_by_message(msg.backend, msg.target or "")
-        if poll is None:
-            return []
-        return _notice(poll, msg.target or "", msg.event_id,
-                       "Le message du sondage {n} a été supprimé ; le sondage continue : {c} donne le décompte.",
-                       "The message of poll {n} was removed; the poll goes on: {c} shows the tally.",
-                       c=f"{prefix}{tr(poll.lang, 'sondage voir', 'poll show')} {poll.id}")
+        return _poll_message_touched(store, msg, prefix,
+                                     "Le message du sondage {n} a été supprimé ; le sondage continue : {c} donne le décompte.",
+                                     "The message of poll {n} was removed; the poll goes on: {c} shows the tally.")
     if msg.kind == EDIT:
-        poll = store.poll_by_message(msg.backend, msg.target or "")
-        if poll is None:
-            return []
-        return _notice(poll, msg.target or "", msg.event_id,
-                       "Le sondage {n} ne change pas quand son message est modifié : {c} donne le décompte.",
-                       "Poll {n} does not change when its message is edited: {c} shows the tally.",
-                       c=f"{prefix}{tr(poll.lang, 'sondage voir', 'poll show')} {poll.id}")
+        return _poll_message_touched(store, msg, prefix,
+                                     "Le sondage {n} ne change pas quand son message est modifié : {c} donne le décompte.",
+                                     "Poll {n} does not change when its message is edited: {c} shows the tally.")
     return []
+
+
+def _poll_message_touched(store: Store, msg: Incoming, prefix: str, fr: str, en: str) -> list[Said]:
+    """The poll's own message edited or removed by someone: the poll is unchanged, say where
+    its tally is (nothing when the message is no poll's)."""
+    poll = store.poll_by_message(msg.backend, msg.target or "")
+    if poll is None:
+        return []
+    return _notice(poll, msg.target or "", msg.event_id, fr, en,
+                   c=f"{prefix}{tr(poll.lang, 'sondage voir', 'poll show')} {poll.id}")
 
 
 def close_due(store: Store, now: datetime, tz: ZoneInfo, prefix: str, key: Callable[..., str],

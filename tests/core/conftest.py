@@ -36,6 +36,18 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None, check
     return proc
 
 
+def console_replies(db: Path, script: str, *extra: str, now: str) -> list[str]:
+    """`chambre-bot console` on `db`, clock at `now`: the replies, one block per answered line
+    (a reply holds no blank line, but minutes do)."""
+    out = run_cli("console", "--now", now, "--db", str(db), *extra, stdin=script).stdout
+    return [block for block in out.split("\n\n") if block.strip()]
+
+
+def export(db: Path) -> dict:
+    """`chambre-bot export --db`, read back."""
+    return json.loads(run_cli("export", "--db", str(db)).stdout)
+
+
 class Chat:
     """The command layer on a real SQLite file, as one room of the bot sees it."""
 

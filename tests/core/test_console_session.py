@@ -4,12 +4,11 @@ organise, 1 to 7), with the right dates and histories; refused and wrong command
 nothing."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.core.conftest import run_cli
+from tests.core.conftest import console_replies, export
 
 NOW = "2026-12-01T10:00:00+01:00"  # a Tuesday
 
@@ -77,13 +76,7 @@ WRONG = """\
 
 
 def console(db: Path, script: str, *extra: str) -> list[str]:
-    """The replies, one block per answered line."""
-    out = run_cli("console", "--now", NOW, "--db", str(db), *extra, stdin=script).stdout
-    return [block for block in out.split("\n\n") if block.strip()]
-
-
-def export(db: Path) -> dict:
-    return json.loads(run_cli("export", "--db", str(db)).stdout)
+    return console_replies(db, script, *extra, now=NOW)
 
 
 @pytest.fixture(scope="module")

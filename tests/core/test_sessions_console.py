@@ -6,7 +6,6 @@ issue, each with a short reply that changes nothing; and a `chambre-bot run` kil
 middle of a session, which the next run finishes."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.conftest import chambre_bot, run_cli
+from tests.core.conftest import chambre_bot, console_replies, export, run_cli
 
 NOW = "2026-12-01T10:00:00+01:00"  # a Tuesday: the rhythm below has a session today
 HOSTILE = "Le tiers-lieu aussi, <b>@room</b> <script>alert(1)</script> & **pas gras**"
@@ -60,13 +59,7 @@ ALICE_CLOSES = """\
 
 
 def console(db: Path, script: str, *extra: str) -> list[str]:
-    """The replies, one block per answered line (a reply holds no blank line but the minutes)."""
-    out = run_cli("console", "--now", NOW, "--db", str(db), *extra, stdin=script).stdout
-    return [block for block in out.split("\n\n") if block.strip()]
-
-
-def export(db: Path) -> dict:
-    return json.loads(run_cli("export", "--db", str(db)).stdout)
+    return console_replies(db, script, *extra, now=NOW)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ file it cannot use, and keeps what it replaces (its last commits included)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sqlite3
@@ -22,15 +21,11 @@ from storage.backup import FILES_TABLE, backup, restore
 from storage.db import StorageError
 from storage.lock import is_served
 from storage.migrations import MIGRATIONS
-from tests.core.conftest import chambre_bot, run_cli
+from tests.core.conftest import chambre_bot, export, run_cli
 
 NOW = "2026-12-01T10:00"
 # What a database of this version says of its schema.
 MIGRATED = f"{len(MIGRATIONS._migrations)} migrations, the last {MIGRATIONS._migrations[-1].name}"
-
-
-def export(db: Path) -> dict:
-    return json.loads(run_cli("export", "--db", str(db)).stdout)
 
 
 def topics(db: Path) -> list[str]:

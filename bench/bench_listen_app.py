@@ -21,9 +21,10 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import App  # noqa: E402
-from bot.backends.base import Backend, Deliver, Incoming, Outgoing  # noqa: E402
+from bot.backends.base import Incoming  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import parse_config  # noqa: E402
+from bench.null_chat import NullChat  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 ORDINARY = ["Salut tout le monde !", "Merci pour le compte rendu 🙏", "ok", "+1",
@@ -31,23 +32,6 @@ ORDINARY = ["Salut tout le monde !", "Merci pour le compte rendu 🙏", "ok", "+
             "je ne serai pas là jeudi 18h", "j'ai un rdv chez le dentiste mardi 10h",
             "Le pad est là : https://pad.example.org/briques", "> On se retrouve jeudi 18h ?\nbonne idée"]
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre"]
-
-
-class NullChat(Backend):
-    name = "matrix"
-
-    def __init__(self) -> None:
-        self.sent = 0
-        self._stop = asyncio.Event()
-
-    async def run(self, deliver: Deliver) -> None:
-        await self._stop.wait()
-
-    async def send(self, out: Outgoing) -> None:
-        self.sent += 1
-
-    async def stop(self) -> None:
-        self._stop.set()
 
 
 def pct(values: list[float], p: float) -> float:

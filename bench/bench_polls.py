@@ -21,33 +21,14 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import App  # noqa: E402
-from bot.backends.base import POLL_ANSWER, REACTION, Backend, Deliver, Incoming, Outgoing  # noqa: E402
+from bot.backends.base import POLL_ANSWER, REACTION, Incoming  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import parse_config  # noqa: E402
+from bench.null_chat import NullChat  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 MEMBERS = 500
-
-
-class NullChat(Backend):
-    """Takes every send; a message gets an id, as Matrix gives one."""
-
-    name = "matrix"
-
-    def __init__(self) -> None:
-        self.sent = 0
-        self._stop = asyncio.Event()
-
-    async def run(self, deliver: Deliver) -> None:
-        await self._stop.wait()
-
-    async def send(self, out: Outgoing) -> str | None:
-        self.sent += 1
-        return f"$sent{self.sent}"
-
-    async def stop(self) -> None:
-        self._stop.set()
 
 
 def pct(values: list[float], p: float) -> float:

@@ -65,7 +65,8 @@ def _tally(poll: Poll, lang: str, tz: tzinfo) -> list[list[Span]]:
 
 def _responses(poll: Poll, lang: str) -> str:
     k = svc.respondents(poll)
-    return _t(lang, "{k} réponse", "{k} answer", k=k) if k == 1 else _t(lang, "{k} réponses", "{k} answers", k=k)
+    singular = k < 2 if lang == "fr" else k == 1  # « 0 réponse » in French, "0 answers" in English
+    return _t(lang, "{k} réponse", "{k} answer", k=k) if singular else _t(lang, "{k} réponses", "{k} answers", k=k)
 
 
 def tally_doc(poll: Poll, meeting: Meeting | None, lang: str, tz: tzinfo, prefix: str) -> Doc:

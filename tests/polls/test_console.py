@@ -45,3 +45,10 @@ def test_from_poll_to_date_by_vote(tmp_path):
     # Another restart: nothing is posted again.
     console(db, "dan", "/avance 1 jour\n", now="2026-12-05T10:00")
     assert sum("Sondage n°1 clos" in text for text in posted(db)) == 1
+
+
+def test_no_answer_yet_is_said_in_the_singular_in_french(tmp_path):
+    db = tmp_path / "chambre.db"
+    console(db, "camille", "!sondage 2 ; jeudi 10 décembre 18h ; vendredi 11 décembre 18h\n", member=False)
+    assert "0 réponse — ouvert" in console(db, "dan", "!sondage voir 1\n")
+    assert "1 réponse — ouvert" in console(db, "dan", "!vote 1 1\n!sondage voir 1\n")

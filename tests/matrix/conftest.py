@@ -50,6 +50,21 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
 
 
+async def room_history(client, room_id: str, types: list[str]) -> list[dict]:
+    """The room's events of these types, oldest first (raw JSON), page after page."""
+    out: list[dict] = []
+    start = None
+    while True:
+        r = await client.room_messages(room_id, start=start, limit=1000, message_filter={"types": types})
+        assert hasattr(r, "chunk"), r
+        out.extend(e.source for e in r.chunk)
+        if not r.chunk or not r.end or r.end == start:
+            break
+        start = r.end
+    out.reverse()
+    return out
+
+
 class Person:
     """A member of the Chambre in a Matrix client: creates rooms, types, reads replies."""
 
@@ -92,19 +107,7 @@ class Person:
 
     async def events(self, room_id: str) -> list[dict]:
         """Every message event of the room, oldest first (raw JSON)."""
-        out: list[dict] = []
-        start = None
-        while True:
-            r = await self.client.room_messages(
-                room_id, start=start, limit=1000, message_filter={"types": ["m.room.message"]}
-            )
-            assert hasattr(r, "chunk"), r
-            out.extend(e.source for e in r.chunk)
-            if not r.chunk or not r.end or r.end == start:
-                break
-            start = r.end
-        out.reverse()
-        return out
+        return await room_history(self.client, room_id, ["m.room.message"])
 
     async def replies(self, room_id: str, bot_id: str) -> dict[str, list[dict]]:
         """The bot's replies in the room, by the event id of the command they answer."""
@@ -200,19 +203,7 @@ class EncryptedPerson(Person):
         """Every message of the room, oldest first: decrypted where the client has the key,
         else the encrypted event (type m.room.encrypted)."""
         await self.sync()
-        out: list[dict] = []
-        start = None
-        while True:
-            r = await self.client.room_messages(
-                room_id, start=start, limit=1000, message_filter={"types": ["m.room.message", "m.room.encrypted"]}
-            )
-            assert hasattr(r, "chunk"), r
-            out.extend(e.source for e in r.chunk)
-            if not r.chunk or not r.end or r.end == start:
-                break
-            start = r.end
-        out.reverse()
-        return out
+        return await room_history(self.client, room_id, ["m.room.message", "m.room.encrypted"])
 
     async def wire_types(self, room_id: str, sender: str) -> list[str]:
         """The type of each event `sender` sent in the room, as the homeserver holds it."""
